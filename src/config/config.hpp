@@ -1,0 +1,105 @@
+// The gateway's configuration: what `tollgate serve --config FILE` reads.
+// Loading substitutes ${ENV} references and validates everything up front; every problem is
+// reported with its YAML path (e.g. "models[1].pricing.input_per_m") and a clear message.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tollgate::config {
+
+using std::chrono::milliseconds;
+
+struct ServerConfig {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;  // 0 = pick a free port (printed at start-up)
+  std::string admin_key;        // empty = admin API disabled
+  unsigned threads = 0;         // 0 = one event loop per core
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  milliseconds header_timeout{10'000};    // whole request head must arrive within this
+  milliseconds body_timeout{30'000};      // whole request body must arrive within this
+  milliseconds idle_timeout{60'000};      // keep-alive connection with no request
+  milliseconds shutdown_grace{15'000};    // SIGTERM: in-flight requests/streams may finish within this
+  std::string access_log = "stderr";      // "stderr", "off", or a file path (JSON lines)
+};
+
+struct StoreConfig {
+  std::string sqlite_path = "./tollgate.db";
+};
+
+struct UpstreamTimeouts {
+  milliseconds connect{5'000};
+  milliseconds first_byte{60'000};  // from request sent to response head
+  milliseconds idle{60'000};        // max gap between two body reads
+  milliseconds total{600'000};      // whole exchange
+};
+
+struct ProviderConfig {
+  std::string name;
+  std::string type;      // "openai" (only family in this version)
+  std::string base_url;  // e.g. "https://api.openai.com/v1" or "http://127.0.0.1:9099/v1"
+  std::string api_key;   // sent as "Authorization: Bearer <api_key>"; may be empty
+  std::string ca_file;   // optional extra CA bundle (PEM) for TLS verification
+  bool tls_verify = true;
+  UpstreamTimeouts timeouts;
+  std::size_t max_idle_connections = 64;  // per event loop
+};
+
+// Exact decimal price as written in the config (e.g. "0.15" USD per 1M tokens), kept as an
+// integer count of micro-USD per 1M tokens so nothing is ever rounded through a double.
+struct Pricing {
+  int64_t input_micros_per_m = 0;
+  int64_t output_micros_per_m = 0;
+  int64_t cached_input_micros_per_m = 0;  // defaults to input price when not given
+};
+
+struct ModelConfig {
+  std::string id;              // public id clients use
+  std::string provider;        // ProviderConfig::name
+  std::string upstream_model;  // defaults to id
+  std::optional<int64_t> context_length;
+  Pricing pricing;
+  std::string owned_by;        // shown in /v1/models; defaults to provider name
+};
+
+struct Config {
+  ServerConfig server;
+  StoreConfig store;
+  std::vector<ProviderConfig> providers;
+  std::vector<ModelConfig> models;
+
+  const ProviderConfig* find_provider(std::string_view name) const;
+  const ModelConfig* find_model(std::string_view id) const;
+};
+
+// One problem found in a config file.
+struct ConfigIssue {
+  std::string path;     // "providers[0].base_url"
+  std::string message;  // "must start with http:// or https://"
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<ConfigIssue> issues);
+  const std::vector<ConfigIssue>& issues() const { return issues_; }
+
+ private:
+  std::vector<ConfigIssue> issues_;
+};
+
+// Reads, substitutes ${ENV} and ${ENV:-default}, validates. Throws ConfigError listing every
+// problem found (not just the first). `source_name` is used in messages (the file path).
+Config load_config_file(const std::string& path);
+Config load_config_text(const std::string& yaml_text, const std::string& source_name = "<config>");
+
+// Parses a decimal USD string such as "0.15" or "2" into micro-USD; nullopt if not a
+// non-negative decimal with at most 6 fractional digits.
+std::optional<int64_t> parse_usd_micros(std::string_view text);
+
+}  // namespace tollgate::config

@@ -1,0 +1,58 @@
+// What a request handler sees of HTTP: a parsed request and a writer for the response.
+// Kept free of Beast so that handlers (the gateway, the mock upstream) compile quickly;
+// only net/http_server.cpp and net/http_client.cpp include Beast.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tollgate::net {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+using Headers = std::vector<Header>;
+
+// Case-insensitive lookup; empty view when absent.
+std::string_view find_header(const Headers& headers, std::string_view name);
+bool iequals(std::string_view a, std::string_view b);
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query as received, e.g. "/v1/models?x=1"
+  Headers headers;
+  std::string body;
+  std::string remote_address;
+  std::chrono::steady_clock::time_point received_at;  // when the head was complete
+
+  std::string_view header(std::string_view name) const { return find_header(headers, name); }
+  std::string_view path() const;   // target without the query
+  std::string_view query() const;  // after '?', or empty
+};
+
+// Writes one response. Either send() once, or start_stream() then write_chunk()* then
+// finish_stream(). Every call returns false once the client is gone; the handler should then
+// stop producing (and release what it holds). Each chunk is flushed to the socket at once.
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+  virtual boost::asio::awaitable<bool> send(int status, Headers headers, std::string body) = 0;
+  virtual boost::asio::awaitable<bool> start_stream(int status, Headers headers) = 0;
+  virtual boost::asio::awaitable<bool> write_chunk(std::string_view data) = 0;
+  virtual boost::asio::awaitable<bool> finish_stream() = 0;
+  // Make the server close the connection after this response (e.g. a fault injection).
+  virtual void close_after_response() = 0;
+  // Drop the connection now without a response (connection reset from the client's side).
+  virtual void abort_connection() = 0;
+  virtual bool started() const = 0;  // a status line has been written
+};
+
+using Handler = std::function<boost::asio::awaitable<void>(HttpRequest&, ResponseWriter&)>;
+
+}  // namespace tollgate::net
