@@ -30,6 +30,7 @@ struct HttpRequest {
   std::string body;
   std::string remote_address;
   std::chrono::steady_clock::time_point received_at;  // when the head was complete
+  unsigned loop_index = 0;  // which event loop (thread) serves it: index for per-loop state
 
   std::string_view header(std::string_view name) const { return find_header(headers, name); }
   std::string_view path() const;   // target without the query
@@ -51,6 +52,9 @@ class ResponseWriter {
   // Drop the connection now without a response (connection reset from the client's side).
   virtual void abort_connection() = 0;
   virtual bool started() const = 0;  // a status line has been written
+  // Extra fields for this exchange's access-log line, as JSON members without braces
+  // (e.g. `"model":"gpt-4o","key":"tg-AbC12xYz"`). Never put a secret here.
+  virtual void annotate(std::string json_members) = 0;
 };
 
 using Handler = std::function<boost::asio::awaitable<void>(HttpRequest&, ResponseWriter&)>;

@@ -1,0 +1,448 @@
+// The upstream client. Connections are pooled per origin on the event loop that owns this
+// client, so no locks are needed; a response streams its body through read_some() and hands
+// its connection back to the pool when the body is complete.
+#include "net/http_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/url/parse.hpp>
+
+#include <sys/socket.h>
+#include <zlib.h>
+
+#include <array>
+#include <charconv>
+#include <limits>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+namespace tollgate::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+std::string_view to_string(ClientError error) {
+  switch (error) {
+    case ClientError::none: return "none";
+    case ClientError::connect_failed: return "connect_failed";
+    case ClientError::connect_timeout: return "connect_timeout";
+    case ClientError::tls_failed: return "tls_failed";
+    case ClientError::first_byte_timeout: return "first_byte_timeout";
+    case ClientError::idle_timeout: return "idle_timeout";
+    case ClientError::total_timeout: return "total_timeout";
+    case ClientError::connection_reset: return "connection_reset";
+    case ClientError::protocol_error: return "protocol_error";
+    case ClientError::decode_failed: return "decode_failed";
+  }
+  return "unknown";
+}
+
+bool is_timeout(ClientError error) {
+  return error == ClientError::connect_timeout || error == ClientError::first_byte_timeout ||
+         error == ClientError::idle_timeout || error == ClientError::total_timeout;
+}
+
+std::string Origin::key() const {
+  return (tls ? "https://" : "http://") + host + ":" + std::to_string(port) + "|" + ca_file +
+         (verify ? "" : "|noverify");
+}
+
+std::optional<Origin> parse_origin(std::string_view base_url, std::string* error) {
+  auto fail = [&](std::string message) -> std::optional<Origin> {
+    if (error) *error = std::move(message);
+    return std::nullopt;
+  };
+  auto parsed = boost::urls::parse_absolute_uri(base_url);
+  if (!parsed) return fail("not an absolute URL");
+  Origin origin;
+  auto scheme = parsed->scheme();
+  if (scheme == "https") origin.tls = true;
+  else if (scheme != "http") return fail("scheme must be http or https");
+  origin.host = std::string(parsed->host_address());
+  if (origin.host.empty()) return fail("URL has no host");
+  if (parsed->has_port()) {
+    auto port = parsed->port();
+    unsigned value = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || ptr != port.data() + port.size() || value == 0 || value > 65535) {
+      return fail("invalid port");
+    }
+    origin.port = static_cast<uint16_t>(value);
+  } else {
+    origin.port = origin.tls ? 443 : 80;
+  }
+  origin.base_path = std::string(parsed->encoded_path());
+  while (!origin.base_path.empty() && origin.base_path.back() == '/') origin.base_path.pop_back();
+  return origin;
+}
+
+asio::awaitable<std::pair<ClientError, std::string>> ClientResponse::read_all(std::size_t limit) {
+  std::string body;
+  for (;;) {
+    auto [error, piece] = co_await read_some();
+    if (error != ClientError::none) co_return std::pair{error, std::move(body)};
+    if (piece.empty()) co_return std::pair{ClientError::none, std::move(body)};
+    if (body.size() + piece.size() > limit) {
+      co_return std::pair{ClientError::protocol_error, std::move(body)};
+    }
+    body.append(piece);
+  }
+}
+
+namespace {
+
+// One upstream connection, plain or TLS.
+struct Connection {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& transport() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+
+  // True when the idle connection is still usable: no EOF and no unexpected bytes pending.
+  bool looks_alive() {
+    auto& socket = transport().socket();
+    if (!socket.is_open() || buffer.size() != 0) return false;
+    char byte;
+    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+};
+
+std::chrono::milliseconds remaining(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() > 0 ? left : std::chrono::milliseconds(1);
+}
+
+// Incremental gzip (or zlib) decoding of a response body.
+class Inflater {
+ public:
+  Inflater() { ok_ = inflateInit2(&z_, 15 + 32) == Z_OK; }  // +32: detect gzip or zlib
+  ~Inflater() { inflateEnd(&z_); }
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+
+  bool feed(std::string_view in, std::string& out) {
+    if (!ok_) return false;
+    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z_.avail_in = static_cast<uInt>(in.size());
+    std::array<char, 16384> buf;
+    while (z_.avail_in > 0 && !ended_) {
+      z_.next_out = reinterpret_cast<Bytef*>(buf.data());
+      z_.avail_out = buf.size();
+      int rc = inflate(&z_, Z_NO_FLUSH);
+      if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) return ok_ = false;
+      out.append(buf.data(), buf.size() - z_.avail_out);
+      if (rc == Z_STREAM_END) ended_ = true;
+      if (rc == Z_BUF_ERROR) break;
+    }
+    return true;
+  }
+  bool ended() const { return ended_; }
+
+ private:
+  z_stream z_{};
+  bool ok_ = false, ended_ = false;
+};
+
+}  // namespace
+
+struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
+  asio::any_io_executor executor;
+  std::size_t max_idle_per_origin;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+  std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts;
+  struct CachedAddress {
+    tcp::resolver::results_type results;
+    Clock::time_point expires;
+  };
+  std::unordered_map<std::string, CachedAddress> dns_cache;
+
+  std::unique_ptr<Connection> take_idle(const std::string& key) {
+    auto it = idle.find(key);
+    if (it == idle.end()) return nullptr;
+    auto& list = it->second;
+    while (!list.empty()) {
+      auto conn = std::move(list.back());
+      list.pop_back();
+      if (conn->looks_alive()) return conn;
+    }
+    return nullptr;
+  }
+
+  void give_back(const std::string& key, std::unique_ptr<Connection> conn) {
+    auto& list = idle[key];
+    if (list.size() < max_idle_per_origin) list.push_back(std::move(conn));
+  }
+
+  ssl::context& tls_context(const Origin& origin) {
+    std::string key = origin.ca_file + (origin.verify ? "" : "|noverify");
+    auto& ctx = tls_contexts[key];
+    if (!ctx) {
+      ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+      ctx->set_default_verify_paths();
+      if (!origin.ca_file.empty()) ctx->load_verify_file(origin.ca_file);
+      ctx->set_verify_mode(origin.verify ? ssl::verify_peer : ssl::verify_none);
+    }
+    return *ctx;
+  }
+
+  asio::awaitable<std::pair<ClientError, std::string>> connect(const Origin& origin,
+                                                                Connection& conn,
+                                                                const ClientTimeouts& timeouts,
+                                                                Clock::time_point deadline);
+};
+
+namespace {
+
+class PooledResponse final : public ClientResponse {
+ public:
+  PooledResponse(std::shared_ptr<HttpClient::Impl> client, std::string pool_key,
+                 std::unique_ptr<Connection> conn,
+                 std::unique_ptr<http::response_parser<http::buffer_body>> parser,
+                 ClientTimeouts timeouts, Clock::time_point deadline)
+      : client_(std::move(client)),
+        pool_key_(std::move(pool_key)),
+        conn_(std::move(conn)),
+        parser_(std::move(parser)),
+        timeouts_(timeouts),
+        deadline_(deadline) {
+    auto& head = parser_->get();
+    status_ = static_cast<int>(head.result_int());
+    for (const auto& field : head) {
+      if (field.name() == http::field::content_encoding) {
+        std::string_view coding = field.value();
+        if (beast::iequals(coding, "gzip") || beast::iequals(coding, "deflate")) {
+          inflater_.emplace();
+          continue;  // the caller sees the decoded body
+        }
+      }
+      if (field.name() == http::field::transfer_encoding ||
+          field.name() == http::field::content_length || field.name() == http::field::connection) {
+        continue;  // hop-by-hop or describes the raw bytes
+      }
+      headers_.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+  }
+
+  int status() const override { return status_; }
+  const Headers& headers() const override { return headers_; }
+
+  asio::awaitable<std::pair<ClientError, std::string_view>> read_some() override {
+    for (;;) {
+      if (!conn_) co_return std::pair{ClientError::none, std::string_view{}};
+      if (parser_->is_done()) {
+        finish();
+        co_return std::pair{ClientError::none, std::string_view{}};
+      }
+      auto& body = parser_->get().body();
+      body.data = chunk_.data();
+      body.size = chunk_.size();
+      bool total_is_nearer = deadline_ - Clock::now() < timeouts_.idle;
+      conn_->transport().expires_after(std::min<std::chrono::milliseconds>(
+          timeouts_.idle, remaining(deadline_)));
+      beast::error_code ec;
+      if (conn_->secure) {
+        std::tie(ec, std::ignore) =
+            co_await http::async_read_some(*conn_->secure, conn_->buffer, *parser_, use_tuple);
+      } else {
+        std::tie(ec, std::ignore) =
+            co_await http::async_read_some(*conn_->plain, conn_->buffer, *parser_, use_tuple);
+      }
+      if (ec == http::error::need_buffer) ec = {};
+      std::size_t got = chunk_.size() - parser_->get().body().size;
+      if (ec) {
+        conn_.reset();
+        if (ec == beast::error::timeout) {
+          co_return std::pair{total_is_nearer ? ClientError::total_timeout
+                                              : ClientError::idle_timeout,
+                              std::string_view{}};
+        }
+        if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+            ec != http::error::partial_message && ec != http::error::end_of_stream) {
+          co_return std::pair{ClientError::protocol_error, std::string_view{}};
+        }
+        co_return std::pair{ClientError::connection_reset, std::string_view{}};
+      }
+      if (got == 0) continue;
+      std::string_view raw(chunk_.data(), got);
+      if (!inflater_) co_return std::pair{ClientError::none, raw};
+      decoded_.clear();
+      if (!inflater_->feed(raw, decoded_)) {
+        conn_.reset();
+        co_return std::pair{ClientError::decode_failed, std::string_view{}};
+      }
+      if (!decoded_.empty()) co_return std::pair{ClientError::none, std::string_view(decoded_)};
+    }
+  }
+
+ private:
+  void finish() {
+    if (conn_ && parser_->keep_alive()) {
+      client_->give_back(pool_key_, std::move(conn_));
+    }
+    conn_.reset();
+  }
+
+  std::shared_ptr<HttpClient::Impl> client_;
+  std::string pool_key_;
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+  ClientTimeouts timeouts_;
+  Clock::time_point deadline_;
+  int status_ = 0;
+  Headers headers_;
+  std::array<char, 16384> chunk_;
+  std::optional<Inflater> inflater_;
+  std::string decoded_;
+};
+
+}  // namespace
+
+asio::awaitable<std::pair<ClientError, std::string>> HttpClient::Impl::connect(
+    const Origin& origin, Connection& conn, const ClientTimeouts& timeouts,
+    Clock::time_point deadline) {
+  using Result = std::pair<ClientError, std::string>;
+  auto connect_deadline = std::min(deadline, Clock::now() + timeouts.connect);
+  std::string address_key = origin.host + ":" + std::to_string(origin.port);
+  auto cached = dns_cache.find(address_key);
+  tcp::resolver::results_type endpoints;
+  if (cached != dns_cache.end() && cached->second.expires > Clock::now()) {
+    endpoints = cached->second.results;
+  } else {
+    tcp::resolver resolver(executor);
+    auto [ec, results] = co_await resolver.async_resolve(
+        origin.host, std::to_string(origin.port), use_tuple);
+    if (ec) co_return Result{ClientError::connect_failed, "cannot resolve " + origin.host};
+    endpoints = results;
+    dns_cache[address_key] = {results, Clock::now() + std::chrono::seconds(60)};
+  }
+
+  beast::tcp_stream* transport;
+  if (origin.tls) {
+    conn.secure.emplace(executor, tls_context(origin));
+    transport = &beast::get_lowest_layer(*conn.secure);
+  } else {
+    conn.plain.emplace(executor);
+    transport = &*conn.plain;
+  }
+  transport->expires_after(remaining(connect_deadline));
+  auto [cec, endpoint] = co_await transport->async_connect(endpoints, use_tuple);
+  if (cec) {
+    if (cec == beast::error::timeout) co_return Result{ClientError::connect_timeout, "connect timed out"};
+    co_return Result{ClientError::connect_failed, cec.message()};
+  }
+  beast::error_code ignored;
+  transport->socket().set_option(tcp::no_delay(true), ignored);
+
+  if (origin.tls) {
+    if (!SSL_set_tlsext_host_name(conn.secure->native_handle(), origin.host.c_str())) {
+      co_return Result{ClientError::tls_failed, "cannot set SNI"};
+    }
+    if (origin.verify) conn.secure->set_verify_callback(ssl::host_name_verification(origin.host));
+    transport->expires_after(remaining(connect_deadline));
+    auto [hec] = co_await conn.secure->async_handshake(ssl::stream_base::client, use_tuple);
+    if (hec) {
+      if (hec == beast::error::timeout) co_return Result{ClientError::connect_timeout, "TLS handshake timed out"};
+      co_return Result{ClientError::tls_failed, hec.message()};
+    }
+  }
+  co_return Result{ClientError::none, {}};
+}
+
+HttpClient::HttpClient(asio::any_io_executor executor, std::size_t max_idle_per_origin)
+    : impl_(std::make_shared<Impl>()) {
+  impl_->executor = std::move(executor);
+  impl_->max_idle_per_origin = max_idle_per_origin;
+}
+
+HttpClient::~HttpClient() = default;
+
+std::size_t HttpClient::idle_connections() const {
+  std::size_t n = 0;
+  for (auto& [key, list] : impl_->idle) n += list.size();
+  return n;
+}
+
+asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientRequest request) {
+  auto deadline = Clock::now() + request.timeouts.total;
+  std::string pool_key = origin.key();
+
+  http::request<http::string_body> message{http::string_to_verb(request.method), request.target,
+                                           11};
+  for (auto& h : request.headers) message.insert(h.name, h.value);
+  if (origin.port == (origin.tls ? 443 : 80)) {
+    message.set(http::field::host, origin.host);
+  } else {
+    message.set(http::field::host, origin.host + ":" + std::to_string(origin.port));
+  }
+  message.keep_alive(true);
+  message.body() = std::move(request.body);
+  message.prepare_payload();
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto conn = impl_->take_idle(pool_key);
+    bool reused = conn != nullptr;
+    if (!conn) {
+      conn = std::make_unique<Connection>();
+      auto [error, detail] = co_await impl_->connect(origin, *conn, request.timeouts, deadline);
+      if (error != ClientError::none) co_return ClientResult{error, std::move(detail), nullptr};
+    }
+
+    auto first_byte_deadline = std::min(deadline, Clock::now() + request.timeouts.first_byte);
+    conn->transport().expires_after(remaining(first_byte_deadline));
+    beast::error_code ec;
+    if (conn->secure) {
+      std::tie(ec, std::ignore) = co_await http::async_write(*conn->secure, message, use_tuple);
+    } else {
+      std::tie(ec, std::ignore) = co_await http::async_write(*conn->plain, message, use_tuple);
+    }
+    auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
+    parser->header_limit(64 * 1024);
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (!ec) {
+      if (conn->secure) {
+        std::tie(ec, std::ignore) =
+            co_await http::async_read_header(*conn->secure, conn->buffer, *parser, use_tuple);
+      } else {
+        std::tie(ec, std::ignore) =
+            co_await http::async_read_header(*conn->plain, conn->buffer, *parser, use_tuple);
+      }
+    }
+    if (ec) {
+      if (ec == beast::error::timeout) {
+        bool total = deadline <= first_byte_deadline;
+        co_return ClientResult{total ? ClientError::total_timeout : ClientError::first_byte_timeout,
+                               "no response from upstream in time", nullptr};
+      }
+      bool closed = ec == http::error::end_of_stream || ec == asio::error::eof ||
+                    ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+      if (reused && closed && attempt == 0) continue;  // stale pooled connection: retry fresh
+      if (closed) {
+        co_return ClientResult{ClientError::connection_reset,
+                               "upstream closed the connection: " + ec.message(), nullptr};
+      }
+      co_return ClientResult{ClientError::protocol_error, "malformed upstream response: " + ec.message(),
+                             nullptr};
+    }
+    auto response = std::make_unique<PooledResponse>(impl_, std::move(pool_key), std::move(conn),
+                                                     std::move(parser), request.timeouts, deadline);
+    co_return ClientResult{ClientError::none, {}, std::move(response)};
+  }
+  co_return ClientResult{ClientError::connection_reset, "upstream closed the connection", nullptr};
+}
+
+}  // namespace tollgate::net

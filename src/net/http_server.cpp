@@ -1,0 +1,439 @@
+// The HTTP/1.1 server. One io_context per thread, each with its own SO_REUSEPORT acceptor, so
+// connections are spread by the kernel and a connection lives its whole life on one thread.
+//
+// A connection is one coroutine (`serve_connection`): wait for the first byte of a request
+// (idle timeout), read the head (header timeout, size limit), read the body (body timeout, size
+// limit), hand the request to the handler with a ResponseWriter bound to this connection, and
+// loop while keep-alive holds. Slow clients are cut by the timeouts; oversized input gets
+// 413/431 and the connection is closed.
+#include "net/http_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+namespace tollgate::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// A minimal JSON error for problems found before any handler runs (the handler shapes its
+// own errors per API surface; at this level only the OpenAI shape is known to be expected).
+std::string transport_error_body(std::string_view message, std::string_view code) {
+  std::string body = R"({"error":{"message":")";
+  body += message;
+  body += R"(","type":"invalid_request_error","param":null,"code":")";
+  body += code;
+  body += "\"}}";
+  return body;
+}
+
+}  // namespace
+
+// Per-loop state: the io_context, its acceptor and the connections it owns.
+struct Loop {
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::unordered_set<struct Connection*> connections;  // touched only on this loop's thread
+};
+
+struct Connection {
+  beast::tcp_stream stream;
+  bool idle = true;  // waiting for the next request (safe to close on shutdown)
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+};
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  Handler handler;
+  std::vector<std::unique_ptr<Loop>> loops;
+  std::function<void(const ExchangeRecord&)> observer;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> open_connections{0};
+  uint16_t port = 0;
+
+  std::mutex control_mutex;
+  std::condition_variable control_cv;
+  bool shutdown_requested = false;
+  std::chrono::milliseconds grace{0};
+  std::atomic<unsigned> loops_running{0};
+
+  asio::awaitable<void> accept_loop(unsigned index);
+  asio::awaitable<void> serve_connection(unsigned index, tcp::socket socket);
+  asio::awaitable<void> reject(Connection& conn, int status, std::string_view message,
+                               std::string_view code, ExchangeRecord record);
+  void observe(const ExchangeRecord& record) {
+    if (observer) observer(record);
+  }
+};
+
+// ResponseWriter bound to one connection and one request.
+class ConnectionWriter final : public ResponseWriter {
+ public:
+  ConnectionWriter(Connection& conn, bool keep_alive, const ServerOptions& options)
+      : conn_(conn), keep_alive_(keep_alive), options_(options) {}
+
+  asio::awaitable<bool> send(int status, Headers headers, std::string body) override {
+    if (started_) co_return false;
+    started_ = true;
+    status_ = status;
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    fill_headers(res, headers);
+    res.keep_alive(keep_alive_ && !close_after_);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    bytes_ += res.body().size();
+    conn_.stream.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await http::async_write(conn_.stream, res, use_tuple);
+    finished_ = !ec;
+    failed_ = static_cast<bool>(ec);
+    co_return !ec;
+  }
+
+  asio::awaitable<bool> start_stream(int status, Headers headers) override {
+    if (started_) co_return false;
+    started_ = true;
+    streaming_ = true;
+    status_ = status;
+    http::response<http::empty_body> res{static_cast<http::status>(status), 11};
+    fill_headers(res, headers);
+    res.keep_alive(keep_alive_ && !close_after_);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> serializer{res};
+    conn_.stream.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await http::async_write_header(conn_.stream, serializer, use_tuple);
+    failed_ = static_cast<bool>(ec);
+    co_return !ec;
+  }
+
+  asio::awaitable<bool> write_chunk(std::string_view data) override {
+    if (!streaming_ || failed_ || finished_) co_return false;
+    if (data.empty()) co_return true;  // an empty chunk would end the body
+    bytes_ += data.size();
+    conn_.stream.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(
+        conn_.stream, http::make_chunk(asio::const_buffer(data.data(), data.size())), use_tuple);
+    failed_ = static_cast<bool>(ec);
+    co_return !ec;
+  }
+
+  asio::awaitable<bool> finish_stream() override {
+    if (!streaming_ || failed_ || finished_) co_return false;
+    conn_.stream.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(conn_.stream, http::make_chunk_last(), use_tuple);
+    failed_ = static_cast<bool>(ec);
+    finished_ = !ec;
+    co_return !ec;
+  }
+
+  void close_after_response() override { close_after_ = true; }
+  void abort_connection() override {
+    aborted_ = true;
+    beast::error_code ec;
+    // RST instead of FIN: linger 0, then close.
+    conn_.stream.socket().set_option(tcp::socket::linger(true, 0), ec);
+    conn_.stream.socket().close(ec);
+  }
+  bool started() const override { return started_; }
+  void annotate(std::string json_members) override { annotations_ = std::move(json_members); }
+
+  bool finished() const { return finished_; }
+  bool failed() const { return failed_; }
+  bool aborted() const { return aborted_; }
+  bool reusable() const {
+    return finished_ && !failed_ && !aborted_ && keep_alive_ && !close_after_;
+  }
+  int status() const { return status_; }
+  std::size_t bytes() const { return bytes_; }
+  std::string take_annotations() { return std::move(annotations_); }
+
+ private:
+  template <class Message>
+  void fill_headers(Message& res, const Headers& headers) {
+    res.set(http::field::server, options_.server_name);
+    for (const auto& h : headers) res.insert(h.name, h.value);
+  }
+
+  Connection& conn_;
+  bool keep_alive_;
+  const ServerOptions& options_;
+  bool started_ = false, streaming_ = false, finished_ = false, failed_ = false;
+  bool close_after_ = false, aborted_ = false;
+  int status_ = 0;
+  std::size_t bytes_ = 0;
+  std::string annotations_;
+};
+
+HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  if (impl_->options.threads == 0) impl_->options.threads = 1;
+  impl_->handler = std::move(handler);
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::on_exchange(std::function<void(const ExchangeRecord&)> observer) {
+  impl_->observer = std::move(observer);
+}
+
+std::size_t HttpServer::open_connections() const { return impl_->open_connections.load(); }
+uint16_t HttpServer::bound_port() const { return impl_->port; }
+
+void HttpServer::bind() {
+  auto address = asio::ip::make_address(impl_->options.host);
+  uint16_t port = impl_->options.port;
+  for (unsigned i = 0; i < impl_->options.threads; ++i) {
+    auto loop = std::make_unique<Loop>();
+    tcp::endpoint endpoint{address, port};
+    loop->acceptor.open(endpoint.protocol());
+    loop->acceptor.set_option(tcp::acceptor::reuse_address(true));
+    loop->acceptor.set_option(reuse_port(true));
+    loop->acceptor.bind(endpoint);
+    loop->acceptor.listen(asio::socket_base::max_listen_connections);
+    // With port 0 the first acceptor picks the port; the others join it through SO_REUSEPORT.
+    port = loop->acceptor.local_endpoint().port();
+    impl_->loops.push_back(std::move(loop));
+  }
+  impl_->port = port;
+}
+
+void HttpServer::run(std::function<void(unsigned, asio::io_context&)> on_thread_start) {
+  if (impl_->loops.empty()) bind();
+  std::vector<std::thread> threads;
+  impl_->loops_running = static_cast<unsigned>(impl_->loops.size());
+  for (unsigned i = 0; i < impl_->loops.size(); ++i) {
+    threads.emplace_back([this, i, on_thread_start] {
+      auto& loop = *impl_->loops[i];
+      if (on_thread_start) on_thread_start(i, loop.io);
+      asio::co_spawn(loop.io, impl_->accept_loop(i), asio::detached);
+      loop.io.run();
+      {
+        std::lock_guard lock(impl_->control_mutex);
+        --impl_->loops_running;
+      }
+      impl_->control_cv.notify_all();
+    });
+  }
+
+  // This thread is the controller: it waits for shutdown(), then for the loops to drain,
+  // and stops whatever is still running when the grace period ends.
+  {
+    std::unique_lock lock(impl_->control_mutex);
+    impl_->control_cv.wait(lock, [&] {
+      return impl_->shutdown_requested || impl_->loops_running == 0;
+    });
+    auto deadline = std::chrono::steady_clock::now() + impl_->grace;
+    impl_->control_cv.wait_until(lock, deadline, [&] { return impl_->loops_running == 0; });
+  }
+  for (auto& loop : impl_->loops) loop->io.stop();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::shutdown(std::chrono::milliseconds grace) {
+  if (impl_->stopping.exchange(true)) return;
+  for (auto& loop_ptr : impl_->loops) {
+    Loop* loop = loop_ptr.get();
+    asio::post(loop->io, [loop] {
+      beast::error_code ec;
+      loop->acceptor.close(ec);
+      // Idle keep-alive connections are closed now; busy ones close after their response.
+      for (Connection* conn : loop->connections) {
+        if (conn->idle) conn->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+        if (conn->idle) conn->stream.cancel();
+      }
+    });
+  }
+  {
+    std::lock_guard lock(impl_->control_mutex);
+    impl_->shutdown_requested = true;
+    impl_->grace = grace;
+  }
+  impl_->control_cv.notify_all();
+}
+
+asio::awaitable<void> HttpServer::Impl::accept_loop(unsigned index) {
+  auto& loop = *loops[index];
+  for (;;) {
+    auto [ec, socket] = co_await loop.acceptor.async_accept(use_tuple);
+    if (ec) {
+      if (stopping || ec == asio::error::operation_aborted) co_return;
+      // EMFILE and friends: back off briefly rather than spin.
+      asio::steady_timer timer(loop.io, 50ms);
+      co_await timer.async_wait(use_tuple);
+      continue;
+    }
+    if (stopping) co_return;
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    asio::co_spawn(loop.io, serve_connection(index, std::move(socket)), asio::detached);
+  }
+}
+
+// Sends a response produced by the server itself (limits, malformed input); the caller then
+// ends the connection.
+asio::awaitable<void> HttpServer::Impl::reject(Connection& conn, int status,
+                                               std::string_view message, std::string_view code,
+                                               ExchangeRecord record) {
+  http::response<http::string_body> res{static_cast<http::status>(status), 11};
+  res.set(http::field::server, options.server_name);
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(false);
+  res.body() = transport_error_body(message, code);
+  res.prepare_payload();
+  conn.stream.expires_after(5s);
+  co_await http::async_write(conn.stream, res, use_tuple);
+  record.status = status;
+  record.error = std::string(code);
+  observe(record);
+}
+
+asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::socket socket) {
+  auto& loop = *loops[index];
+  Connection conn{std::move(socket)};
+  loop.connections.insert(&conn);
+  ++open_connections;
+  std::string remote;
+  {
+    beast::error_code ec;
+    auto ep = conn.stream.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+  beast::flat_buffer buffer;
+
+  for (;;) {
+    conn.idle = true;
+    if (stopping) break;
+    // 1. Wait for the first byte of the next request (keep-alive idle time).
+    if (buffer.size() == 0) {
+      conn.stream.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await conn.stream.async_read_some(buffer.prepare(4096), use_tuple);
+      if (ec) break;  // idle timeout, client closed, or shutdown
+      buffer.commit(n);
+    }
+    conn.idle = false;
+
+    // 2. The request head, within the header timeout and size limit.
+    ExchangeRecord record;
+    record.remote_address = remote;
+    auto started = std::chrono::steady_clock::now();
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+    conn.stream.expires_after(options.header_timeout);
+    auto [hec, hn] = co_await http::async_read_header(conn.stream, buffer, parser, use_tuple);
+    if (hec) {
+      if (hec == http::error::header_limit) {
+        co_await reject(conn, 431, "request headers are too large", "headers_too_large", record);
+      } else if (hec == beast::error::timeout) {
+        record.error = "header_timeout";
+        record.status = 408;
+        observe(record);
+      } else if (hec != http::error::end_of_stream && hec != asio::error::eof &&
+                 hec != asio::error::operation_aborted &&
+                 hec != asio::error::connection_reset) {
+        co_await reject(conn, 400, "malformed HTTP request", "bad_request", record);
+      }
+      break;
+    }
+    auto& head = parser.get();
+    record.method = std::string(head.method_string());
+    record.path = std::string(head.target().substr(0, head.target().find('?')));
+    if (auto length = parser.content_length(); length && *length > options.max_body_bytes) {
+      co_await reject(conn, 413, "request body is too large", "body_too_large", record);
+      break;
+    }
+    if (beast::iequals(head[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> cont{http::status::continue_, 11};
+      conn.stream.expires_after(options.body_timeout);
+      auto [cec, cn] = co_await http::async_write(conn.stream, cont, use_tuple);
+      if (cec) break;
+    }
+
+    // 3. The body, within the body timeout and size limit.
+    if (!parser.is_done()) {
+      conn.stream.expires_after(options.body_timeout);
+      auto [bec, bn] = co_await http::async_read(conn.stream, buffer, parser, use_tuple);
+      if (bec) {
+        if (bec == http::error::body_limit) {
+          co_await reject(conn, 413, "request body is too large", "body_too_large", record);
+        } else if (bec == beast::error::timeout) {
+          record.error = "body_timeout";
+          record.status = 408;
+          observe(record);
+        } else if (bec != http::error::end_of_stream && bec != asio::error::eof &&
+                   bec != asio::error::connection_reset) {
+          co_await reject(conn, 400, "malformed HTTP request body", "bad_request", record);
+        }
+        break;
+      }
+    }
+
+    // 4. The handler.
+    auto message = parser.release();
+    HttpRequest request;
+    request.method = record.method;
+    request.target = std::string(message.target());
+    request.headers.reserve(16);
+    for (const auto& field : message) {
+      request.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    request.body = std::move(message.body());
+    request.remote_address = remote;
+    request.received_at = started;
+    request.loop_index = index;
+    record.request_bytes = request.body.size();
+
+    ConnectionWriter writer{conn, message.keep_alive() && !stopping, options};
+    try {
+      co_await handler(request, writer);
+    } catch (const std::exception& e) {
+      record.error = std::string("handler_exception: ") + e.what();
+    }
+    if (!writer.started() && !writer.aborted()) {
+      // (A local, not a braced temporary inside co_await: GCC 12 miscompiles those.)
+      Headers headers{{"content-type", "application/json"}};
+      co_await writer.send(500, std::move(headers),
+                           transport_error_body("internal error", "internal_error"));
+    }
+    record.status = writer.status();
+    record.response_bytes = writer.bytes();
+    record.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    record.annotations = writer.take_annotations();
+    if (writer.aborted()) record.error = "aborted";
+    else if (writer.failed()) record.error = "client_closed";
+    observe(record);
+    if (!writer.reusable() || stopping) break;
+  }
+
+  beast::error_code ec;
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  conn.stream.socket().close(ec);
+  loop.connections.erase(&conn);
+  --open_connections;
+}
+
+}  // namespace tollgate::net
