@@ -1,0 +1,97 @@
+// `tollgate serve`: wire the process together and run until SIGTERM/SIGINT.
+#include "app/commands.hpp"
+#include "auth/key_cache.hpp"
+#include "billing/usage_writer.hpp"
+#include "config/config.hpp"
+#include "gateway/gateway.hpp"
+#include "net/http_server.hpp"
+#include "obs/access_log.hpp"
+#include "obs/metrics.hpp"
+#include "store/sqlite_database.hpp"
+
+#include <prometheus/gauge.h>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <thread>
+
+namespace tollgate::app {
+
+int serve(const std::string& config_path) {
+  config::Config config = config::load_config_file(config_path);
+  const auto& server_config = config.server;
+
+  {  // The schema is created or upgraded before anything reads it.
+    store::Database database(config.store.sqlite_path);
+    database.migrate();
+  }
+
+  // SIGINT/SIGTERM are taken by one waiting thread (blocked everywhere else, so no handler
+  // ever runs on an event loop).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auth::KeyCache keys;
+  auth::KeyCacheRefresher key_refresher(keys, config.store.sqlite_path);
+  key_refresher.start();
+  billing::UsageWriter usage(config.store.sqlite_path);
+  obs::Metrics metrics;
+  obs::AccessLog access_log(server_config.access_log);
+
+  unsigned threads = server_config.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+
+  gateway::Gateway gateway(config, {keys, usage, metrics}, threads);
+  net::ServerOptions options;
+  options.host = server_config.listen_host;
+  options.port = server_config.listen_port;
+  options.threads = threads;
+  options.max_header_bytes = server_config.max_header_bytes;
+  options.max_body_bytes = server_config.max_body_bytes;
+  options.header_timeout = server_config.header_timeout;
+  options.body_timeout = server_config.body_timeout;
+  options.idle_timeout = server_config.idle_timeout;
+  net::HttpServer server(options, gateway.handler());
+  server.on_exchange([&](const net::ExchangeRecord& record) {
+    access_log.write(record);
+    if (record.path.empty() && !record.error.empty()) {
+      metrics.record_transport_rejection(record.error);
+    }
+  });
+  server.bind();
+  std::printf("tollgate listening on http://%s:%u (%u event loops)\n", options.host.c_str(),
+              static_cast<unsigned>(server.bound_port()), threads);
+  std::fflush(stdout);
+
+  std::thread signal_thread([&] {
+    int received = 0;
+    sigwait(&signals, &received);
+    std::fprintf(stderr, "tollgate: %s received, draining (up to %lld ms)\n",
+                 received == SIGINT ? "SIGINT" : "SIGTERM",
+                 static_cast<long long>(server_config.shutdown_grace.count()));
+    gateway.set_draining();
+    server.shutdown(server_config.shutdown_grace);
+  });
+
+  server.run([&](unsigned index, boost::asio::io_context& io) { gateway.start_loop(index, io); });
+
+  // Every loop has stopped: nothing produces usage any more. Commit what is queued.
+  usage.stop();
+  key_refresher.stop();
+  access_log.flush();
+  std::fprintf(stderr, "tollgate: stopped (%llu usage records written)\n",
+               static_cast<unsigned long long>(usage.written()));
+  if (signal_thread.joinable()) {
+    // run() can only return after shutdown(), which the signal thread called.
+    signal_thread.join();
+  }
+  return 0;
+}
+
+}  // namespace tollgate::app

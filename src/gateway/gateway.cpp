@@ -1,0 +1,134 @@
+// Routing and the endpoints that do not call an upstream. The chat pipeline is in
+// chat_completions.cpp; settle.cpp closes every request (metrics, usage log, access log).
+#include "gateway/gateway.hpp"
+
+#include "api/json_text.hpp"
+#include "auth/key_cache.hpp"
+#include "gateway/loop_state.hpp"
+#include "gateway/respond.hpp"
+#include "gateway/phases.hpp"
+#include "obs/metrics.hpp"
+
+#include <ctime>
+
+namespace tollgate::gateway {
+
+Gateway::Gateway(const config::Config& config, Services services, unsigned loop_count)
+    : config_(config), services_(services), catalog_(config) {
+  loops_.resize(loop_count);
+}
+
+Gateway::~Gateway() = default;
+
+void Gateway::start_loop(unsigned index, boost::asio::io_context& io) {
+  loops_.at(index) = std::make_unique<LoopState>(io, index);
+}
+
+net::Handler Gateway::handler() {
+  return [this](net::HttpRequest& request, net::ResponseWriter& writer) {
+    return route(request, writer);
+  };
+}
+
+boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
+                                            net::ResponseWriter& writer) {
+  LoopState& loop = *loops_[request.loop_index];
+  RequestContext ctx{request, writer, loop};
+  ctx.started = request.received_at;
+  ctx.request_id = loop.next_request_id();
+  std::string_view path = request.path();
+  std::string_view method = request.method;
+
+  if (path == "/healthz") {
+    ctx.surface = "ops";
+    co_await respond_json(ctx, 200, R"({"status":"ok"})");
+    co_return;
+  }
+  if (path == "/readyz") {
+    ctx.surface = "ops";
+    if (draining_) co_await respond_json(ctx, 503, R"({"status":"draining"})");
+    else co_await respond_json(ctx, 200, R"({"status":"ready"})");
+    co_return;
+  }
+  if (path == "/metrics") {
+    ctx.surface = "ops";
+    ctx.status = 200;
+    net::Headers headers{{"content-type", "text/plain; version=0.0.4"}};
+    co_await writer.send(200, std::move(headers), services_.metrics.render());
+    co_return;
+  }
+
+  if (path == "/v1/chat/completions") {
+    ctx.surface = "openai.chat";
+    if (method != "POST") {
+      co_await respond_openai_error(ctx, 405, "Method not allowed: use POST /v1/chat/completions",
+                                    "invalid_request_error", "method_not_allowed");
+    } else {
+      co_await chat_completions(ctx);
+    }
+  } else if (path == "/v1/models" || path.starts_with("/v1/models/")) {
+    ctx.surface = "openai.models";
+    if (method != "GET") {
+      co_await respond_openai_error(ctx, 405, "Method not allowed: use GET", "invalid_request_error",
+                                    "method_not_allowed");
+    } else if (!co_await authenticate(ctx, services_)) {
+      // authenticate() has responded
+    } else if (path == "/v1/models") {
+      co_await list_models(ctx);
+    } else {
+      co_await retrieve_model(ctx, path.substr(std::string_view("/v1/models/").size()));
+    }
+  } else {
+    ctx.surface = "unknown";
+    co_await not_found(ctx);
+  }
+  settle(ctx, services_);
+}
+
+namespace {
+
+void append_model_object(std::string& out, const Deployment& d) {
+  out += R"({"id":)";
+  api::append_json_string(out, d.model->id);
+  out += R"(,"object":"model","created":0,"owned_by":)";
+  api::append_json_string(out, d.model->owned_by);
+  if (d.model->context_length) {
+    out += R"(,"context_length":)";
+    out += std::to_string(*d.model->context_length);
+  }
+  out += '}';
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> Gateway::list_models(RequestContext& ctx) {
+  std::string body = R"({"object":"list","data":[)";
+  bool first = true;
+  for (const auto& d : catalog_.deployments()) {
+    if (!first) body += ',';
+    first = false;
+    append_model_object(body, d);
+  }
+  body += "]}";
+  co_await respond_json(ctx, 200, std::move(body));
+}
+
+boost::asio::awaitable<void> Gateway::retrieve_model(RequestContext& ctx, std::string_view id) {
+  if (const Deployment* d = catalog_.find(id)) {
+    std::string body;
+    append_model_object(body, *d);
+    co_await respond_json(ctx, 200, std::move(body));
+    co_return;
+  }
+  co_await respond_model_not_found(ctx, catalog_, id);
+}
+
+boost::asio::awaitable<void> Gateway::not_found(RequestContext& ctx) {
+  std::string message = "Unknown request URL: ";
+  message += ctx.request.method;
+  message += ' ';
+  message += ctx.request.path();
+  co_await respond_openai_error(ctx, 404, message, "invalid_request_error", "unknown_url");
+}
+
+}  // namespace tollgate::gateway

@@ -1,0 +1,64 @@
+// The gateway: turns HTTP requests into upstream calls. Shared, read-mostly state lives here
+// (catalog, key cache, usage writer, metrics); per-event-loop state (upstream connection pool,
+// parsers) lives in one LoopState per loop, reached through HttpRequest::loop_index.
+#pragma once
+
+#include "config/config.hpp"
+#include "gateway/catalog.hpp"
+#include "net/http.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace tollgate::auth {
+class KeyCache;
+}
+namespace tollgate::billing {
+class UsageWriter;
+}
+namespace tollgate::obs {
+class Metrics;
+}
+
+namespace tollgate::gateway {
+
+struct LoopState;
+struct RequestContext;
+
+// What the gateway needs from the rest of the process (owned by main).
+struct Services {
+  auth::KeyCache& keys;
+  billing::UsageWriter& usage;
+  obs::Metrics& metrics;
+};
+
+class Gateway {
+ public:
+  Gateway(const config::Config& config, Services services, unsigned loop_count);
+  ~Gateway();
+
+  // Creates the per-loop state; called on each loop thread before it serves.
+  void start_loop(unsigned index, boost::asio::io_context& io);
+  net::Handler handler();
+
+  // Readiness: false once shutdown has begun.
+  void set_draining() { draining_ = true; }
+
+ private:
+  boost::asio::awaitable<void> route(net::HttpRequest& request, net::ResponseWriter& writer);
+  boost::asio::awaitable<void> chat_completions(RequestContext& ctx);
+  boost::asio::awaitable<void> list_models(RequestContext& ctx);
+  boost::asio::awaitable<void> retrieve_model(RequestContext& ctx, std::string_view id);
+  boost::asio::awaitable<void> not_found(RequestContext& ctx);
+
+  const config::Config& config_;
+  Services services_;
+  Catalog catalog_;
+  std::vector<std::unique_ptr<LoopState>> loops_;
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace tollgate::gateway

@@ -1,0 +1,30 @@
+// Per-event-loop state: created on the loop's thread, used only there.
+#pragma once
+
+#include "api/openai/chat_request.hpp"
+#include "net/http_client.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdio>
+#include <random>
+#include <string>
+
+namespace tollgate::gateway {
+
+struct LoopState {
+  explicit LoopState(boost::asio::io_context& io, unsigned index)
+      : client(io.get_executor()), rng(std::random_device{}() ^ (uint64_t{index} << 32)) {}
+
+  net::HttpClient client;                    // upstream connection pool of this loop
+  api::openai::ChatRequestParser chat_parser;  // reused buffers across requests
+  std::mt19937_64 rng;
+
+  std::string next_request_id() {
+    char id[4 + 16 + 1];
+    std::snprintf(id, sizeof id, "req_%016llx", static_cast<unsigned long long>(rng()));
+    return id;
+  }
+};
+
+}  // namespace tollgate::gateway

@@ -1,0 +1,129 @@
+#include "obs/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+namespace tollgate::obs {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+using prometheus::Histogram;
+
+namespace {
+
+double seconds(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1e6; }
+
+// Request latency: 1 ms .. 2 min. Gateway overhead: 5 µs .. 50 ms (it should sit at the bottom).
+const Histogram::BucketBoundaries kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                     0.1,   0.25,   0.5,   1,    2.5,   5,
+                                                     10,    30,     60,    120};
+const Histogram::BucketBoundaries kOverheadBuckets = {0.000005, 0.00001, 0.000025, 0.00005,
+                                                      0.0001,   0.00025, 0.0005,   0.001,
+                                                      0.0025,   0.005,   0.01,     0.05};
+
+std::string status_class(int status) { return std::to_string(status / 100) + "xx"; }
+
+}  // namespace
+
+struct Metrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  prometheus::Family<prometheus::Counter>& requests =
+      BuildCounter()
+          .Name("tollgate_requests_total")
+          .Help("API requests by surface, public model and HTTP status")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& errors =
+      BuildCounter()
+          .Name("tollgate_errors_total")
+          .Help("Errors returned to clients, by surface and stable error code")
+          .Register(*registry);
+  prometheus::Family<Histogram>& latency =
+      BuildHistogram()
+          .Name("tollgate_request_duration_seconds")
+          .Help("Total time of an API request, from the complete request head to the last byte")
+          .Register(*registry);
+  prometheus::Family<Histogram>& overhead =
+      BuildHistogram()
+          .Name("tollgate_gateway_overhead_seconds")
+          .Help("Time spent in the gateway itself: total time minus time waiting on upstreams")
+          .Register(*registry);
+  prometheus::Family<Histogram>& upstream =
+      BuildHistogram()
+          .Name("tollgate_upstream_duration_seconds")
+          .Help("Time from sending a request upstream to its complete response")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& upstream_responses =
+      BuildCounter()
+          .Name("tollgate_upstream_responses_total")
+          .Help("Upstream responses by provider and status class (0xx = no response)")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& transport =
+      BuildCounter()
+          .Name("tollgate_transport_rejections_total")
+          .Help("Requests refused by the HTTP layer (size limits, timeouts, malformed HTTP)")
+          .Register(*registry);
+  prometheus::Counter& usage_dropped =
+      BuildCounter()
+          .Name("tollgate_usage_records_dropped_total")
+          .Help("Usage records that could not be queued for the usage log")
+          .Register(*registry)
+          .Add({});
+  prometheus::Gauge& active_streams = BuildGauge()
+                                          .Name("tollgate_active_streams")
+                                          .Help("Streaming responses in progress")
+                                          .Register(*registry)
+                                          .Add({});
+};
+
+Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
+Metrics::~Metrics() = default;
+
+void Metrics::record_request(std::string_view surface, std::string_view model, int status,
+                             std::chrono::microseconds total,
+                             std::chrono::microseconds overhead) {
+  std::string surface_label(surface);
+  impl_->requests
+      .Add({{"surface", surface_label}, {"model", std::string(model)},
+            {"status", std::to_string(status)}})
+      .Increment();
+  impl_->latency.Add({{"surface", surface_label}}, kLatencyBuckets).Observe(seconds(total));
+  impl_->overhead.Add({{"surface", surface_label}}, kOverheadBuckets).Observe(seconds(overhead));
+}
+
+void Metrics::record_error(std::string_view surface, std::string_view code) {
+  impl_->errors.Add({{"surface", std::string(surface)}, {"code", std::string(code)}}).Increment();
+}
+
+void Metrics::record_upstream(std::string_view provider, int status,
+                              std::chrono::microseconds elapsed) {
+  std::string provider_label(provider);
+  impl_->upstream.Add({{"provider", provider_label}}, kLatencyBuckets).Observe(seconds(elapsed));
+  impl_->upstream_responses.Add({{"provider", provider_label}, {"status", status_class(status)}})
+      .Increment();
+}
+
+void Metrics::record_transport_rejection(std::string_view reason) {
+  impl_->transport.Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::record_usage_dropped(std::size_t count) {
+  impl_->usage_dropped.Increment(static_cast<double>(count));
+}
+
+prometheus::Gauge& Metrics::active_streams() { return impl_->active_streams; }
+
+std::string Metrics::render() const {
+  prometheus::TextSerializer serializer;
+  std::ostringstream out;
+  serializer.Serialize(out, impl_->registry->Collect());
+  return out.str();
+}
+
+}  // namespace tollgate::obs
