@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tollgate::config {
@@ -49,6 +50,9 @@ struct ProviderConfig {
   bool tls_verify = true;
   UpstreamTimeouts timeouts;
   std::size_t max_idle_connections = 64;  // per event loop
+  // Client request headers passed on to this provider, by case-insensitive name prefix
+  // (e.g. "x-mock-" for the mock upstream's fault injection). Empty: none.
+  std::vector<std::string> forward_headers;
 };
 
 // Exact decimal price as written in the config (e.g. "0.15" USD per 1M tokens), kept as an

@@ -18,6 +18,9 @@ struct LoopState;
 using Clock = std::chrono::steady_clock;
 
 struct RequestContext {
+  RequestContext(net::HttpRequest& request, net::ResponseWriter& writer, LoopState& loop)
+      : request(request), writer(writer), loop(loop), started(request.received_at) {}
+
   net::HttpRequest& request;
   net::ResponseWriter& writer;
   LoopState& loop;
@@ -54,8 +57,5 @@ struct RequestContext {
         spent.count() > 0 ? spent : Clock::duration{});
   }
 };
-
-// Per-event-loop state: owned by one thread, never shared.
-struct LoopState;
 
 }  // namespace tollgate::gateway
