@@ -1,0 +1,220 @@
+// The side-by-side benchmark driver. Every lane is measured in the same run, against the same
+// mock upstream, with the same wrk load, so the figures that matter are ratios and differences.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import net from "node:net";
+
+const root = resolve(new URL("..", import.meta.url).pathname);
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => {
+    if (arg.startsWith("--")) pairs.push([arg.slice(2), all[i + 1]]);
+    return pairs;
+  }, []),
+);
+const duration = Number(args.duration ?? 10);
+const repeats = Number(args.repeats ?? 3);
+const concurrency = Number(args.concurrency ?? 64);
+const lanes = (args.lanes ?? "direct,nginx,tollgate").split(",");
+const work = mkdtempSync(join(tmpdir(), "tollgate-bench-"));
+const children = [];
+
+function freePort() {
+  return new Promise((ok) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+function start(cmd, argv, { waitFor } = {}) {
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let out = "";
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${cmd} did not start: ${out}`)), 15000);
+    const watch = (data) => {
+      out += data;
+      if (!waitFor || waitFor.test(out)) {
+        clearTimeout(timer);
+        ok(child);
+      }
+    };
+    child.stdout.on("data", watch);
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => fail(new Error(`${cmd} exited ${code}: ${out}`)));
+    if (!waitFor) setTimeout(() => { clearTimeout(timer); ok(child); }, 500);
+  });
+}
+
+async function waitForHttp(url) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no answer from ${url}`);
+}
+
+function parseDuration(text) {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
+  const value = Number(m[1]);
+  return m[2] === "us" ? value : m[2] === "ms" ? value * 1000 : value * 1e6;
+}
+
+function wrk(url, connections, seconds, env) {
+  const out = execFileSync(
+    "wrk",
+    ["-t", connections > 1 ? "2" : "1", "-c", String(connections), "-d", `${seconds}s`, "--latency",
+     "-s", join(root, "bench/request.lua"), url],
+    { env: { ...process.env, ...env }, encoding: "utf8" },
+  );
+  const pct = (p) => parseDuration(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(out)[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)[1]);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socketErrors = /Socket errors: (.*)/.exec(out)?.[1] ?? "";
+  return { p50_us: pct(50), p99_us: pct(99), rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]),
+           requests, non2xx, socketErrors };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const bin = join(root, "build/bin");
+  const mockPort = await freePort();
+  await start(join(bin, "tollgate-mock"), ["--port", String(mockPort), "--quiet", "--threads", "1"],
+              { waitFor: /listening/ });
+  const mockUrl = `http://127.0.0.1:${mockPort}`;
+
+  // A ~1 KB request: a system prompt and a short conversation.
+  const body = JSON.stringify({
+    model: "gpt-4o-mini",
+    messages: [
+      { role: "system", content: "You are a concise assistant. ".repeat(12) },
+      { role: "user", content: "Summarise the benefits of connection pooling in two sentences. ".repeat(6) },
+      { role: "assistant", content: "Pooling reuses TCP and TLS sessions, cutting handshakes. ".repeat(3) },
+      { role: "user", content: "And the drawbacks?" },
+    ],
+    max_tokens: 16,
+    temperature: 0,
+  });
+  const bodyFile = join(work, "body.json");
+  writeFileSync(bodyFile, body);
+
+  const targets = {};
+  targets.direct = { url: `${mockUrl}/v1/chat/completions`, key: "bench" };
+
+  if (lanes.includes("nginx")) {
+    const port = await freePort();
+    const conf = join(work, "nginx.conf");
+    writeFileSync(conf, `
+worker_processes 1;
+daemon off;
+error_log ${work}/nginx-error.log warn;
+pid ${work}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${work}/nginx-body;
+  proxy_temp_path ${work}/nginx-proxy;
+  upstream mock { server 127.0.0.1:${mockPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port} reuseport;
+    location / {
+      proxy_pass http://mock;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}`);
+    await start("nginx", ["-c", conf, "-p", work]);
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    targets.nginx = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key: "bench" };
+  }
+
+  if (lanes.includes("tollgate")) {
+    const port = await freePort();
+    const config = join(work, "tollgate.yaml");
+    writeFileSync(config, `
+server: { listen: "127.0.0.1:${port}", threads: 1, access_log: "off" }
+store: { sqlite: "${work}/tollgate.db" }
+providers:
+  - { name: mock, type: openai, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }
+models:
+  - { id: gpt-4o-mini, provider: mock, upstream_model: gpt-4o-mini-2024-07-18, pricing: { input_per_m: "0.15", output_per_m: "0.60" } }
+`);
+    const key = execFileSync(join(bin, "tollgate"), ["keys", "create", "--config", config, "--name", "bench"],
+                             { encoding: "utf8" }).trim();
+    await start(join(bin, "tollgate"), ["serve", "--config", config], { waitFor: /listening/ });
+    targets.tollgate = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key };
+  }
+
+  const results = {};
+  for (const lane of ["direct", ...lanes.filter((l) => l !== "direct")]) {
+    const t = targets[lane];
+    const env = { BENCH_BODY: bodyFile, BENCH_KEY: t.key };
+    wrk(t.url, 8, 2, env); // warm up pools and caches
+    results[lane] = { c1: [], cN: [] };
+  }
+  // Interleave lanes in each repeat so drifts in machine speed hit every lane alike.
+  for (let r = 0; r < repeats; r++) {
+    for (const lane of Object.keys(results)) {
+      const t = targets[lane];
+      const env = { BENCH_BODY: bodyFile, BENCH_KEY: t.key };
+      results[lane].c1.push(wrk(t.url, 1, duration, env));
+      results[lane].cN.push(wrk(t.url, concurrency, duration, env));
+    }
+  }
+
+  const summary = {};
+  for (const [lane, runs] of Object.entries(results)) {
+    summary[lane] = {
+      p50_us: median(runs.c1.map((x) => x.p50_us)),
+      p99_us: median(runs.c1.map((x) => x.p99_us)),
+      rps: median(runs.cN.map((x) => x.rps)),
+      non2xx: runs.c1.concat(runs.cN).reduce((s, x) => s + x.non2xx, 0),
+      socket_errors: runs.c1.concat(runs.cN).map((x) => x.socketErrors).filter(Boolean),
+    };
+  }
+  const direct = summary.direct;
+  for (const lane of Object.keys(summary)) {
+    const s = summary[lane];
+    s.added_p50_us = +(s.p50_us - direct.p50_us).toFixed(1);
+    s.added_p99_us = +(s.p99_us - direct.p99_us).toFixed(1);
+  }
+  if (summary.nginx) {
+    for (const lane of Object.keys(summary)) {
+      summary[lane].rps_vs_nginx = +(summary[lane].rps / summary.nginx.rps).toFixed(3);
+    }
+  }
+
+  const commit = execFileSync("git", ["-C", root, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  const meta = { commit, date: new Date().toISOString(), duration_s: duration, repeats, concurrency,
+                 cpus: (await import("node:os")).cpus().length,
+                 request_bytes: body.length, note: "median of repeats; lanes interleaved" };
+  mkdirSync(join(root, "bench/results"), { recursive: true });
+  writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify({ meta, summary, raw: results }, null, 2));
+
+  const rows = Object.entries(summary).map(([lane, s]) =>
+    `| ${lane} | ${s.p50_us.toFixed(0)} | ${s.p99_us.toFixed(0)} | ${lane === "direct" ? "—" : s.added_p50_us.toFixed(0)} | ${lane === "direct" ? "—" : s.added_p99_us.toFixed(0)} | ${s.rps.toFixed(0)} | ${s.rps_vs_nginx ?? "—"} | ${s.non2xx} |`);
+  const table = [
+    `Commit \`${commit}\`, ${meta.date}, ${meta.cpus} cores, ${body.length}-byte request, ${duration} s per measurement, median of ${repeats} interleaved repeats.`,
+    "",
+    `| lane | p50 µs (c=1) | p99 µs (c=1) | added p50 µs | added p99 µs | req/s (c=${concurrency}) | × nginx | non-2xx |`,
+    "|---|---|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
+  console.log(table);
+  writeFileSync(join(root, "bench/results/latest.md"), table + "\n");
+}
+
+try {
+  await main();
+} finally {
+  for (const c of children) c.kill("SIGTERM");
+}
