@@ -1,0 +1,128 @@
+// The request path's authenticator: API keys held in memory, kept in step with the database by a
+// background refresher. authenticate() reads one immutable snapshot and never touches the disk or
+// waits for a writer; reload() and revoke_now() build a new snapshot and swap it in.
+#pragma once
+
+#include "auth/key_store.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace tollgate::store {
+class Database;
+}
+
+namespace tollgate::auth {
+
+struct AuthenticatedKey {
+  int64_t id = 0;
+  std::string prefix;
+  std::string name;
+};
+
+class KeyCache {
+ public:
+  KeyCache();
+
+  // The key's identity if `presented_key` is well formed, known, not revoked and its secret
+  // matches (salted SHA-256, constant-time compare); nullopt otherwise. Thread-safe; takes a
+  // mutex only to copy the snapshot pointer (writers hold it just for the swap); no I/O.
+  std::optional<AuthenticatedKey> authenticate(std::string_view presented_key) const;
+
+  // Replaces the whole set of keys (revoked records are kept out).
+  void reload(std::vector<KeyRecord> records);
+  // Refuses the key from now on, in this process, without waiting for the database round trip.
+  // The revocation survives later reloads that still show the key active (a reload racing the
+  // database write); it is forgotten once the database agrees.
+  void revoke_now(std::string_view prefix);
+
+  std::size_t active_keys() const;
+
+ private:
+  struct ActiveKey {
+    int64_t id = 0;
+    std::string prefix;
+    std::string name;
+    std::vector<uint8_t> salt;
+    KeyHash hash{};
+  };
+  struct PrefixHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  using Snapshot = std::unordered_map<std::string, ActiveKey, PrefixHash, std::equal_to<>>;
+
+  std::shared_ptr<const Snapshot> current() const;
+  void publish(std::shared_ptr<const Snapshot> next);
+
+  // Guards only the pointer: held for a reference-count increment or a pointer swap, never while
+  // a snapshot is built or the disk is read. (Not std::atomic<std::shared_ptr>: GCC 12's
+  // load() releases its internal lock with a relaxed store, a data race ThreadSanitizer reports.)
+  mutable std::mutex snapshot_mutex_;
+  std::shared_ptr<const Snapshot> snapshot_;  // guarded by snapshot_mutex_; never null
+  // Serializes writers (reload, revoke_now) so neither loses the other's change. Readers never
+  // take it.
+  std::mutex writer_mutex_;
+  std::unordered_set<std::string> revoked_in_process_;  // guarded by writer_mutex_
+};
+
+struct KeyCacheRefresherOptions {
+  std::chrono::milliseconds interval{200};  // how often PRAGMA data_version is checked
+};
+
+// Keeps a KeyCache in step with the database, so `tollgate keys create|revoke` run by another
+// process takes effect here within one interval. Owns its own connection; the poll is a
+// PRAGMA data_version (memory only) and keys are re-read only when another connection committed.
+class KeyCacheRefresher {
+ public:
+  KeyCacheRefresher(KeyCache& cache, std::string sqlite_path,
+                    KeyCacheRefresherOptions options = {});
+  KeyCacheRefresher(const KeyCacheRefresher&) = delete;
+  KeyCacheRefresher& operator=(const KeyCacheRefresher&) = delete;
+  ~KeyCacheRefresher();  // stop()
+
+  // Opens the connection and loads the keys before returning (so the gateway never serves with an
+  // empty cache), then polls on a background thread. Throws store::DatabaseError at start-up.
+  void start();
+  // Wakes the thread and joins it; returns within one database read. Idempotent.
+  void stop();
+
+  uint64_t reloads() const { return reloads_.load(std::memory_order_relaxed); }
+  uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
+
+ private:
+  void run();
+  void poll_once();
+  void load_keys();
+
+  KeyCache& cache_;
+  std::string sqlite_path_;
+  KeyCacheRefresherOptions options_;
+  std::unique_ptr<store::Database> database_;  // used by the refresher thread only once started
+  int64_t seen_data_version_ = -1;             // refresher thread only
+  bool failing_ = false;                       // refresher thread only
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_requested_ = false;  // guarded by mutex_
+  std::thread thread_;
+
+  std::atomic<uint64_t> reloads_{0};
+  std::atomic<uint64_t> failures_{0};
+};
+
+}  // namespace tollgate::auth

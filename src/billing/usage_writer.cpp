@@ -1,0 +1,220 @@
+#include "billing/usage_writer.hpp"
+
+#include "store/sqlite_database.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string_view>
+#include <utility>
+
+namespace tollgate::billing {
+namespace {
+
+constexpr std::string_view kInsertUsage =
+    "INSERT INTO usage_log (request_id, created_at, key_prefix, surface, public_model, "
+    "upstream_model, provider, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
+    "usage_source, cost_micros, status, error_code, latency_us, upstream_latency_us, overhead_us, "
+    "stream, client_disconnected) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+constexpr std::chrono::milliseconds kFirstBackoff{10};
+constexpr std::chrono::milliseconds kMaxBackoff{1000};
+// During a long outage, one log line per this many failed attempts (after the first).
+constexpr uint64_t kLogEveryAttempts = 30;
+
+void bind_text_or_null(store::Statement& statement, int index, const std::string& value) {
+  if (value.empty()) {
+    statement.bind_null(index);
+  } else {
+    statement.bind_text(index, value);
+  }
+}
+
+void bind_record(store::Statement& insert, const UsageRecord& record) {
+  bind_text_or_null(insert, 1, record.request_id);
+  insert.bind_int64(2, record.created_at_ms);
+  bind_text_or_null(insert, 3, record.key_prefix);
+  bind_text_or_null(insert, 4, record.surface);
+  bind_text_or_null(insert, 5, record.public_model);
+  bind_text_or_null(insert, 6, record.upstream_model);
+  bind_text_or_null(insert, 7, record.provider);
+  insert.bind_int64(8, record.prompt_tokens);
+  insert.bind_int64(9, record.completion_tokens);
+  insert.bind_int64(10, record.cached_tokens);
+  insert.bind_int64(11, record.reasoning_tokens);
+  bind_text_or_null(insert, 12, record.usage_source);
+  insert.bind_int64(13, record.cost_micros);
+  insert.bind_int64(14, record.status);
+  bind_text_or_null(insert, 15, record.error_code);
+  insert.bind_int64(16, record.latency_us);
+  insert.bind_int64(17, record.upstream_latency_us);
+  insert.bind_int64(18, record.overhead_us);
+  insert.bind_int64(19, record.stream ? 1 : 0);
+  insert.bind_int64(20, record.client_disconnected ? 1 : 0);
+}
+
+}  // namespace
+
+UsageWriter::UsageWriter(std::string sqlite_path, UsageWriterOptions options)
+    : sqlite_path_(std::move(sqlite_path)), options_(options) {
+  options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
+  database_ = std::make_unique<store::Database>(
+      sqlite_path_, store::DatabaseOptions{.busy_timeout = options_.busy_timeout});
+  insert_ = std::make_unique<store::Statement>(database_->prepare(kInsertUsage));
+  thread_ = std::thread([this] { run(); });
+}
+
+UsageWriter::~UsageWriter() {
+  stop();
+}
+
+bool UsageWriter::submit(UsageRecord record) {
+  bool wake_writer = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (stop_requested_ || pending_.size() >= options_.max_queue) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    pending_.push_back(std::move(record));
+    ++accepted_;
+    // The writer sleeps either until the queue is non-empty or until a batch is full; the queue
+    // grows one record at a time, so it passes through exactly these sizes.
+    wake_writer = pending_.size() == 1 || pending_.size() == options_.max_batch;
+  }
+  if (wake_writer) work_ready_.notify_one();
+  return true;
+}
+
+void UsageWriter::flush() {
+  std::unique_lock lock(mutex_);
+  const uint64_t target = accepted_;
+  ++flush_waiters_;
+  work_ready_.notify_one();
+  progress_.wait(lock, [&] { return settled_ >= target || writer_finished_; });
+  --flush_waiters_;
+}
+
+void UsageWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stop_requested_) {
+      stop_requested_ = true;
+      give_up_at_ = std::chrono::steady_clock::now() + options_.shutdown_retry_limit;
+    }
+  }
+  work_ready_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void UsageWriter::run() {
+  std::vector<UsageRecord> writing;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_ready_.wait(lock, [this] { return !pending_.empty() || stop_requested_; });
+    if (pending_.empty()) break;  // stopping, and everything is written
+    if (!stop_requested_ && flush_waiters_ == 0 && pending_.size() < options_.max_batch) {
+      // Let a batch form: at low rates this turns many tiny commits into one.
+      work_ready_.wait_for(lock, options_.max_delay, [this] {
+        return pending_.size() >= options_.max_batch || stop_requested_ || flush_waiters_ > 0;
+      });
+    }
+    writing.swap(pending_);
+    lock.unlock();
+
+    std::span<const UsageRecord> all(writing);
+    for (std::size_t offset = 0; offset < all.size(); offset += options_.max_batch) {
+      write_with_retry(all.subspan(offset, std::min(options_.max_batch, all.size() - offset)));
+    }
+    writing.clear();
+    // Keep the buffer for the next swap, but do not hold on to the memory of a rare backlog.
+    if (writing.capacity() > 8 * options_.max_batch) writing.shrink_to_fit();
+
+    lock.lock();
+  }
+  writer_finished_ = true;
+  lock.unlock();
+  progress_.notify_all();
+  if (giving_up_) {
+    std::fprintf(stderr, "tollgate: usage writer: %llu usage records were NOT saved\n",
+                 static_cast<unsigned long long>(abandoned()));
+  }
+}
+
+void UsageWriter::write_with_retry(std::span<const UsageRecord> batch) {
+  if (giving_up_) {  // shutdown deadline passed on an earlier batch: do not wait on each one
+    count_done(0, batch.size());
+    return;
+  }
+  std::chrono::milliseconds backoff = kFirstBackoff;
+  uint64_t attempts_failed = 0;
+  for (;;) {
+    std::string error;
+    try {
+      write_batch(batch);
+      batches_.fetch_add(1, std::memory_order_relaxed);
+      count_done(batch.size(), 0);
+      if (attempts_failed > 0) {
+        std::fprintf(stderr, "tollgate: usage writer: batch of %zu written after %llu retries\n",
+                     batch.size(), static_cast<unsigned long long>(attempts_failed));
+      }
+      return;
+    } catch (const std::exception& failure) {
+      error = failure.what();
+    }
+    failed_attempts_.fetch_add(1, std::memory_order_relaxed);
+    ++attempts_failed;
+
+    std::unique_lock lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (stop_requested_ && now >= give_up_at_) {
+      lock.unlock();
+      std::fprintf(stderr,
+                   "tollgate: usage writer: shutdown retry limit reached, giving up on the "
+                   "remaining usage records (last error: %s)\n",
+                   error.c_str());
+      giving_up_ = true;
+      count_done(0, batch.size());
+      return;
+    }
+    if (attempts_failed == 1 || attempts_failed % kLogEveryAttempts == 0) {
+      std::fprintf(stderr,
+                   "tollgate: usage writer: writing %zu records failed (attempt %llu): %s; "
+                   "retrying\n",
+                   batch.size(), static_cast<unsigned long long>(attempts_failed), error.c_str());
+    }
+    auto retry_at = now + backoff;
+    if (stop_requested_) retry_at = std::min(retry_at, give_up_at_);
+    const bool was_stopping = stop_requested_;
+    // A stop() during the pause wakes it, so the shutdown deadline starts to apply.
+    work_ready_.wait_until(lock, retry_at, [&] { return stop_requested_ != was_stopping; });
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+void UsageWriter::write_batch(std::span<const UsageRecord> batch) {
+  store::Transaction transaction(*database_);
+  try {
+    for (const UsageRecord& record : batch) {
+      bind_record(*insert_, record);
+      insert_->step();
+      insert_->reset();
+    }
+  } catch (...) {
+    insert_->reset();  // before the rollback, so no statement of this connection is left active
+    throw;
+  }
+  transaction.commit();  // all or nothing: a retried batch is never written twice
+}
+
+void UsageWriter::count_done(std::size_t written, std::size_t abandoned) {
+  {
+    std::lock_guard lock(mutex_);
+    settled_ += written + abandoned;
+    written_.fetch_add(written, std::memory_order_relaxed);
+    abandoned_.fetch_add(abandoned, std::memory_order_relaxed);
+  }
+  progress_.notify_all();
+}
+
+}  // namespace tollgate::billing

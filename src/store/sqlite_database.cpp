@@ -1,0 +1,341 @@
+#include "store/sqlite_database.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <utility>
+
+namespace tollgate::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Append only: a released migration is never edited, a change is a new numbered entry.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE api_keys (
+  id INTEGER PRIMARY KEY,
+  prefix TEXT UNIQUE NOT NULL,
+  name TEXT NOT NULL,
+  salt BLOB NOT NULL,
+  hash BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  last_used_at INTEGER
+);
+
+CREATE TABLE usage_log (
+  id INTEGER PRIMARY KEY,
+  request_id TEXT,
+  created_at INTEGER,
+  key_prefix TEXT,
+  surface TEXT,
+  public_model TEXT,
+  upstream_model TEXT,
+  provider TEXT,
+  prompt_tokens INTEGER,
+  completion_tokens INTEGER,
+  cached_tokens INTEGER,
+  reasoning_tokens INTEGER,
+  usage_source TEXT,
+  cost_micros INTEGER,
+  status INTEGER,
+  error_code TEXT,
+  latency_us INTEGER,
+  upstream_latency_us INTEGER,
+  overhead_us INTEGER,
+  stream INTEGER,
+  client_disconnected INTEGER
+);
+CREATE INDEX usage_log_created_at ON usage_log (created_at);
+CREATE INDEX usage_log_model_created_at ON usage_log (public_model, created_at);
+)sql"},
+};
+
+int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+[[noreturn]] void throw_error(sqlite3* connection, int code, std::string_view context) {
+  std::string message(context);
+  message += ": ";
+  message += connection != nullptr ? sqlite3_errmsg(connection) : sqlite3_errstr(code);
+  int extended = connection != nullptr ? sqlite3_extended_errcode(connection) : code;
+  throw DatabaseError(extended, message);
+}
+
+}  // namespace
+
+// ---- DatabaseError ----
+
+DatabaseError::DatabaseError(int sqlite_code, const std::string& message)
+    : std::runtime_error(message), sqlite_code_(sqlite_code) {}
+
+bool DatabaseError::is_busy() const {
+  int primary = sqlite_code_ & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+bool DatabaseError::is_unique_violation() const {
+  return sqlite_code_ == SQLITE_CONSTRAINT_UNIQUE;
+}
+
+// ---- Statement ----
+
+Statement::Statement(sqlite3* connection, sqlite3_stmt* statement) noexcept
+    : connection_(connection), statement_(statement) {}
+
+Statement::Statement(Statement&& other) noexcept
+    : connection_(std::exchange(other.connection_, nullptr)),
+      statement_(std::exchange(other.statement_, nullptr)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(statement_);
+    connection_ = std::exchange(other.connection_, nullptr);
+    statement_ = std::exchange(other.statement_, nullptr);
+  }
+  return *this;
+}
+
+Statement::~Statement() {
+  sqlite3_finalize(statement_);
+}
+
+void Statement::check_bind(int result_code) const {
+  if (result_code != SQLITE_OK) throw_error(connection_, result_code, "bind");
+}
+
+Statement& Statement::bind_int64(int index, int64_t value) {
+  check_bind(sqlite3_bind_int64(statement_, index, value));
+  return *this;
+}
+
+Statement& Statement::bind_text(int index, std::string_view value) {
+  check_bind(sqlite3_bind_text64(statement_, index, value.data(), value.size(), SQLITE_TRANSIENT,
+                                 SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, std::span<const uint8_t> value) {
+  // A zero-length blob with a null pointer would bind NULL; a non-null pointer keeps it a blob.
+  static constexpr uint8_t kEmpty = 0;
+  const void* data = value.empty() ? &kEmpty : value.data();
+  check_bind(sqlite3_bind_blob64(statement_, index, data, value.size(), SQLITE_TRANSIENT));
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  check_bind(sqlite3_bind_null(statement_, index));
+  return *this;
+}
+
+Statement& Statement::bind_optional_int64(int index, std::optional<int64_t> value) {
+  return value ? bind_int64(index, *value) : bind_null(index);
+}
+
+bool Statement::step() {
+  int code = sqlite3_step(statement_);
+  if (code == SQLITE_ROW) return true;
+  if (code == SQLITE_DONE) return false;
+  throw_error(connection_, code, "step");
+}
+
+void Statement::reset() noexcept {
+  // sqlite3_reset repeats the last step's error, which step() has already reported.
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+bool Statement::column_is_null(int index) const {
+  return sqlite3_column_type(statement_, index) == SQLITE_NULL;
+}
+
+int64_t Statement::column_int64(int index) const {
+  return sqlite3_column_int64(statement_, index);
+}
+
+std::optional<int64_t> Statement::column_optional_int64(int index) const {
+  if (column_is_null(index)) return std::nullopt;
+  return column_int64(index);
+}
+
+std::string Statement::column_text(int index) const {
+  const unsigned char* text = sqlite3_column_text(statement_, index);
+  if (text == nullptr) return {};
+  int size = sqlite3_column_bytes(statement_, index);
+  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+}
+
+std::vector<uint8_t> Statement::column_blob(int index) const {
+  const void* data = sqlite3_column_blob(statement_, index);
+  int size = sqlite3_column_bytes(statement_, index);
+  if (data == nullptr || size <= 0) return {};
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  return std::vector<uint8_t>(bytes, bytes + size);
+}
+
+// ---- Database ----
+
+Database::Database(const std::string& path, DatabaseOptions options) : path_(path) {
+  // NOMUTEX: a connection is owned by one thread at a time (see the header), so SQLite's
+  // per-connection mutex would only cost time.
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int code = sqlite3_open_v2(path.c_str(), &connection_, flags, nullptr);
+  if (code != SQLITE_OK) {
+    std::string message =
+        "cannot open database '" + path +
+        "': " + (connection_ != nullptr ? sqlite3_errmsg(connection_) : sqlite3_errstr(code));
+    close();
+    throw DatabaseError(code, message);
+  }
+  sqlite3_extended_result_codes(connection_, 1);
+  try {
+    // The busy timeout comes first: switching to WAL needs a lock another process may hold.
+    sqlite3_busy_timeout(connection_, static_cast<int>(options.busy_timeout.count()));
+    Statement journal = prepare("PRAGMA journal_mode=WAL");
+    std::string mode = journal.step() ? journal.column_text(0) : std::string();
+    if (mode != "wal" && path != ":memory:") {
+      throw DatabaseError(SQLITE_ERROR, "cannot enable WAL journal on '" + path + "' (got '" +
+                                            mode + "'; network file system?)");
+    }
+    // NORMAL in WAL mode: a commit survives a process crash; only the last commits before a power
+    // loss may be lost, and the file is never corrupted.
+    exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  } catch (...) {
+    close();
+    throw;
+  }
+}
+
+Database::Database(Database&& other) noexcept
+    : connection_(std::exchange(other.connection_, nullptr)), path_(std::move(other.path_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    close();
+    connection_ = std::exchange(other.connection_, nullptr);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+Database::~Database() {
+  close();
+}
+
+void Database::close() noexcept {
+  // close_v2 defers the close until every Statement of this connection is finalized.
+  sqlite3_close_v2(connection_);
+  connection_ = nullptr;
+}
+
+void Database::exec(std::string_view sql) {
+  std::string text(sql);  // sqlite3_exec needs a NUL-terminated string
+  char* error = nullptr;
+  int code = sqlite3_exec(connection_, text.c_str(), nullptr, nullptr, &error);
+  if (code != SQLITE_OK) {
+    std::string message = "exec: ";
+    message += error != nullptr ? error : sqlite3_errstr(code);
+    sqlite3_free(error);
+    throw DatabaseError(sqlite3_extended_errcode(connection_), message);
+  }
+}
+
+Statement Database::prepare(std::string_view sql) {
+  sqlite3_stmt* statement = nullptr;
+  int code = sqlite3_prepare_v3(connection_, sql.data(), static_cast<int>(sql.size()), 0,
+                                &statement, nullptr);
+  if (code != SQLITE_OK) throw_error(connection_, code, "prepare");
+  return Statement(connection_, statement);
+}
+
+int64_t Database::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(connection_);
+}
+
+int64_t Database::changes() const {
+  return sqlite3_changes64(connection_);
+}
+
+int64_t Database::data_version() {
+  Statement query = prepare("PRAGMA data_version");
+  return query.step() ? query.column_int64(0) : 0;
+}
+
+int Database::latest_schema_version() {
+  return kMigrations[std::size(kMigrations) - 1].version;
+}
+
+int Database::schema_version() {
+  Statement exists =
+      prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'");
+  if (!exists.step()) return 0;
+  Statement query = prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  return query.step() ? static_cast<int>(query.column_int64(0)) : 0;
+}
+
+int Database::migrate() {
+  // IMMEDIATE: a second process starting at the same moment waits here (busy timeout) and then
+  // sees the versions the first one recorded, instead of applying them twice.
+  Transaction transaction(*this, TransactionKind::immediate);
+  exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+  int current = schema_version();
+  if (current > latest_schema_version()) {
+    throw DatabaseError(SQLITE_ERROR, "database '" + path_ + "' has schema version " +
+                                          std::to_string(current) +
+                                          ", newer than this build supports (" +
+                                          std::to_string(latest_schema_version()) + ")");
+  }
+  int applied = 0;
+  Statement record = prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)");
+  for (const Migration& migration : kMigrations) {
+    if (migration.version <= current) continue;
+    exec(migration.sql);
+    record.bind_int64(1, migration.version).bind_int64(2, unix_now_ms());
+    record.step();
+    record.reset();
+    ++applied;
+  }
+  transaction.commit();
+  return applied;
+}
+
+std::vector<std::string> Database::check_integrity(bool quick) {
+  Statement query = prepare(quick ? "PRAGMA quick_check" : "PRAGMA integrity_check");
+  std::vector<std::string> problems;
+  while (query.step()) {
+    std::string line = query.column_text(0);
+    if (line != "ok") problems.push_back(std::move(line));
+  }
+  return problems;
+}
+
+// ---- Transaction ----
+
+Transaction::Transaction(Database& database, TransactionKind kind) : database_(database) {
+  database_.exec(kind == TransactionKind::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+}
+
+Transaction::~Transaction() {
+  if (finished_) return;
+  try {
+    database_.exec("ROLLBACK");
+  } catch (const DatabaseError&) {
+    // SQLite may already have rolled back on its own (e.g. after SQLITE_FULL); nothing to undo.
+  }
+}
+
+void Transaction::commit() {
+  database_.exec("COMMIT");
+  finished_ = true;
+}
+
+}  // namespace tollgate::store

@@ -1,0 +1,165 @@
+#include "store/sqlite_database.hpp"
+
+#include "temp_database.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace tollgate::store {
+namespace {
+
+using testing::TempDatabasePath;
+
+int64_t count_rows(Database& database, const std::string& table) {
+  Statement query = database.prepare("SELECT COUNT(*) FROM " + table);
+  return query.step() ? query.column_int64(0) : -1;
+}
+
+TEST(SqliteDatabase, OpensInWalModeWithForeignKeys) {
+  TempDatabasePath file;
+  Database database(file.path());
+  Statement journal = database.prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(journal.step());
+  EXPECT_EQ(journal.column_text(0), "wal");
+  Statement foreign_keys = database.prepare("PRAGMA foreign_keys");
+  ASSERT_TRUE(foreign_keys.step());
+  EXPECT_EQ(foreign_keys.column_int64(0), 1);
+}
+
+TEST(SqliteDatabase, MigrateIsIdempotent) {
+  TempDatabasePath file;
+  Database database(file.path());
+  EXPECT_EQ(database.schema_version(), 0);
+  EXPECT_EQ(database.migrate(), Database::latest_schema_version());
+  EXPECT_EQ(database.schema_version(), Database::latest_schema_version());
+  EXPECT_EQ(database.migrate(), 0);
+  EXPECT_EQ(count_rows(database, "schema_migrations"), Database::latest_schema_version());
+
+  Database reopened(file.path());
+  EXPECT_EQ(reopened.migrate(), 0);
+  EXPECT_EQ(count_rows(reopened, "api_keys"), 0);
+  EXPECT_EQ(count_rows(reopened, "usage_log"), 0);
+  EXPECT_TRUE(reopened.check_integrity().empty());
+  EXPECT_TRUE(reopened.check_integrity(/*quick=*/true).empty());
+}
+
+TEST(SqliteDatabase, ConcurrentMigrationsApplyEachVersionOnce) {
+  TempDatabasePath file;
+  constexpr int kProcesses = 4;
+  std::vector<int> applied(kProcesses, -1);
+  std::vector<std::thread> starters;
+  for (int i = 0; i < kProcesses; ++i) {
+    starters.emplace_back([&, i] {
+      Database database(file.path());
+      applied[i] = database.migrate();
+    });
+  }
+  for (std::thread& starter : starters) starter.join();
+  int total = 0;
+  for (int count : applied) total += count;
+  EXPECT_EQ(total, Database::latest_schema_version());
+  Database database(file.path());
+  EXPECT_EQ(count_rows(database, "schema_migrations"), Database::latest_schema_version());
+}
+
+TEST(SqliteDatabase, RefusesASchemaNewerThanTheBuild) {
+  TempDatabasePath file;
+  Database database(file.path());
+  database.migrate();
+  database.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)");
+  EXPECT_THROW(database.migrate(), DatabaseError);
+}
+
+TEST(SqliteDatabase, StatementBindsAndReadsEveryType) {
+  TempDatabasePath file;
+  Database database(file.path());
+  database.exec("CREATE TABLE t (i INTEGER, s TEXT, b BLOB, n INTEGER)");
+  Statement insert = database.prepare("INSERT INTO t VALUES (?, ?, ?, ?)");
+  const std::vector<uint8_t> blob{0, 1, 2, 255};
+  insert.bind_int64(1, -42).bind_text(2, std::string_view("h\0llo", 5)).bind_blob(3, blob);
+  insert.bind_null(4);
+  EXPECT_FALSE(insert.step());
+  insert.reset();
+  insert.bind_int64(1, 7).bind_text(2, "").bind_blob(3, {}).bind_optional_int64(4, 9);
+  EXPECT_FALSE(insert.step());
+  EXPECT_EQ(database.changes(), 1);
+  EXPECT_EQ(database.last_insert_rowid(), 2);
+
+  Statement query = database.prepare("SELECT i, s, b, n FROM t ORDER BY rowid");
+  ASSERT_TRUE(query.step());
+  EXPECT_EQ(query.column_int64(0), -42);
+  EXPECT_EQ(query.column_text(1), std::string("h\0llo", 5));
+  EXPECT_EQ(query.column_blob(2), blob);
+  EXPECT_TRUE(query.column_is_null(3));
+  EXPECT_EQ(query.column_optional_int64(3), std::nullopt);
+  ASSERT_TRUE(query.step());
+  EXPECT_FALSE(query.column_is_null(1));
+  EXPECT_FALSE(query.column_is_null(2));  // an empty blob is not NULL
+  EXPECT_EQ(query.column_optional_int64(3), 9);
+  EXPECT_FALSE(query.step());
+}
+
+TEST(SqliteDatabase, BadSqlThrowsWithTheSqliteMessage) {
+  TempDatabasePath file;
+  Database database(file.path());
+  try {
+    database.prepare("SELEKT 1");
+    FAIL() << "expected DatabaseError";
+  } catch (const DatabaseError& error) {
+    EXPECT_NE(std::string(error.what()).find("syntax error"), std::string::npos);
+  }
+  EXPECT_THROW(database.exec("INSERT INTO missing VALUES (1)"), DatabaseError);
+}
+
+TEST(SqliteDatabase, TransactionRollsBackUnlessCommitted) {
+  TempDatabasePath file;
+  Database database(file.path());
+  database.exec("CREATE TABLE t (i INTEGER)");
+  {
+    Transaction transaction(database);
+    database.exec("INSERT INTO t VALUES (1)");
+  }
+  EXPECT_EQ(count_rows(database, "t"), 0);
+  {
+    Transaction transaction(database, TransactionKind::deferred);
+    database.exec("INSERT INTO t VALUES (2)");
+    transaction.commit();
+  }
+  EXPECT_EQ(count_rows(database, "t"), 1);
+}
+
+TEST(SqliteDatabase, DataVersionTracksOtherConnectionsOnly) {
+  TempDatabasePath file;
+  Database watcher(file.path());
+  watcher.exec("CREATE TABLE t (i INTEGER)");
+  const int64_t initial = watcher.data_version();
+  watcher.exec("INSERT INTO t VALUES (1)");
+  EXPECT_EQ(watcher.data_version(), initial) << "own commits do not count";
+
+  Database other(file.path());
+  other.exec("INSERT INTO t VALUES (2)");
+  EXPECT_NE(watcher.data_version(), initial);
+}
+
+TEST(SqliteDatabase, BusyWriteLockReportsBusy) {
+  TempDatabasePath file;
+  Database holder(file.path());
+  holder.exec("CREATE TABLE t (i INTEGER)");
+  Transaction held(holder);
+  Database waiter(file.path(), DatabaseOptions{.busy_timeout = std::chrono::milliseconds(10)});
+  try {
+    Transaction blocked(waiter);
+    FAIL() << "expected SQLITE_BUSY";
+  } catch (const DatabaseError& error) {
+    EXPECT_TRUE(error.is_busy());
+  }
+}
+
+TEST(SqliteDatabase, OpeningAnUnreachablePathThrows) {
+  EXPECT_THROW(Database("/nonexistent-dir/for/sure/tollgate.db"), DatabaseError);
+}
+
+}  // namespace
+}  // namespace tollgate::store
