@@ -1,0 +1,410 @@
+#include "config/config_loader.hpp"
+
+#include <fstream>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+#include "config/did_you_mean.hpp"
+#include "config/value_parsing.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace tollgate::config::detail {
+
+namespace {
+
+constexpr unsigned kMaxThreads = 256;
+constexpr uint64_t kMaxIdleConnections = 100'000;
+
+bool is_provider_name(std::string_view name) {
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Model ids appear in URLs and JSON; they may hold "/" or ":" (e.g. "qwen2.5:7b") but no spaces.
+bool is_model_id(std::string_view id) {
+  for (char c : id) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// RFC 9110 token characters.
+bool is_header_name(std::string_view name) {
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// A client header that forward_headers must never pass upstream: the client's own credentials
+// (the upstream gets the provider's api_key instead), and headers the gateway itself sets or that
+// belong to one connection. Returns the first one the lower-case `prefix` would match.
+std::optional<std::string_view> guarded_header_matching(std::string_view prefix) {
+  static constexpr std::string_view kGuarded[] = {
+      "authorization",
+      "proxy-authorization",
+      "cookie",
+      "x-api-key",
+      "x-goog-api-key",
+      "host",
+      "content-length",
+      "content-type",
+      "transfer-encoding",
+      "connection",
+      "keep-alive",
+      "te",
+      "trailer",
+      "upgrade",
+      "expect",
+      "accept",
+      "accept-encoding",
+      "x-request-id",
+  };
+  for (std::string_view name : kGuarded) {
+    if (name.starts_with(prefix)) return name;
+  }
+  return std::nullopt;
+}
+
+// The elements of a list that must hold at least one entry; reports a missing or empty list.
+std::vector<YAML::Node> required_list(YamlReader& reader, const YAML::Node& node,
+                                      const std::string& path, std::string_view what) {
+  std::vector<YAML::Node> elements;
+  if (!node.IsDefined() || node.IsNull()) {
+    reader.issue(path, "is required: list at least one " + std::string(what));
+    return elements;
+  }
+  if (!node.IsSequence()) {
+    reader.issue(path, "must be a list of " + std::string(what) + "s, not " +
+                           std::string(describe_kind(node)));
+    return elements;
+  }
+  if (node.size() == 0) {
+    reader.issue(path, "must list at least one " + std::string(what));
+    return elements;
+  }
+  for (const YAML::Node& element : node) elements.push_back(element);
+  return elements;
+}
+
+class ConfigBuilder {
+ public:
+  ConfigBuilder(const std::string& source_name, const EnvLookup& env,
+                std::vector<ConfigIssue>& issues)
+      : source_name_(source_name), reader_(issues, env) {}
+
+  Config build(const YAML::Node& root) {
+    Config config;
+    if (!root.IsDefined() || root.IsNull()) {
+      reader_.issue(source_name_, "the configuration is empty");
+      return config;
+    }
+    if (!root.IsMap()) {
+      reader_.issue(source_name_,
+                    "must be a YAML mapping with the keys server, store, providers and models");
+      return config;
+    }
+    const std::optional<Mapping> top =
+        reader_.mapping(root, "", {"server", "store", "providers", "models"});
+    if (!top) return config;
+    read_server(top->get("server"), config.server);
+    read_store(top->get("store"), config.store);
+    read_providers(top->get("providers"), config.providers);
+    read_models(top->get("models"), config);
+    return config;
+  }
+
+ private:
+  void read_server(const YAML::Node& node, ServerConfig& server) {
+    const std::optional<Mapping> m =
+        reader_.mapping(node, "server",
+                        {"listen", "admin_key", "threads", "max_header_bytes", "max_body_bytes",
+                         "header_timeout_ms", "body_timeout_ms", "idle_timeout_ms",
+                         "shutdown_grace_ms", "access_log"});
+    if (!m) return;
+
+    if (const Field listen = reader_.field(*m, "listen"); listen.present()) {
+      ParseResult<HostPort> parsed = parse_listen_address(listen.text);
+      if (auto* address = std::get_if<HostPort>(&parsed)) {
+        server.listen_host = std::move(address->host);
+        server.listen_port = address->port;
+      } else {
+        reader_.issue(listen.path, "invalid address \"" + listen.text +
+                                       "\": " + std::get<ParseError>(parsed).message);
+      }
+    }
+    if (auto key = reader_.string(*m, "admin_key")) server.admin_key = std::move(*key);
+    if (auto threads = reader_.integer(*m, "threads", 0, kMaxThreads,
+                                       "must be a whole number from 0 to 256 (0 = one per CPU "
+                                       "core)")) {
+      server.threads = static_cast<unsigned>(*threads);
+    }
+    if (auto bytes = reader_.byte_size(*m, "max_header_bytes")) server.max_header_bytes = *bytes;
+    if (auto bytes = reader_.byte_size(*m, "max_body_bytes")) server.max_body_bytes = *bytes;
+    if (auto ms = reader_.millis(*m, "header_timeout_ms")) server.header_timeout = *ms;
+    if (auto ms = reader_.millis(*m, "body_timeout_ms")) server.body_timeout = *ms;
+    if (auto ms = reader_.millis(*m, "idle_timeout_ms")) server.idle_timeout = *ms;
+    if (auto ms = reader_.millis(*m, "shutdown_grace_ms")) server.shutdown_grace = *ms;
+    if (const Field log = reader_.field(*m, "access_log"); log.present()) {
+      if (log.text.empty()) {
+        reader_.issue(log.path, R"(must be "stderr", "off" or a file path)");
+      } else {
+        server.access_log = log.text;
+      }
+    }
+  }
+
+  void read_store(const YAML::Node& node, StoreConfig& store) {
+    const std::optional<Mapping> m = reader_.mapping(node, "store", {"sqlite"});
+    if (!m) return;
+    if (auto path = reader_.non_empty_string(*m, "sqlite")) store.sqlite_path = std::move(*path);
+  }
+
+  void read_providers(const YAML::Node& node, std::vector<ProviderConfig>& providers) {
+    const std::vector<YAML::Node> elements = required_list(reader_, node, "providers", "provider");
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+      const std::string path = element_path("providers", i);
+      if (!elements[i].IsMap()) {  // null included: "- " with nothing after it
+        reader_.issue(path, "must be a mapping with name, type and base_url, not " +
+                                std::string(describe_kind(elements[i])));
+        continue;
+      }
+      providers.push_back(read_provider(elements[i], path));
+    }
+  }
+
+  ProviderConfig read_provider(const YAML::Node& node, const std::string& path) {
+    ProviderConfig provider;
+    const std::optional<Mapping> m =
+        reader_.mapping(node, path,
+                        {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "timeouts",
+                         "max_idle_connections", "forward_headers"});
+    if (!m) return provider;
+
+    if (const Field name = reader_.field(*m, "name"); name.absent()) {
+      reader_.issue(name.path, "is required");
+    } else if (name.present()) {
+      if (name.text.empty() || !is_provider_name(name.text)) {
+        reader_.issue(name.path,
+                      R"(must be a non-empty name of letters, digits, ".", "_" and "-")");
+      }
+      if (auto first = provider_paths_.find(name.text); first != provider_paths_.end()) {
+        reader_.issue(name.path, "duplicate provider name \"" + name.text + "\" (also used by " +
+                                     first->second + ")");
+      } else if (!name.text.empty()) {
+        // Kept even when malformed, so models naming it do not get a second, confusing issue.
+        provider_paths_.emplace(name.text, path);
+      }
+      provider.name = name.text;
+    }
+
+    if (const Field type = reader_.field(*m, "type"); type.absent()) {
+      reader_.issue(type.path, R"(is required (only "openai" is supported in this version))");
+    } else if (type.present()) {
+      if (type.text != "openai") {
+        reader_.issue(type.path, "unsupported provider type \"" + type.text +
+                                     "\": only \"openai\" is supported in this version; "
+                                     "anthropic and gemini come later");
+      }
+      provider.type = type.text;
+    }
+
+    if (const Field url = reader_.field(*m, "base_url"); url.absent()) {
+      reader_.issue(url.path, R"(is required, e.g. "https://api.openai.com/v1")");
+    } else if (url.present()) {
+      ParseResult<std::string> parsed = parse_base_url(url.text);
+      if (auto* normalized = std::get_if<std::string>(&parsed)) {
+        provider.base_url = std::move(*normalized);
+      } else {
+        reader_.issue(url.path,
+                      "invalid URL \"" + url.text + "\": " + std::get<ParseError>(parsed).message);
+      }
+    }
+
+    if (auto key = reader_.string(*m, "api_key")) provider.api_key = std::move(*key);
+    if (const Field ca = reader_.field(*m, "ca_file"); ca.present() && !ca.text.empty()) {
+      // Checked now so a typo fails `config check`, not the first TLS handshake.
+      if (!std::ifstream(ca.text).good()) {
+        reader_.issue(ca.path, "cannot read CA file \"" + ca.text + "\"");
+      }
+      provider.ca_file = ca.text;
+    }
+    if (auto verify = reader_.boolean(*m, "tls_verify")) provider.tls_verify = *verify;
+    read_timeouts(m->get("timeouts"), child_path(path, "timeouts"), provider.timeouts);
+    if (auto idle = reader_.integer(*m, "max_idle_connections", 0, kMaxIdleConnections,
+                                    "must be a whole number from 0 to 100000")) {
+      provider.max_idle_connections = *idle;
+    }
+    read_forward_headers(m->get("forward_headers"), child_path(path, "forward_headers"),
+                         provider.forward_headers);
+    return provider;
+  }
+
+  void read_forward_headers(const YAML::Node& node, const std::string& path,
+                            std::vector<std::string>& prefixes) {
+    if (!node.IsDefined() || node.IsNull()) return;
+    if (!node.IsSequence()) {
+      reader_.issue(path, R"(must be a list of header name prefixes, e.g. ["x-mock-"])");
+      return;
+    }
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      Field prefix = reader_.scalar(node[i], element_path(path, i));
+      if (prefix.absent()) {
+        reader_.issue(prefix.path, "must not be empty");
+        continue;
+      }
+      if (!prefix.present()) continue;
+      if (prefix.text.empty() || !is_header_name(prefix.text)) {
+        reader_.issue(prefix.path, "invalid header name prefix \"" + prefix.text + "\"");
+        continue;
+      }
+      for (char& c : prefix.text) c = ascii_lower(c);
+      if (std::optional<std::string_view> guarded = guarded_header_matching(prefix.text)) {
+        reader_.issue(prefix.path, "\"" + prefix.text + "\" would also forward the client's \"" +
+                                       std::string(*guarded) +
+                                       "\" header (credentials and headers the gateway sets are "
+                                       "never forwarded); use a longer prefix");
+        continue;
+      }
+      prefixes.push_back(std::move(prefix.text));
+    }
+  }
+
+  void read_timeouts(const YAML::Node& node, const std::string& path, UpstreamTimeouts& t) {
+    const std::optional<Mapping> m =
+        reader_.mapping(node, path, {"connect_ms", "first_byte_ms", "idle_ms", "total_ms"});
+    if (!m) return;
+    if (auto ms = reader_.millis(*m, "connect_ms")) t.connect = *ms;
+    if (auto ms = reader_.millis(*m, "first_byte_ms")) t.first_byte = *ms;
+    if (auto ms = reader_.millis(*m, "idle_ms")) t.idle = *ms;
+    if (auto ms = reader_.millis(*m, "total_ms")) t.total = *ms;
+  }
+
+  void read_models(const YAML::Node& node, Config& config) {
+    const std::vector<YAML::Node> elements = required_list(reader_, node, "models", "model");
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+      const std::string path = element_path("models", i);
+      if (!elements[i].IsMap()) {
+        reader_.issue(path, "must be a mapping with id, provider and pricing, not " +
+                                std::string(describe_kind(elements[i])));
+        continue;
+      }
+      config.models.push_back(read_model(elements[i], path));
+    }
+  }
+
+  ModelConfig read_model(const YAML::Node& node, const std::string& path) {
+    ModelConfig model;
+    const std::optional<Mapping> m = reader_.mapping(
+        node, path, {"id", "provider", "upstream_model", "context_length", "owned_by", "pricing"});
+    if (!m) return model;
+
+    if (const Field id = reader_.field(*m, "id"); id.absent()) {
+      reader_.issue(id.path, "is required");
+    } else if (id.present()) {
+      if (id.text.empty() || !is_model_id(id.text)) {
+        reader_.issue(id.path, "must be non-empty and contain no spaces or control characters");
+      } else if (auto first = model_paths_.find(id.text); first != model_paths_.end()) {
+        reader_.issue(
+            id.path, "duplicate model id \"" + id.text + "\" (also used by " + first->second + ")");
+      } else {
+        model_paths_.emplace(id.text, path);
+      }
+      model.id = id.text;
+    }
+
+    if (const Field provider = reader_.field(*m, "provider"); provider.absent()) {
+      reader_.issue(provider.path, "is required");
+    } else if (provider.present()) {
+      check_provider_reference(provider);
+      model.provider = provider.text;
+    }
+
+    if (auto upstream = reader_.non_empty_string(*m, "upstream_model")) {
+      model.upstream_model = std::move(*upstream);
+    } else {
+      model.upstream_model = model.id;
+    }
+    if (auto owner = reader_.non_empty_string(*m, "owned_by")) {
+      model.owned_by = std::move(*owner);
+    } else {
+      model.owned_by = model.provider;
+    }
+    if (auto length = reader_.integer(*m, "context_length", 1,
+                                      static_cast<uint64_t>(std::numeric_limits<int64_t>::max()),
+                                      "must be a positive whole number of tokens")) {
+      model.context_length = static_cast<int64_t>(*length);
+    }
+    read_pricing(m->get("pricing"), child_path(path, "pricing"), model.pricing);
+    return model;
+  }
+
+  void check_provider_reference(const Field& provider) {
+    if (provider_paths_.empty()) return;  // no usable provider: already reported under providers
+    if (provider_paths_.contains(provider.text)) return;
+    std::vector<std::string_view> names;
+    std::string listed;
+    for (const auto& [name, unused] : provider_paths_) {
+      names.push_back(name);
+      listed += listed.empty() ? name : ", " + name;
+    }
+    std::string message = "unknown provider \"" + provider.text + "\"";
+    if (std::optional<std::string> guess = closest_match(provider.text, names)) {
+      message += " (did you mean \"" + *guess + "\"?)";
+    } else {
+      message += " (configured providers: " + listed + ")";
+    }
+    reader_.issue(provider.path, std::move(message));
+  }
+
+  void read_pricing(const YAML::Node& node, const std::string& path, Pricing& pricing) {
+    if (!node.IsDefined() || node.IsNull()) {
+      reader_.issue(
+          path, R"(is required (write input_per_m: "0" and output_per_m: "0" for a free model))");
+      return;
+    }
+    const std::optional<Mapping> m =
+        reader_.mapping(node, path, {"input_per_m", "output_per_m", "cached_input_per_m"});
+    if (!m) return;
+    const Field input = reader_.field(*m, "input_per_m");
+    const Field output = reader_.field(*m, "output_per_m");
+    if (input.absent()) reader_.issue(input.path, "is required");
+    if (output.absent()) reader_.issue(output.path, "is required");
+    if (auto micros = reader_.price(input)) {
+      pricing.input_micros_per_m = *micros;
+      pricing.cached_input_micros_per_m = *micros;
+    }
+    if (auto micros = reader_.price(output)) pricing.output_micros_per_m = *micros;
+    if (auto micros = reader_.price(*m, "cached_input_per_m")) {
+      pricing.cached_input_micros_per_m = *micros;
+    }
+  }
+
+  const std::string& source_name_;
+  YamlReader reader_;
+  // Names and ids seen so far → the path that declared them first (for duplicate messages).
+  std::map<std::string, std::string, std::less<>> provider_paths_;
+  std::map<std::string, std::string, std::less<>> model_paths_;
+};
+
+}  // namespace
+
+Config build_config(const YAML::Node& root, const std::string& source_name, const EnvLookup& env,
+                    std::vector<ConfigIssue>& issues) {
+  return ConfigBuilder(source_name, env, issues).build(root);
+}
+
+}  // namespace tollgate::config::detail
