@@ -34,6 +34,7 @@ Catalog::Catalog(const config::Config& config) {
     if (!origin) throw std::runtime_error("provider " + provider->name + ": " + error);
     origin->ca_file = provider->ca_file;
     origin->verify = provider->tls_verify;
+    origin->max_idle = provider->max_idle_connections;
     Deployment d;
     d.model = &model;
     d.provider = provider;

@@ -165,7 +165,7 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
       }
       co_return;
     }
-    openai::ResponseScan scan = openai::ResponseScanner{}.restore_model(body.second, public_model);
+    openai::ResponseScan scan = ctx.loop.response_scanner.restore_model(body.second, public_model);
     if (!scan.valid_json) {
       co_await respond_openai_error(ctx, 502,
                                     "Upstream provider '" + deployment.provider->name +
@@ -200,7 +200,7 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
     client_ok = co_await ctx.writer.start_stream(200, std::move(headers));
   }
   net::sse::Decoder decoder;
-  openai::StreamChunkPatcher patcher;
+  openai::ChunkResult chunk;
   std::string out;
   bool done = false;
   std::string stream_error;  // stable code when the upstream stream broke
@@ -218,7 +218,7 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
     out.clear();
     decoder.feed(piece.second, [&](const net::sse::Event& event) {
       if (done) return;
-      auto chunk = patcher.patch(event.data, public_model, ctx.chat.include_usage);
+      ctx.loop.chunk_patcher.patch(event.data, public_model, ctx.chat.include_usage, chunk);
       if (chunk.done) {
         done = true;
         net::sse::append_event(out, "[DONE]");

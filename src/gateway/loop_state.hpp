@@ -3,6 +3,7 @@
 
 #include "api/openai/chat_request.hpp"
 #include "net/http_client.hpp"
+#include "providers/openai/passthrough.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -17,7 +18,11 @@ struct LoopState {
       : client(io.get_executor()), rng(std::random_device{}() ^ (uint64_t{index} << 32)) {}
 
   net::HttpClient client;                    // upstream connection pool of this loop
-  api::openai::ChatRequestParser chat_parser;  // reused buffers across requests
+  // Parsers keep their buffers across requests. They are only used between two co_awaits, so
+  // the requests interleaved on this loop never see each other's state.
+  api::openai::ChatRequestParser chat_parser;
+  providers::openai::ResponseScanner response_scanner;
+  providers::openai::StreamChunkPatcher chunk_patcher;
   std::mt19937_64 rng;
 
   std::string next_request_id() {

@@ -162,7 +162,6 @@ class Inflater {
 
 struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   asio::any_io_executor executor;
-  std::size_t max_idle_per_origin;
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts;
   struct CachedAddress {
@@ -183,9 +182,9 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     return nullptr;
   }
 
-  void give_back(const std::string& key, std::unique_ptr<Connection> conn) {
+  void give_back(const std::string& key, std::size_t max_idle, std::unique_ptr<Connection> conn) {
     auto& list = idle[key];
-    if (list.size() < max_idle_per_origin) list.push_back(std::move(conn));
+    if (list.size() < max_idle) list.push_back(std::move(conn));
   }
 
   ssl::context& tls_context(const Origin& origin) {
@@ -211,11 +210,12 @@ namespace {
 class PooledResponse final : public ClientResponse {
  public:
   PooledResponse(std::shared_ptr<HttpClient::Impl> client, std::string pool_key,
-                 std::unique_ptr<Connection> conn,
+                 std::size_t max_idle, std::unique_ptr<Connection> conn,
                  std::unique_ptr<http::response_parser<http::buffer_body>> parser,
                  ClientTimeouts timeouts, Clock::time_point deadline)
       : client_(std::move(client)),
         pool_key_(std::move(pool_key)),
+        max_idle_(max_idle),
         conn_(std::move(conn)),
         parser_(std::move(parser)),
         timeouts_(timeouts),
@@ -292,13 +292,14 @@ class PooledResponse final : public ClientResponse {
  private:
   void finish() {
     if (conn_ && parser_->keep_alive()) {
-      client_->give_back(pool_key_, std::move(conn_));
+      client_->give_back(pool_key_, max_idle_, std::move(conn_));
     }
     conn_.reset();
   }
 
   std::shared_ptr<HttpClient::Impl> client_;
   std::string pool_key_;
+  std::size_t max_idle_;
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
   ClientTimeouts timeouts_;
@@ -363,10 +364,8 @@ asio::awaitable<std::pair<ClientError, std::string>> HttpClient::Impl::connect(
   co_return Result{ClientError::none, {}};
 }
 
-HttpClient::HttpClient(asio::any_io_executor executor, std::size_t max_idle_per_origin)
-    : impl_(std::make_shared<Impl>()) {
+HttpClient::HttpClient(asio::any_io_executor executor) : impl_(std::make_shared<Impl>()) {
   impl_->executor = std::move(executor);
-  impl_->max_idle_per_origin = max_idle_per_origin;
 }
 
 HttpClient::~HttpClient() = default;
@@ -438,7 +437,8 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
       co_return ClientResult{ClientError::protocol_error, "malformed upstream response: " + ec.message(),
                              nullptr};
     }
-    auto response = std::make_unique<PooledResponse>(impl_, std::move(pool_key), std::move(conn),
+    auto response = std::make_unique<PooledResponse>(impl_, std::move(pool_key), origin.max_idle,
+                                                     std::move(conn),
                                                      std::move(parser), request.timeouts, deadline);
     co_return ClientResult{ClientError::none, {}, std::move(response)};
   }

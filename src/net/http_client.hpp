@@ -26,6 +26,7 @@ struct Origin {
   std::string base_path;  // "/v1" (no trailing slash)
   std::string ca_file;    // extra trusted CA (PEM), for TLS
   bool verify = true;     // verify the certificate chain and host name
+  std::size_t max_idle = 64;  // idle keep-alive connections kept per event loop (0 = none)
 
   std::string key() const;  // pool key
 };
@@ -85,7 +86,7 @@ struct ClientResult {
 
 class HttpClient {
  public:
-  explicit HttpClient(boost::asio::any_io_executor executor, std::size_t max_idle_per_origin = 64);
+  explicit HttpClient(boost::asio::any_io_executor executor);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

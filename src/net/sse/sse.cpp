@@ -260,7 +260,9 @@ void Decoder::dispatch(const Sinks& sinks) {
   block_has_fields_ = false;
 }
 
-bool Decoder::line_too_long(std::size_t line_bytes) const { return line_bytes > max_event_bytes_; }
+bool Decoder::line_too_long(std::size_t line_bytes) const {
+  return line_bytes > max_event_bytes_;
+}
 
 bool Decoder::event_too_big(std::size_t extra_bytes) const {
   const std::size_t held = pending_.data.size() + pending_.event.size() + pending_.id.size();

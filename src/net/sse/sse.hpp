@@ -39,9 +39,9 @@ std::string encode_comment(std::string_view text);
 // ---------------------------------------------------------------------------------------------
 
 struct Event {
-  std::string event;  // the `event` field; empty means the default type, "message"
-  std::string data;   // all `data` lines of the event joined with LF
-  std::string id;     // the last event ID seen on the stream (it persists across events)
+  std::string event;         // the `event` field; empty means the default type, "message"
+  std::string data;          // all `data` lines of the event joined with LF
+  std::string id;            // the last event ID seen on the stream (it persists across events)
   std::optional<int> retry;  // a valid `retry` field inside this event's block, in milliseconds
 
   friend bool operator==(const Event&, const Event&) = default;
@@ -72,7 +72,8 @@ class Decoder {
     using CommentFn = std::remove_reference_t<OnComment>;
     Sinks sinks{
         .event_context = const_cast<void*>(static_cast<const void*>(&on_event)),
-        .on_event = [](void* context, const Event& event) { (*static_cast<EventFn*>(context))(event); },
+        .on_event = [](void* context,
+                       const Event& event) { (*static_cast<EventFn*>(context))(event); },
         .comment_context = const_cast<void*>(static_cast<const void*>(&on_comment)),
         .on_comment = [](void* context,
                          std::string_view text) { (*static_cast<CommentFn*>(context))(text); },
@@ -118,13 +119,13 @@ class Decoder {
   void enter_overflow();
 
   std::size_t max_event_bytes_;
-  std::string line_;  // an unterminated line carried over from the previous feed
-  Event pending_;     // the event being assembled (pending_.id is the last-event-ID buffer)
-  bool data_seen_ = false;            // a `data` field arrived since the last dispatch point
-  bool block_has_fields_ = false;     // any field arrived since the last dispatch point
-  bool skip_leading_lf_ = false;      // the previous feed ended with CR: an LF next ends nothing
+  std::string line_;        // an unterminated line carried over from the previous feed
+  Event pending_;           // the event being assembled (pending_.id is the last-event-ID buffer)
+  bool data_seen_ = false;  // a `data` field arrived since the last dispatch point
+  bool block_has_fields_ = false;      // any field arrived since the last dispatch point
+  bool skip_leading_lf_ = false;       // the previous feed ended with CR: an LF next ends nothing
   std::size_t bom_bytes_matched_ = 0;  // progress through a UTF-8 BOM at the stream start
-  bool at_stream_start_ = true;       // still deciding whether the stream starts with a BOM
+  bool at_stream_start_ = true;        // still deciding whether the stream starts with a BOM
   bool overflowed_ = false;
   std::optional<int> reconnection_time_ms_;
 };

@@ -1,0 +1,89 @@
+// A validating view of an OpenAI `POST /v1/chat/completions` body. It reads only what the gateway
+// needs (model, streaming flags, token limit, a size estimate), checks the fields OpenAI would
+// reject, and records where the bytes of `model` and `stream_options` are, so the passthrough
+// path can patch the body without re-serialising it. Every other field is validated as JSON and
+// passed through untouched.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace tollgate::api::openai {
+
+// A span of bytes in the body that was parsed.
+struct ByteRange {
+  std::size_t offset = 0;
+  std::size_t length = 0;
+
+  friend bool operator==(const ByteRange&, const ByteRange&) = default;
+};
+
+struct ChatRequestView {
+  std::string model;      // the unescaped value of "model"
+  ByteRange model_value;  // the JSON string token of "model", quotes included
+  bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage
+  // The whole value of "stream_options" (an object, or `null`) when the key is present.
+  std::optional<ByteRange> stream_options_value;
+  // The value token of stream_options.include_usage when that key is present, so it can be set
+  // to true without dropping the client's other stream options.
+  std::optional<ByteRange> include_usage_value;
+  std::optional<std::int64_t> max_tokens;  // max_completion_tokens, else max_tokens
+  std::size_t message_count = 0;
+  // Unicode characters in message text (string contents and the "text" of content parts): a
+  // cheap input for token estimates before the upstream reports usage.
+  std::size_t prompt_chars = 0;
+};
+
+// A client error in OpenAI terms: the SDKs show `message`, and `param` names the offending field
+// (e.g. "messages[3].role"; empty when the body as a whole is at fault). `code` is stable:
+//   invalid_json                 the body is not JSON, is not one JSON value, or nests too deeply
+//   invalid_encoding             the body is not UTF-8
+//   invalid_type                 a field (or the body) has the wrong JSON type
+//   missing_required_parameter   a required field is absent
+//   empty_array                  `messages` is []
+//   invalid_value                a value outside the allowed set (a role, an empty model)
+//   integer_below_min_value      e.g. max_tokens: 0
+//   integer_above_max_value      an integer beyond int64
+//   duplicate_parameter          a field the gateway interprets appears twice (it could otherwise
+//                                be read one way here and another way upstream)
+struct RequestError {
+  std::string message;
+  std::string param;
+  std::string code;
+
+  friend bool operator==(const RequestError&, const RequestError&) = default;
+};
+
+using ChatRequestResult = std::variant<ChatRequestView, RequestError>;
+
+// Reuses its simdjson parser and padded buffer across requests: keep one per thread (or per
+// io_context) on the hot path. Not thread-safe.
+class ChatRequestParser {
+ public:
+  ChatRequestParser();
+  ~ChatRequestParser();
+  ChatRequestParser(ChatRequestParser&&) noexcept;
+  ChatRequestParser& operator=(ChatRequestParser&&) noexcept;
+
+  // Never throws on bad input and never crashes, whatever the bytes. Byte ranges in the result
+  // are offsets into `body`; `body` is copied, so it need not outlive the call.
+  ChatRequestResult parse(std::string_view body);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// One-off convenience: builds a parser for this call (its buffers are allocated each time).
+ChatRequestResult parse_chat_request(std::string_view body);
+
+// The OpenAI error body for a RequestError (type "invalid_request_error"; HTTP status 400).
+std::string request_error_body(const RequestError& error);
+
+}  // namespace tollgate::api::openai
