@@ -247,6 +247,22 @@ void HttpServer::run(std::function<void(unsigned, asio::io_context&)> on_thread_
     });
     auto deadline = std::chrono::steady_clock::now() + impl_->grace;
     impl_->control_cv.wait_until(lock, deadline, [&] { return impl_->loops_running == 0; });
+    if (impl_->loops_running > 0) {
+      // Grace is over: cut the remaining connections, so their handlers see the client gone
+      // and still settle (usage records), then give them a moment to do so.
+      for (auto& loop_ptr : impl_->loops) {
+        Loop* loop = loop_ptr.get();
+        asio::post(loop->io, [loop] {
+          for (Connection* conn : loop->connections) {
+            beast::error_code ec;
+            conn->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+            conn->stream.socket().close(ec);
+          }
+        });
+      }
+      impl_->control_cv.wait_for(lock, std::chrono::seconds(1),
+                                 [&] { return impl_->loops_running == 0; });
+    }
   }
   for (auto& loop : impl_->loops) loop->io.stop();
   for (auto& t : threads) t.join();
@@ -347,6 +363,8 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     if (hec) {
       if (hec == http::error::header_limit) {
         co_await reject(conn, 431, "request headers are too large", "headers_too_large", record);
+      } else if (hec == http::error::body_limit) {  // Content-Length already over the limit
+        co_await reject(conn, 413, "request body is too large", "body_too_large", record);
       } else if (hec == beast::error::timeout) {
         record.error = "header_timeout";
         record.status = 408;
