@@ -119,14 +119,14 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
     sent = co_await ctx.loop.client.send(deployment.origin, std::move(upstream));
   }
   if (sent.error != net::ClientError::none) {
-    services_.metrics.record_upstream(deployment.provider->name, 0, ctx.elapsed());
+    ctx.loop.metrics.record_upstream(deployment.provider->name, 0, ctx.elapsed());
     co_await respond_upstream_failure(ctx, sent.error, sent.detail);
     co_return;
   }
   auto& response = *sent.response;
   ctx.upstream_status = response.status();
   auto record_upstream_done = [&] {
-    services_.metrics.record_upstream(
+    ctx.loop.metrics.record_upstream(
         deployment.provider->name, ctx.upstream_status,
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - upstream_started));
   };

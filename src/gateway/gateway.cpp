@@ -21,7 +21,7 @@ Gateway::Gateway(const config::Config& config, Services services, unsigned loop_
 Gateway::~Gateway() = default;
 
 void Gateway::start_loop(unsigned index, boost::asio::io_context& io) {
-  loops_.at(index) = std::make_unique<LoopState>(io, index);
+  loops_.at(index) = std::make_unique<LoopState>(io, index, services_.metrics);
 }
 
 net::Handler Gateway::handler() {

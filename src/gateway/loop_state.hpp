@@ -3,6 +3,7 @@
 
 #include "api/openai/chat_request.hpp"
 #include "net/http_client.hpp"
+#include "obs/metrics.hpp"
 #include "providers/openai/passthrough.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -14,8 +15,10 @@
 namespace tollgate::gateway {
 
 struct LoopState {
-  explicit LoopState(boost::asio::io_context& io, unsigned index)
-      : client(io.get_executor()), rng(std::random_device{}() ^ (uint64_t{index} << 32)) {}
+  LoopState(boost::asio::io_context& io, unsigned index, obs::Metrics& metrics)
+      : client(io.get_executor()),
+        metrics(metrics),
+        rng(std::random_device{}() ^ (uint64_t{index} << 32)) {}
 
   net::HttpClient client;                    // upstream connection pool of this loop
   // Parsers keep their buffers across requests. They are only used between two co_awaits, so
@@ -23,6 +26,7 @@ struct LoopState {
   api::openai::ChatRequestParser chat_parser;
   providers::openai::ResponseScanner response_scanner;
   providers::openai::StreamChunkPatcher chunk_patcher;
+  obs::MetricsCache metrics;  // resolved time series of this loop
   std::mt19937_64 rng;
 
   std::string next_request_id() {

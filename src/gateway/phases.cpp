@@ -4,6 +4,7 @@
 #include "auth/key_cache.hpp"
 #include "billing/pricing.hpp"
 #include "billing/usage_writer.hpp"
+#include "gateway/loop_state.hpp"
 #include "gateway/respond.hpp"
 #include "obs/metrics.hpp"
 
@@ -90,7 +91,7 @@ void settle(RequestContext& ctx, Services& services) {
   auto total = ctx.elapsed();
   auto overhead = ctx.overhead();
   std::string_view model = ctx.deployment ? std::string_view(ctx.deployment->model->id) : "";
-  services.metrics.record_request(ctx.surface, model, ctx.status, total, overhead);
+  ctx.loop.metrics.record_request(ctx.surface, model, ctx.status, total, overhead);
   if (!ctx.error_code.empty()) services.metrics.record_error(ctx.surface, ctx.error_code);
   annotate_access_log(ctx);
 

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -380,17 +381,32 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
   auto deadline = Clock::now() + request.timeouts.total;
   std::string pool_key = origin.key();
 
-  http::request<http::string_body> message{http::string_to_verb(request.method), request.target,
-                                           11};
-  for (auto& h : request.headers) message.insert(h.name, h.value);
-  if (origin.port == (origin.tls ? 443 : 80)) {
-    message.set(http::field::host, origin.host);
-  } else {
-    message.set(http::field::host, origin.host + ":" + std::to_string(origin.port));
+  // The request head is written by hand (one buffer) and sent with the body in one gather write.
+  std::string head;
+  head.reserve(128 + request.target.size() + request.headers.size() * 48);
+  head += request.method;
+  head += ' ';
+  head += request.target;
+  head += " HTTP/1.1\r\nHost: ";
+  head += origin.host;
+  if (origin.port != (origin.tls ? 443 : 80)) {
+    head += ':';
+    head += std::to_string(origin.port);
   }
-  message.keep_alive(true);
-  message.body() = std::move(request.body);
-  message.prepare_payload();
+  head += "\r\n";
+  for (const auto& h : request.headers) {
+    head += h.name;
+    head += ": ";
+    head += h.value;
+    head += "\r\n";
+  }
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    head += "Content-Length: ";
+    head += std::to_string(request.body.size());
+    head += "\r\n";
+  }
+  head += "\r\n";
+  const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(request.body)};
 
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto conn = impl_->take_idle(pool_key);
@@ -405,9 +421,9 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
     conn->transport().expires_after(remaining(first_byte_deadline));
     beast::error_code ec;
     if (conn->secure) {
-      std::tie(ec, std::ignore) = co_await http::async_write(*conn->secure, message, use_tuple);
+      std::tie(ec, std::ignore) = co_await asio::async_write(*conn->secure, message, use_tuple);
     } else {
-      std::tie(ec, std::ignore) = co_await http::async_write(*conn->plain, message, use_tuple);
+      std::tie(ec, std::ignore) = co_await asio::async_write(*conn->plain, message, use_tuple);
     }
     auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
     parser->header_limit(64 * 1024);

@@ -85,16 +85,38 @@ struct Metrics::Impl {
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
 Metrics::~Metrics() = default;
 
+RequestSeries Metrics::request_series(std::string_view surface, std::string_view model,
+                                      int status) {
+  std::string surface_label(surface);
+  return {&impl_->requests.Add({{"surface", surface_label}, {"model", std::string(model)},
+                                {"status", std::to_string(status)}}),
+          &impl_->latency.Add({{"surface", surface_label}}, kLatencyBuckets),
+          &impl_->overhead.Add({{"surface", surface_label}}, kOverheadBuckets)};
+}
+
+UpstreamSeries Metrics::upstream_series(std::string_view provider, int status) {
+  std::string provider_label(provider);
+  return {&impl_->upstream.Add({{"provider", provider_label}}, kLatencyBuckets),
+          &impl_->upstream_responses.Add(
+              {{"provider", provider_label}, {"status", status_class(status)}})};
+}
+
+void Metrics::record(const RequestSeries& series, std::chrono::microseconds total,
+                     std::chrono::microseconds overhead) {
+  series.requests->Increment();
+  series.latency->Observe(seconds(total));
+  series.overhead->Observe(seconds(overhead));
+}
+
+void Metrics::record(const UpstreamSeries& series, std::chrono::microseconds elapsed) {
+  series.latency->Observe(seconds(elapsed));
+  series.responses->Increment();
+}
+
 void Metrics::record_request(std::string_view surface, std::string_view model, int status,
                              std::chrono::microseconds total,
                              std::chrono::microseconds overhead) {
-  std::string surface_label(surface);
-  impl_->requests
-      .Add({{"surface", surface_label}, {"model", std::string(model)},
-            {"status", std::to_string(status)}})
-      .Increment();
-  impl_->latency.Add({{"surface", surface_label}}, kLatencyBuckets).Observe(seconds(total));
-  impl_->overhead.Add({{"surface", surface_label}}, kOverheadBuckets).Observe(seconds(overhead));
+  record(request_series(surface, model, status), total, overhead);
 }
 
 void Metrics::record_error(std::string_view surface, std::string_view code) {
@@ -103,10 +125,34 @@ void Metrics::record_error(std::string_view surface, std::string_view code) {
 
 void Metrics::record_upstream(std::string_view provider, int status,
                               std::chrono::microseconds elapsed) {
-  std::string provider_label(provider);
-  impl_->upstream.Add({{"provider", provider_label}}, kLatencyBuckets).Observe(seconds(elapsed));
-  impl_->upstream_responses.Add({{"provider", provider_label}, {"status", status_class(status)}})
-      .Increment();
+  record(upstream_series(provider, status), elapsed);
+}
+
+void MetricsCache::record_request(std::string_view surface, std::string_view model, int status,
+                                  std::chrono::microseconds total,
+                                  std::chrono::microseconds overhead) {
+  key_.assign(surface);
+  key_ += '\0';
+  key_ += model;
+  key_ += '\0';
+  key_ += std::to_string(status);
+  auto it = requests_.find(std::string_view(key_));
+  if (it == requests_.end()) {
+    it = requests_.emplace(key_, metrics_.request_series(surface, model, status)).first;
+  }
+  Metrics::record(it->second, total, overhead);
+}
+
+void MetricsCache::record_upstream(std::string_view provider, int status,
+                                   std::chrono::microseconds elapsed) {
+  key_.assign(provider);
+  key_ += '\0';
+  key_ += static_cast<char>('0' + status / 100);
+  auto it = upstreams_.find(std::string_view(key_));
+  if (it == upstreams_.end()) {
+    it = upstreams_.emplace(key_, metrics_.upstream_series(provider, status)).first;
+  }
+  Metrics::record(it->second, elapsed);
 }
 
 void Metrics::record_transport_rejection(std::string_view reason) {

@@ -6,13 +6,27 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace prometheus {
 class Registry;
 class Gauge;
+class Counter;
+class Histogram;
 }  // namespace prometheus
 
 namespace tollgate::obs {
+
+// The time series one finished request updates, resolved once per label set.
+struct RequestSeries {
+  prometheus::Counter* requests = nullptr;
+  prometheus::Histogram* latency = nullptr;
+  prometheus::Histogram* overhead = nullptr;
+};
+struct UpstreamSeries {
+  prometheus::Histogram* latency = nullptr;
+  prometheus::Counter* responses = nullptr;
+};
 
 class Metrics {
  public:
@@ -32,6 +46,14 @@ class Metrics {
   void record_transport_rejection(std::string_view reason);
   void record_usage_dropped(std::size_t count);
 
+  // Label lookups take a lock and allocate: the hot path resolves a series once (through a
+  // MetricsCache) and then only updates it.
+  RequestSeries request_series(std::string_view surface, std::string_view model, int status);
+  UpstreamSeries upstream_series(std::string_view provider, int status);
+  static void record(const RequestSeries& series, std::chrono::microseconds total,
+                     std::chrono::microseconds overhead);
+  static void record(const UpstreamSeries& series, std::chrono::microseconds elapsed);
+
   prometheus::Gauge& active_streams();
 
   // Prometheus text exposition format.
@@ -40,6 +62,28 @@ class Metrics {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// A per-event-loop memo of resolved series: lookups without locks or allocations once warm.
+class MetricsCache {
+ public:
+  explicit MetricsCache(Metrics& metrics) : metrics_(metrics) {}
+  void record_request(std::string_view surface, std::string_view model, int status,
+                      std::chrono::microseconds total, std::chrono::microseconds overhead);
+  void record_upstream(std::string_view provider, int status, std::chrono::microseconds elapsed);
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  Metrics& metrics_;
+  std::string key_;  // reused buffer for building lookup keys
+  std::unordered_map<std::string, RequestSeries, Hash, std::equal_to<>> requests_;
+  std::unordered_map<std::string, UpstreamSeries, Hash, std::equal_to<>> upstreams_;
 };
 
 }  // namespace tollgate::obs
