@@ -4,15 +4,16 @@
 #include "net/http_client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
 #include <sys/socket.h>
@@ -23,6 +24,7 @@
 #include <limits>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace tollgate::net {
@@ -105,28 +107,36 @@ asio::awaitable<std::pair<ClientError, std::string>> ClientResponse::read_all(st
 
 namespace {
 
-// One upstream connection, plain or TLS.
+// One upstream connection, plain or TLS. Its timeouts are deadlines that the client's watchdog
+// checks every 100 ms (see HttpClient::Impl::watch): arming one is a store, not a timer.
 struct Connection {
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-  beast::flat_buffer buffer;
+  explicit Connection(HttpClient::Impl& owner) : owner(owner) {}
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
-  beast::tcp_stream& transport() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
+  HttpClient::Impl& owner;
+  std::optional<tcp::socket> plain;
+  std::optional<ssl::stream<tcp::socket>> secure;
+  beast::flat_buffer buffer;
+  Clock::time_point deadline = Clock::time_point::max();
+  bool timed_out = false;
+  bool armed = false;
+
+  tcp::socket& socket() { return secure ? secure->next_layer() : *plain; }
+  void expires_at(Clock::time_point when);
+  void expires_never();
 
   // True when the idle connection is still usable: no EOF and no unexpected bytes pending.
   bool looks_alive() {
-    auto& socket = transport().socket();
-    if (!socket.is_open() || buffer.size() != 0) return false;
+    auto& s = socket();
+    if (!s.is_open() || buffer.size() != 0) return false;
     char byte;
-    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    ssize_t n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 };
 
-std::chrono::milliseconds remaining(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return left.count() > 0 ? left : std::chrono::milliseconds(1);
-}
 
 // Incremental gzip (or zlib) decoding of a response body.
 class Inflater {
@@ -163,6 +173,8 @@ class Inflater {
 
 struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   asio::any_io_executor executor;
+  std::unordered_set<Connection*> armed;  // connections with an operation under a deadline
+  bool watchdog_running = false;
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts;
   struct CachedAddress {
@@ -200,11 +212,58 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     return *ctx;
   }
 
+  void arm(Connection* conn) {
+    armed.insert(conn);
+    if (!watchdog_running) {
+      watchdog_running = true;
+      asio::co_spawn(executor, watch(shared_from_this()), asio::detached);
+    }
+  }
+
+  // Cancels the operation of every connection past its deadline; runs only while some
+  // connection is armed, so an idle loop has no timer and can end at shutdown.
+  static asio::awaitable<void> watch(std::shared_ptr<Impl> self) {
+    asio::steady_timer timer(self->executor);
+    while (!self->armed.empty()) {
+      timer.expires_after(std::chrono::milliseconds(100));
+      co_await timer.async_wait(use_tuple);
+      auto now = Clock::now();
+      for (Connection* conn : self->armed) {
+        if (conn->deadline <= now && !conn->timed_out) {
+          conn->timed_out = true;
+          beast::error_code ec;
+          conn->socket().cancel(ec);
+        }
+      }
+    }
+    self->watchdog_running = false;
+  }
+
   asio::awaitable<std::pair<ClientError, std::string>> connect(const Origin& origin,
                                                                 Connection& conn,
                                                                 const ClientTimeouts& timeouts,
                                                                 Clock::time_point deadline);
 };
+
+Connection::~Connection() {
+  if (armed) owner.armed.erase(this);
+}
+
+void Connection::expires_at(Clock::time_point when) {
+  deadline = when;
+  if (!armed) {
+    armed = true;
+    owner.arm(this);
+  }
+}
+
+void Connection::expires_never() {
+  deadline = Clock::time_point::max();
+  if (armed) {
+    armed = false;
+    owner.armed.erase(this);
+  }
+}
 
 namespace {
 
@@ -253,8 +312,7 @@ class PooledResponse final : public ClientResponse {
       body.data = chunk_.data();
       body.size = chunk_.size();
       bool total_is_nearer = deadline_ - Clock::now() < timeouts_.idle;
-      conn_->transport().expires_after(std::min<std::chrono::milliseconds>(
-          timeouts_.idle, remaining(deadline_)));
+      conn_->expires_at(std::min(deadline_, Clock::now() + timeouts_.idle));
       beast::error_code ec;
       if (conn_->secure) {
         std::tie(ec, std::ignore) =
@@ -263,11 +321,13 @@ class PooledResponse final : public ClientResponse {
         std::tie(ec, std::ignore) =
             co_await http::async_read_some(*conn_->plain, conn_->buffer, *parser_, use_tuple);
       }
+      conn_->expires_never();
       if (ec == http::error::need_buffer) ec = {};
       std::size_t got = chunk_.size() - parser_->get().body().size;
       if (ec) {
+        bool timed_out = conn_->timed_out;
         conn_.reset();
-        if (ec == beast::error::timeout) {
+        if (timed_out) {
           co_return std::pair{total_is_nearer ? ClientError::total_timeout
                                               : ClientError::idle_timeout,
                               std::string_view{}};
@@ -333,32 +393,31 @@ asio::awaitable<std::pair<ClientError, std::string>> HttpClient::Impl::connect(
     dns_cache[address_key] = {results, Clock::now() + std::chrono::seconds(60)};
   }
 
-  beast::tcp_stream* transport;
   if (origin.tls) {
     conn.secure.emplace(executor, tls_context(origin));
-    transport = &beast::get_lowest_layer(*conn.secure);
   } else {
     conn.plain.emplace(executor);
-    transport = &*conn.plain;
   }
-  transport->expires_after(remaining(connect_deadline));
-  auto [cec, endpoint] = co_await transport->async_connect(endpoints, use_tuple);
+  conn.expires_at(connect_deadline);
+  auto [cec, endpoint] = co_await asio::async_connect(conn.socket(), endpoints, use_tuple);
+  conn.expires_never();
   if (cec) {
-    if (cec == beast::error::timeout) co_return Result{ClientError::connect_timeout, "connect timed out"};
+    if (conn.timed_out) co_return Result{ClientError::connect_timeout, "connect timed out"};
     co_return Result{ClientError::connect_failed, cec.message()};
   }
   beast::error_code ignored;
-  transport->socket().set_option(tcp::no_delay(true), ignored);
+  conn.socket().set_option(tcp::no_delay(true), ignored);
 
   if (origin.tls) {
     if (!SSL_set_tlsext_host_name(conn.secure->native_handle(), origin.host.c_str())) {
       co_return Result{ClientError::tls_failed, "cannot set SNI"};
     }
     if (origin.verify) conn.secure->set_verify_callback(ssl::host_name_verification(origin.host));
-    transport->expires_after(remaining(connect_deadline));
+    conn.expires_at(connect_deadline);
     auto [hec] = co_await conn.secure->async_handshake(ssl::stream_base::client, use_tuple);
+    conn.expires_never();
     if (hec) {
-      if (hec == beast::error::timeout) co_return Result{ClientError::connect_timeout, "TLS handshake timed out"};
+      if (conn.timed_out) co_return Result{ClientError::connect_timeout, "TLS handshake timed out"};
       co_return Result{ClientError::tls_failed, hec.message()};
     }
   }
@@ -412,13 +471,13 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
     auto conn = impl_->take_idle(pool_key);
     bool reused = conn != nullptr;
     if (!conn) {
-      conn = std::make_unique<Connection>();
+      conn = std::make_unique<Connection>(*impl_);
       auto [error, detail] = co_await impl_->connect(origin, *conn, request.timeouts, deadline);
       if (error != ClientError::none) co_return ClientResult{error, std::move(detail), nullptr};
     }
 
     auto first_byte_deadline = std::min(deadline, Clock::now() + request.timeouts.first_byte);
-    conn->transport().expires_after(remaining(first_byte_deadline));
+    conn->expires_at(first_byte_deadline);
     beast::error_code ec;
     if (conn->secure) {
       std::tie(ec, std::ignore) = co_await asio::async_write(*conn->secure, message, use_tuple);
@@ -437,8 +496,9 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
             co_await http::async_read_header(*conn->plain, conn->buffer, *parser, use_tuple);
       }
     }
+    conn->expires_never();
     if (ec) {
-      if (ec == beast::error::timeout) {
+      if (conn->timed_out) {
         bool total = deadline <= first_byte_deadline;
         co_return ClientResult{total ? ClientError::total_timeout : ClientError::first_byte_timeout,
                                "no response from upstream in time", nullptr};

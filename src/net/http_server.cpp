@@ -16,7 +16,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http.hpp>
 
 #include <sys/socket.h>
@@ -35,7 +35,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+constexpr auto kWatchdogPeriod = 100ms;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
@@ -62,10 +64,18 @@ struct Loop {
   std::unordered_set<struct Connection*> connections;  // touched only on this loop's thread
 };
 
+// One client connection. Timeouts are deadlines checked by the loop's watchdog (every 100 ms)
+// rather than a timer per operation: arming a deadline is a store, not a timer-queue update
+// and a timerfd syscall, and an expired one cancels the pending operation.
 struct Connection {
-  beast::tcp_stream stream;
+  tcp::socket socket;
+  Clock::time_point deadline = Clock::time_point::max();
+  bool timed_out = false;
   bool idle = true;  // waiting for the next request (safe to close on shutdown)
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+
+  void expires_after(Clock::duration timeout) { deadline = Clock::now() + timeout; }
+  void expires_never() { deadline = Clock::time_point::max(); }
 };
 
 struct HttpServer::Impl {
@@ -84,6 +94,7 @@ struct HttpServer::Impl {
   std::atomic<unsigned> loops_running{0};
 
   asio::awaitable<void> accept_loop(unsigned index);
+  asio::awaitable<void> watch_deadlines(unsigned index);
   asio::awaitable<void> serve_connection(unsigned index, tcp::socket socket);
   asio::awaitable<void> reject(Connection& conn, int status, std::string_view message,
                                std::string_view code, ExchangeRecord record);
@@ -116,8 +127,9 @@ class ConnectionWriter final : public ResponseWriter {
     bytes_ += body.size();
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
     if (head_only_) buffers[1] = asio::const_buffer();
-    conn_.stream.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(conn_.stream, buffers, use_tuple);
+    conn_.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, use_tuple);
+    conn_.expires_never();
     finished_ = !ec;
     failed_ = static_cast<bool>(ec);
     co_return !ec;
@@ -130,8 +142,9 @@ class ConnectionWriter final : public ResponseWriter {
     status_ = status;
     std::string head = format_head(status, headers);
     head += "Transfer-Encoding: chunked\r\n\r\n";
-    conn_.stream.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(conn_.stream, asio::buffer(head), use_tuple);
+    conn_.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(conn_.socket, asio::buffer(head), use_tuple);
+    conn_.expires_never();
     failed_ = static_cast<bool>(ec);
     co_return !ec;
   }
@@ -145,16 +158,18 @@ class ConnectionWriter final : public ResponseWriter {
     std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, size_length),
                                               asio::buffer(data.data(), data.size()),
                                               asio::buffer("\r\n", 2)};
-    conn_.stream.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(conn_.stream, buffers, use_tuple);
+    conn_.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, use_tuple);
+    conn_.expires_never();
     failed_ = static_cast<bool>(ec);
     co_return !ec;
   }
 
   asio::awaitable<bool> finish_stream() override {
     if (!streaming_ || failed_ || finished_) co_return false;
-    conn_.stream.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(conn_.stream, asio::buffer("0\r\n\r\n", 5), use_tuple);
+    conn_.expires_after(options_.idle_timeout);
+    auto [ec, n] = co_await asio::async_write(conn_.socket, asio::buffer("0\r\n\r\n", 5), use_tuple);
+    conn_.expires_never();
     failed_ = static_cast<bool>(ec);
     finished_ = !ec;
     co_return !ec;
@@ -165,8 +180,8 @@ class ConnectionWriter final : public ResponseWriter {
     aborted_ = true;
     beast::error_code ec;
     // RST instead of FIN: linger 0, then close.
-    conn_.stream.socket().set_option(tcp::socket::linger(true, 0), ec);
-    conn_.stream.socket().close(ec);
+    conn_.socket.set_option(tcp::socket::linger(true, 0), ec);
+    conn_.socket.close(ec);
   }
   bool started() const override { return started_; }
   void annotate(std::string json_members) override { annotations_ = std::move(json_members); }
@@ -259,6 +274,7 @@ void HttpServer::run(std::function<void(unsigned, asio::io_context&)> on_thread_
       auto& loop = *impl_->loops[i];
       if (on_thread_start) on_thread_start(i, loop.io);
       asio::co_spawn(loop.io, impl_->accept_loop(i), asio::detached);
+      asio::co_spawn(loop.io, impl_->watch_deadlines(i), asio::detached);
       loop.io.run();
       {
         std::lock_guard lock(impl_->control_mutex);
@@ -285,8 +301,8 @@ void HttpServer::run(std::function<void(unsigned, asio::io_context&)> on_thread_
         asio::post(loop->io, [loop] {
           for (Connection* conn : loop->connections) {
             beast::error_code ec;
-            conn->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-            conn->stream.socket().close(ec);
+            conn->socket.shutdown(tcp::socket::shutdown_both, ec);
+            conn->socket.close(ec);
           }
         });
       }
@@ -307,8 +323,10 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
       loop->acceptor.close(ec);
       // Idle keep-alive connections are closed now; busy ones close after their response.
       for (Connection* conn : loop->connections) {
-        if (conn->idle) conn->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-        if (conn->idle) conn->stream.cancel();
+        if (conn->idle) {
+          conn->socket.shutdown(tcp::socket::shutdown_both, ec);
+          conn->socket.cancel(ec);
+        }
       }
     });
   }
@@ -318,6 +336,26 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
     impl_->grace = grace;
   }
   impl_->control_cv.notify_all();
+}
+
+// Cancels the pending operation of every connection whose deadline has passed. Ends once the
+// server is stopping and the loop has no connection left, so the loop can run out of work.
+asio::awaitable<void> HttpServer::Impl::watch_deadlines(unsigned index) {
+  auto& loop = *loops[index];
+  asio::steady_timer timer(loop.io);
+  for (;;) {
+    timer.expires_after(kWatchdogPeriod);
+    co_await timer.async_wait(use_tuple);
+    if (stopping && loop.connections.empty()) co_return;
+    auto now = Clock::now();
+    for (Connection* conn : loop.connections) {
+      if (conn->deadline <= now && !conn->timed_out) {
+        conn->timed_out = true;
+        beast::error_code ec;
+        conn->socket.cancel(ec);
+      }
+    }
+  }
 }
 
 asio::awaitable<void> HttpServer::Impl::accept_loop(unsigned index) {
@@ -349,8 +387,9 @@ asio::awaitable<void> HttpServer::Impl::reject(Connection& conn, int status,
   res.keep_alive(false);
   res.body() = transport_error_body(message, code);
   res.prepare_payload();
-  conn.stream.expires_after(5s);
-  co_await http::async_write(conn.stream, res, use_tuple);
+  conn.expires_after(5s);
+  co_await http::async_write(conn.socket, res, use_tuple);
+  conn.expires_never();
   record.status = status;
   record.error = std::string(code);
   observe(record);
@@ -364,7 +403,7 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
   std::string remote;
   {
     beast::error_code ec;
-    auto ep = conn.stream.socket().remote_endpoint(ec);
+    auto ep = conn.socket.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string();
   }
   beast::flat_buffer buffer;
@@ -374,8 +413,9 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     if (stopping) break;
     // 1. Wait for the first byte of the next request (keep-alive idle time).
     if (buffer.size() == 0) {
-      conn.stream.expires_after(options.idle_timeout);
-      auto [ec, n] = co_await conn.stream.async_read_some(buffer.prepare(4096), use_tuple);
+      conn.expires_after(options.idle_timeout);
+      auto [ec, n] = co_await conn.socket.async_read_some(buffer.prepare(4096), use_tuple);
+      conn.expires_never();
       if (ec) break;  // idle timeout, client closed, or shutdown
       buffer.commit(n);
     }
@@ -388,14 +428,15 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    conn.stream.expires_after(options.header_timeout);
-    auto [hec, hn] = co_await http::async_read_header(conn.stream, buffer, parser, use_tuple);
+    conn.expires_after(options.header_timeout);
+    auto [hec, hn] = co_await http::async_read_header(conn.socket, buffer, parser, use_tuple);
+    conn.expires_never();
     if (hec) {
       if (hec == http::error::header_limit) {
         co_await reject(conn, 431, "request headers are too large", "headers_too_large", record);
       } else if (hec == http::error::body_limit) {  // Content-Length already over the limit
         co_await reject(conn, 413, "request body is too large", "body_too_large", record);
-      } else if (hec == beast::error::timeout) {
+      } else if (conn.timed_out) {
         record.error = "header_timeout";
         record.status = 408;
         observe(record);
@@ -415,19 +456,21 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     }
     if (beast::iequals(head[http::field::expect], "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, 11};
-      conn.stream.expires_after(options.body_timeout);
-      auto [cec, cn] = co_await http::async_write(conn.stream, cont, use_tuple);
+      conn.expires_after(options.body_timeout);
+      auto [cec, cn] = co_await http::async_write(conn.socket, cont, use_tuple);
+      conn.expires_never();
       if (cec) break;
     }
 
     // 3. The body, within the body timeout and size limit.
     if (!parser.is_done()) {
-      conn.stream.expires_after(options.body_timeout);
-      auto [bec, bn] = co_await http::async_read(conn.stream, buffer, parser, use_tuple);
+      conn.expires_after(options.body_timeout);
+      auto [bec, bn] = co_await http::async_read(conn.socket, buffer, parser, use_tuple);
+      conn.expires_never();
       if (bec) {
         if (bec == http::error::body_limit) {
           co_await reject(conn, 413, "request body is too large", "body_too_large", record);
-        } else if (bec == beast::error::timeout) {
+        } else if (conn.timed_out) {
           record.error = "body_timeout";
           record.status = 408;
           observe(record);
@@ -479,8 +522,8 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
   }
 
   beast::error_code ec;
-  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  conn.stream.socket().close(ec);
+  conn.socket.shutdown(tcp::socket::shutdown_send, ec);
+  conn.socket.close(ec);
   loop.connections.erase(&conn);
   --open_connections;
 }

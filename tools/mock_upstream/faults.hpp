@@ -1,0 +1,56 @@
+// Failures on demand, chosen per request by the `x-mock-fault` header.
+#pragma once
+
+#include "net/http.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <optional>
+#include <string_view>
+
+namespace tollgate::mock {
+
+struct MockDirectives;
+
+enum class Fault {
+  none,
+  reset,           // drop the connection (RST), no response
+  close,           // close without a response (for now also an RST: see docs)
+  timeout,         // never answer
+  rate_limited,    // 429 + retry-after
+  server_error,    // 500
+  unavailable,     // 503
+  bad_request,     // 400 from "the provider"
+  malformed_json,  // 200 application/json with a cut-off body
+  malformed_sse,   // stream: good chunks, then a frame that is not JSON, then [DONE]
+  cut_stream,      // stream: N content chunks, then RST without [DONE]
+  slow_headers,    // delay the status line itself by the TTFT
+  gzip,            // Content-Encoding: gzip on a JSON reply
+};
+
+// nullopt: not a fault this mock knows (the caller answers 400, so typos in tests show).
+std::optional<Fault> parse_fault(std::string_view name);
+
+// Faults that answer without looking at the request body.
+constexpr bool answers_before_parsing(Fault fault) {
+  switch (fault) {
+    case Fault::reset:
+    case Fault::close:
+    case Fault::timeout:
+    case Fault::rate_limited:
+    case Fault::server_error:
+    case Fault::unavailable:
+    case Fault::bad_request:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Answers (or refuses to answer) a request with one of the faults above.
+boost::asio::awaitable<void> answer_before_parsing(Fault fault, const MockDirectives& directives,
+                                                   net::ResponseWriter& writer,
+                                                   const std::atomic<bool>& stopping);
+
+}  // namespace tollgate::mock

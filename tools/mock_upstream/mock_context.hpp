@@ -1,0 +1,33 @@
+// What every handler of the mock shares: its options (read-only after start-up), its counters,
+// the last-request recorder and the shutdown flag.
+#pragma once
+
+#include "mock_upstream/request_recorder.hpp"
+#include "mock_upstream/stats.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace tollgate::mock {
+
+struct MockOptions {
+  std::chrono::milliseconds ttft{0};  // before the first content token (and before a JSON reply)
+  std::chrono::milliseconds itl{0};   // between content tokens
+  uint32_t tokens = 16;               // reply length when neither header nor max_tokens cut it
+  std::string require_key;            // empty: any non-empty bearer token is accepted
+};
+
+struct MockContext {
+  MockContext(MockOptions opts, unsigned threads) : options(std::move(opts)), recorder(threads) {}
+
+  const MockOptions options;
+  MockStats stats;
+  RequestRecorder recorder;
+  std::atomic<uint64_t> next_completion_id{1};
+  // Set once on SIGTERM/SIGINT: pending delays end early and hung requests are dropped.
+  std::atomic<bool> stopping{false};
+};
+
+}  // namespace tollgate::mock

@@ -1,0 +1,37 @@
+// Per-request instructions to the mock, read from the `x-mock-*` request headers, with the
+// command-line options as defaults.
+#pragma once
+
+#include "mock_upstream/api_error.hpp"
+#include "mock_upstream/faults.hpp"
+#include "mock_upstream/mock_context.hpp"
+#include "net/http.hpp"
+
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace tollgate::mock {
+
+struct MockDirectives {
+  Fault fault = Fault::none;           // x-mock-fault
+  std::chrono::milliseconds ttft{0};   // x-mock-ttft-ms, else --ttft-ms
+  std::chrono::milliseconds itl{0};    // x-mock-itl-ms, else --itl-ms
+  std::optional<uint32_t> tokens;      // x-mock-tokens (else --tokens)
+  uint32_t cached_tokens = 0;          // x-mock-cached-tokens (capped at prompt tokens)
+  uint32_t cut_after = 3;              // x-mock-cut-after (cut-stream)
+  std::string_view retry_after = "1";  // x-mock-retry-after (429), verbatim
+};
+
+inline constexpr uint32_t kMaxTokens = 100'000;
+inline constexpr int64_t kMaxDelayMs = 3'600'000;
+
+// An unknown x-mock-* header or a bad value is a 400 (code "mock_bad_directive") so that a typo
+// in a test fails loudly instead of silently testing the wrong thing.
+boost::system::result<MockDirectives, ApiError> read_mock_directives(const net::Headers& headers,
+                                                                     const MockOptions& options);
+
+}  // namespace tollgate::mock
