@@ -187,6 +187,7 @@ class ConnectionWriter final : public ResponseWriter {
   void annotate(std::string json_members) override { annotations_ = std::move(json_members); }
 
   bool finished() const { return finished_; }
+  bool closing() const { return close_after_; }
   bool failed() const { return failed_; }
   bool aborted() const { return aborted_; }
   bool reusable() const {
@@ -250,6 +251,21 @@ uint16_t HttpServer::bound_port() const { return impl_->port; }
 void HttpServer::bind() {
   auto address = asio::ip::make_address(impl_->options.host);
   uint16_t port = impl_->options.port;
+  if (port != 0) {
+    // SO_REUSEPORT would let us share a port another process already listens on (the kernel
+    // would split the traffic). A probe bind without it fails if the port is taken.
+    asio::io_context probe_io;
+    tcp::acceptor probe(probe_io);
+    tcp::endpoint endpoint{address, port};
+    probe.open(endpoint.protocol());
+    probe.set_option(tcp::acceptor::reuse_address(true));
+    beast::error_code ec;
+    probe.bind(endpoint, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + impl_->options.host + ":" +
+                               std::to_string(port) + ": " + ec.message());
+    }
+  }
   for (unsigned i = 0; i < impl_->options.threads; ++i) {
     auto loop = std::make_unique<Loop>();
     tcp::endpoint endpoint{address, port};
@@ -504,7 +520,10 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     } catch (const std::exception& e) {
       record.error = std::string("handler_exception: ") + e.what();
     }
-    if (!writer.started() && !writer.aborted()) {
+    if (!writer.started() && !writer.aborted() && writer.closing()) {
+      // The handler chose to end the connection without a response: a plain close (FIN).
+      record.error = "closed_without_response";
+    } else if (!writer.started() && !writer.aborted()) {
       // (A local, not a braced temporary inside co_await: GCC 12 miscompiles those.)
       Headers headers{{"content-type", "application/json"}};
       co_await writer.send(500, std::move(headers),

@@ -38,10 +38,10 @@ boost::asio::awaitable<void> answer_before_parsing(Fault fault, const MockDirect
   using namespace std::chrono_literals;
   switch (fault) {
     case Fault::reset:
+      writer.abort_connection();  // RST
+      co_return;
     case Fault::close:
-      // The server interface has no "close without a response" yet: until it does, `close` is an
-      // RST like `reset` (docs/mock-upstream.md).
-      writer.abort_connection();
+      writer.close_after_response();  // no response, then FIN
       co_return;
     case Fault::timeout:
       // The client cannot be watched without writing to it, so wait for an hour or shutdown.
