@@ -1,0 +1,370 @@
+// Errors the client can see, in OpenAI's shape {"error":{"message","type","param","code"}}: bad
+// requests, unknown models, oversized bodies, and every upstream failure the mock can inject
+// (unreachable, timeout, 4xx/5xx, malformed JSON, reset, gzip, cut and malformed streams).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startMock,
+  startGateway,
+  removeTempDir,
+  chat,
+  httpRequest,
+  openStream,
+  readAllEvents,
+  rawExchange,
+  statusOf,
+  pollSqlite,
+  sqlText,
+  closedPort,
+  defaultMessages,
+} from './harness.mjs';
+
+let mock;
+let gw;
+
+before(async () => {
+  mock = await startMock();
+  const deadPort = await closedPort();
+  gw = await startGateway({
+    mockUrl: mock.url,
+    configOverrides: (config) => {
+      config.providers.push({
+        name: 'dead',
+        type: 'openai',
+        base_url: `http://127.0.0.1:${deadPort}/v1`,
+        api_key: 'dead-key',
+        timeouts: { connect_ms: 1000, first_byte_ms: 2000, idle_ms: 2000, total_ms: 5000 },
+      });
+      config.models.push({ id: 'dead-model', provider: 'dead', pricing: { input_per_m: '1', output_per_m: '1' } });
+      return config;
+    },
+  });
+});
+
+after(async () => {
+  await gw?.stop('SIGKILL');
+  await mock?.stop();
+  if (gw) removeTempDir(gw.dir);
+});
+
+const okBody = { model: 'gpt-4o-mini', messages: defaultMessages, max_tokens: 4 };
+
+// Asserts `res` is an OpenAI-shaped error with this status and code; returns the error object.
+function assertOpenAIError(res, status, code, { param, type } = {}) {
+  assert.equal(res.status, status, `expected ${status}, got ${res.status}: ${res.text}`);
+  assert.match(res.headers['content-type'] ?? '', /^application\/json/);
+  let body;
+  assert.doesNotThrow(() => (body = res.json()), `error body is JSON: ${res.text}`);
+  assert.ok(body.error && typeof body.error === 'object', `has an "error" object: ${res.text}`);
+  const err = body.error;
+  assert.deepEqual(Object.keys(err).sort(), ['code', 'message', 'param', 'type'], `error keys: ${res.text}`);
+  assert.equal(typeof err.message, 'string');
+  assert.ok(err.message.length > 0);
+  assert.equal(typeof err.type, 'string');
+  if (code !== undefined) assert.equal(err.code, code, `code: ${res.text}`);
+  if (param !== undefined) assert.equal(err.param, param, `param: ${res.text}`);
+  if (type !== undefined) assert.equal(err.type, type, `type: ${res.text}`);
+  return err;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request validation
+
+test('malformed JSON body: 400 invalid_json', async () => {
+  const res = await chat(gw, '{"model": "gpt-4o-mini", "messages": [');
+  assertOpenAIError(res, 400, 'invalid_json', { type: 'invalid_request_error' });
+  assert.ok(res.headers['x-request-id'], 'errors carry x-request-id too');
+});
+
+test('a JSON body that is not an object: 400 invalid_type', async () => {
+  for (const body of ['[1, 2, 3]', '"a string"', '42', 'null']) {
+    const res = await chat(gw, body);
+    assertOpenAIError(res, 400, 'invalid_type', { type: 'invalid_request_error', param: null });
+  }
+});
+
+test('a field the gateway reads, sent twice: 400 duplicate_parameter (the billed model is the model run)', async () => {
+  const before = (await mock.stats()).requests;
+  const res = await chat(gw, '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"model":"gpt-4o"}');
+  assertOpenAIError(res, 400, 'duplicate_parameter', { param: 'model' });
+  assert.equal((await mock.stats()).requests, before, 'not forwarded');
+});
+
+test('a wrong type deep inside messages names the exact path in param', async () => {
+  const res = await chat(gw, { model: 'gpt-4o-mini', messages: [...defaultMessages, { role: 'assistant', content: 'ok' }, { role: 'user', content: 42 }] });
+  assertOpenAIError(res, 400, 'invalid_type', { param: 'messages[2].content' });
+});
+
+test('wrong types: 400 invalid_type naming the field in param', async () => {
+  const cases = [
+    [{ model: 'gpt-4o-mini', messages: 'hi' }, 'messages'],
+    [{ model: 'gpt-4o-mini', messages: defaultMessages, stream: 'yes' }, 'stream'],
+    [{ model: 'gpt-4o-mini', messages: defaultMessages, max_tokens: 'ten' }, 'max_tokens'],
+    [{ model: 42, messages: defaultMessages }, 'model'],
+    [{ model: 'gpt-4o-mini', messages: defaultMessages, temperature: 'hot' }, 'temperature'],
+    [{ model: 'gpt-4o-mini', messages: defaultMessages, stream: true, stream_options: { include_usage: 'yes' } }, 'stream_options.include_usage'],
+  ];
+  for (const [body, param] of cases) {
+    const res = await chat(gw, body);
+    const err = assertOpenAIError(res, 400, 'invalid_type', { param, type: 'invalid_request_error' });
+    assert.ok(err.message.includes(param.split('.').at(-1)), `message mentions ${param}: ${err.message}`);
+  }
+});
+
+test('impossible values: 400 naming the field in param', async () => {
+  const cases = [
+    [{ model: 'gpt-4o-mini', messages: defaultMessages, max_tokens: -1 }, 'max_tokens'],
+    [{ model: 'gpt-4o-mini', messages: defaultMessages, max_tokens: 0 }, 'max_tokens'],
+    [{ model: 'gpt-4o-mini', messages: [] }, 'messages'],
+    [{ model: 'gpt-4o-mini', messages: [{ role: 'wizard', content: 'hi' }] }, 'messages[0].role'],
+    [{ model: '', messages: defaultMessages }, 'model'],
+  ];
+  for (const [body, param] of cases) {
+    const res = await chat(gw, body);
+    const err = assertOpenAIError(res, 400, undefined, { param, type: 'invalid_request_error' });
+    assert.equal(typeof err.code, 'string', `a stable code for ${JSON.stringify(body)}`);
+  }
+});
+
+test('missing model or messages: 400 naming the field', async () => {
+  assertOpenAIError(await chat(gw, { messages: defaultMessages }), 400, undefined, { param: 'model' });
+  assertOpenAIError(await chat(gw, { model: 'gpt-4o-mini' }), 400, undefined, { param: 'messages' });
+});
+
+// The error table in docs/api.md is the contract clients match on ("code is stable and safe to
+// match on"); every mismatch is listed at once. Keep the two in step.
+test('400 codes are the ones documented in docs/api.md', async () => {
+  const deep = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"x":' + '['.repeat(200) + ']'.repeat(200) + '}';
+  const documented = [
+    ['not JSON', '{"model":', 'invalid_json'],
+    ['an empty body', '', 'invalid_json'],
+    ['nesting 200 levels deep', deep, 'invalid_json'],
+    ['an array body', '[1, 2, 3]', 'invalid_type'],
+    ['a string body', '"a string"', 'invalid_type'],
+    ['missing model', { messages: defaultMessages }, 'missing_required_parameter'],
+    ['missing messages', { model: 'gpt-4o-mini' }, 'missing_required_parameter'],
+    ['messages: "hi"', { model: 'gpt-4o-mini', messages: 'hi' }, 'invalid_type'],
+    ['stream: "yes"', { model: 'gpt-4o-mini', messages: defaultMessages, stream: 'yes' }, 'invalid_type'],
+    ['messages: []', { model: 'gpt-4o-mini', messages: [] }, 'empty_array'],
+    ['role: "wizard"', { model: 'gpt-4o-mini', messages: [{ role: 'wizard', content: 'hi' }] }, 'invalid_value'],
+    ['model: ""', { model: '', messages: defaultMessages }, 'invalid_value'],
+    ['max_tokens: -1', { model: 'gpt-4o-mini', messages: defaultMessages, max_tokens: -1 }, 'integer_below_min_value'],
+    ['max_tokens: 0', { model: 'gpt-4o-mini', messages: defaultMessages, max_tokens: 0 }, 'integer_below_min_value'],
+    ['max_completion_tokens: 0', { model: 'gpt-4o-mini', messages: defaultMessages, max_completion_tokens: 0 }, 'integer_below_min_value'],
+    ['n: 0', { model: 'gpt-4o-mini', messages: defaultMessages, n: 0 }, 'integer_below_min_value'],
+    ['"model" twice', '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"model":"gpt-4o"}', 'duplicate_parameter'],
+  ];
+  const mismatches = [];
+  for (const [what, body, code] of documented) {
+    const res = await chat(gw, body);
+    const got = res.status === 400 ? JSON.parse(res.text).error?.code : `status ${res.status}`;
+    if (got !== code) mismatches.push(`${what}: documented ${code}, got ${got}`);
+  }
+  assert.deepEqual(mismatches, []);
+});
+
+test('an invalid request never reaches the upstream', async () => {
+  const before = (await mock.stats()).requests;
+  await chat(gw, { model: 'gpt-4o-mini', messages: 'hi' });
+  await chat(gw, { model: 'gpt-4o-mnii', messages: defaultMessages });
+  assert.equal((await mock.stats()).requests, before);
+});
+
+test('unknown model: 404 model_not_found with close matches', async () => {
+  const res = await chat(gw, { model: 'gpt-4o-mnii', messages: defaultMessages });
+  const err = assertOpenAIError(res, 404, 'model_not_found', { type: 'invalid_request_error' });
+  assert.match(err.message, /gpt-4o-mnii/);
+  assert.match(err.message, /Did you mean/);
+  assert.match(err.message, /gpt-4o-mini/);
+  assert.equal(err.param, 'model');
+});
+
+test('the upstream model id is not a public id: 404', async () => {
+  const res = await chat(gw, { model: 'gpt-4o-mini-2024-07-18', messages: defaultMessages });
+  assertOpenAIError(res, 404, 'model_not_found');
+});
+
+test('body over max_body_bytes (Content-Length): 413 body_too_large', async () => {
+  const size = 2 * 1048576;
+  const head =
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${gw.key}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`;
+  // Only the head and a little of the body: the limit is known from Content-Length alone.
+  const r = await rawExchange(gw.port, head + '{"model":"gpt-4o-mini","messages":[', { timeoutMs: 5000 });
+  assert.equal(statusOf(r.text), 413, `response: ${r.text.slice(0, 300)}`);
+  const body = JSON.parse(r.text.slice(r.text.indexOf('\r\n\r\n') + 4));
+  assert.equal(body.error.code, 'body_too_large');
+});
+
+test('body over max_body_bytes (chunked): 413 body_too_large', async () => {
+  const big = 'x'.repeat(1100 * 1024);
+  const res = await httpRequest(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${gw.key}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: big }] }),
+  }).catch((e) => ({ error: e }));
+  if (res.error) {
+    // The server may close before our writes finish; then it must not have been a success.
+    assert.match(res.error.code ?? res.error.message, /EPIPE|ECONNRESET|socket hang up/);
+  } else {
+    assertOpenAIError(res, 413, 'body_too_large');
+  }
+  assert.equal((await chat(gw, okBody)).status, 200, 'the gateway still serves');
+});
+
+test('wrong method and unknown path: OpenAI-shaped 405 and 404', async () => {
+  const get = await httpRequest(`${gw.url}/v1/chat/completions`, { headers: gw.auth() });
+  assertOpenAIError(get, 405, 'method_not_allowed');
+  const unknown = await httpRequest(`${gw.url}/v1/nothing-here`, { headers: gw.auth() });
+  assertOpenAIError(unknown, 404, 'unknown_url');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Upstream failures
+
+test('upstream unreachable: 502 upstream_unreachable', async () => {
+  const started = Date.now();
+  const res = await chat(gw, { ...okBody, model: 'dead-model' });
+  assertOpenAIError(res, 502, 'upstream_unreachable');
+  assert.ok(Date.now() - started < 4000, 'a refused connection fails fast');
+  const rows = await pollSqlite(gw.dbPath, `SELECT * FROM usage_log WHERE request_id = ${sqlText(res.headers['x-request-id'])}`);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].status, 502);
+  assert.equal(rows[0].error_code, 'upstream_unreachable');
+});
+
+test('upstream never answers: 504 upstream_timeout after first_byte_ms', async () => {
+  const started = Date.now();
+  const res = await chat(gw, okBody, { headers: { 'x-mock-fault': 'timeout' }, timeoutMs: 10_000 });
+  const elapsed = Date.now() - started;
+  assertOpenAIError(res, 504, 'upstream_timeout');
+  assert.ok(elapsed >= 1800, `timed out after ${elapsed} ms, before first_byte_ms (2000)`);
+  assert.ok(elapsed < 6000, `took ${elapsed} ms`);
+});
+
+test('upstream 429: status, retry-after and body passed through', async () => {
+  const headers = { 'x-mock-fault': '429', 'x-mock-retry-after': '7' };
+  const direct = await mock.chat(okBody, headers);
+  assert.equal(direct.status, 429);
+  const res = await chat(gw, okBody, { headers });
+  assert.equal(res.status, 429, res.text);
+  assert.equal(res.headers['retry-after'], '7');
+  assert.deepEqual(res.json(), direct.json(), "the provider's body, unchanged");
+  assert.equal(res.json().error.code, 'rate_limit_exceeded');
+  assert.ok(res.headers['x-request-id']);
+});
+
+test('upstream 429 on a stream request: a JSON 429, not an event stream', async () => {
+  const res = await chat(gw, { ...okBody, stream: true }, { headers: { 'x-mock-fault': '429' } });
+  assert.equal(res.status, 429, res.text);
+  assert.match(res.headers['content-type'] ?? '', /^application\/json/);
+  assert.equal(res.headers['retry-after'], '1');
+  assert.equal(res.json().error.code, 'rate_limit_exceeded');
+});
+
+for (const fault of ['500', '503', '400']) {
+  test(`upstream ${fault}: passed through faithfully (status and body)`, async () => {
+    const headers = { 'x-mock-fault': fault };
+    const direct = await mock.chat(okBody, headers);
+    assert.equal(direct.status, Number(fault));
+    const res = await chat(gw, okBody, { headers });
+    assert.equal(res.status, Number(fault), res.text);
+    assert.equal(res.text, direct.text, "the provider's body, byte for byte");
+    const rows = await pollSqlite(gw.dbPath, `SELECT * FROM usage_log WHERE request_id = ${sqlText(res.headers['x-request-id'])}`);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].status, Number(fault));
+  });
+}
+
+test('upstream malformed JSON: 502 upstream_invalid_response', async () => {
+  const res = await chat(gw, okBody, { headers: { 'x-mock-fault': 'malformed-json' } });
+  assertOpenAIError(res, 502, 'upstream_invalid_response');
+});
+
+test('upstream resets the connection: 502 upstream_unreachable', async () => {
+  const res = await chat(gw, okBody, { headers: { 'x-mock-fault': 'reset' } });
+  assertOpenAIError(res, 502, 'upstream_unreachable');
+});
+
+test('upstream closes without a response: 502 upstream_unreachable', async () => {
+  const res = await chat(gw, okBody, { headers: { 'x-mock-fault': 'close' } });
+  assertOpenAIError(res, 502, 'upstream_unreachable');
+});
+
+test('upstream gzip-encoded JSON: 200 with the decoded JSON', async () => {
+  const res = await chat(gw, okBody, { headers: { 'x-mock-fault': 'gzip' } });
+  assert.equal(res.status, 200, res.text);
+  assert.ok(!/gzip/i.test(res.headers['content-encoding'] ?? ''), 'the client gets plain JSON (it never asked for gzip)');
+  const reply = JSON.parse(res.raw.toString('utf8'));
+  assert.equal(reply.model, 'gpt-4o-mini', 'the model is restored inside the decoded body');
+  const direct = (await mock.chat({ ...okBody, model: 'gpt-4o-mini-2024-07-18' })).json();
+  assert.equal(reply.choices[0].message.content, direct.choices[0].message.content);
+  assert.deepEqual(reply.usage, direct.usage);
+});
+
+test('slow upstream headers within first_byte_ms: still 200', async () => {
+  const res = await chat(gw, okBody, { headers: { 'x-mock-fault': 'slow-headers', 'x-mock-ttft-ms': '300' } });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json().model, 'gpt-4o-mini');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Failures in the middle of a stream (the status line has gone already)
+
+const streamBody = { model: 'gpt-4o-mini', messages: defaultMessages, stream: true };
+
+test('stream cut by the upstream: first frames, then an upstream_stream_interrupted error frame, no [DONE]', async () => {
+  const stream = await openStream(gw, streamBody, {
+    headers: { 'x-mock-fault': 'cut-stream', 'x-mock-cut-after': '2', 'x-mock-tokens': '10' },
+  });
+  assert.equal(stream.status, 200);
+  const { events, error } = await readAllEvents(stream);
+  assert.equal(error, null, 'the gateway ends the client stream cleanly');
+  const data = events.map((e) => e.data);
+  assert.ok(!data.includes('[DONE]'), `no [DONE] after a cut: ${data.join(' | ')}`);
+  const last = JSON.parse(data.at(-1));
+  assert.ok(last.error, `the last frame is an error: ${data.at(-1)}`);
+  assert.equal(last.error.code, 'upstream_stream_interrupted');
+  assert.equal(typeof last.error.message, 'string');
+  assert.equal(typeof last.error.type, 'string');
+  const content = data
+    .slice(0, -1)
+    .map((d) => JSON.parse(d))
+    .filter((c) => c.choices?.[0]?.delta?.content);
+  assert.equal(content.length, 2, 'the frames sent before the cut reached the client');
+  for (const c of content) assert.equal(c.model, 'gpt-4o-mini');
+
+  const rows = await pollSqlite(gw.dbPath, `SELECT * FROM usage_log WHERE request_id = ${sqlText(stream.headers['x-request-id'])}`);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].error_code, 'upstream_stream_interrupted');
+  assert.equal(rows[0].completion_tokens, 2, 'estimated from the content delivered');
+  assert.equal(rows[0].usage_source, 'estimated');
+});
+
+test('malformed SSE from the upstream: an upstream_invalid_response error frame ends the stream', async () => {
+  const stream = await openStream(gw, streamBody, { headers: { 'x-mock-fault': 'malformed-sse', 'x-mock-tokens': '10' } });
+  assert.equal(stream.status, 200);
+  const { events, error } = await readAllEvents(stream);
+  assert.equal(error, null);
+  const data = events.map((e) => e.data);
+  assert.ok(!data.includes('[DONE]'), `no [DONE] after a broken stream: ${data.join(' | ')}`);
+  const last = JSON.parse(data.at(-1));
+  assert.ok(last.error, `the last frame is an error: ${data.at(-1)}`);
+  assert.equal(last.error.code, 'upstream_invalid_response');
+  for (const d of data.slice(0, -1)) {
+    assert.doesNotThrow(() => JSON.parse(d), `the malformed frame is not relayed: ${d}`);
+  }
+});
+
+test('a stream that stalls longer than idle_ms: an upstream_timeout error frame ends it', async () => {
+  // The mock sends the head and the role chunk at once, then waits 3 s for the first token:
+  // longer than idle_ms (2000), so the gateway gives up mid-stream with upstream_timeout.
+  const stream = await openStream(gw, streamBody, { headers: { 'x-mock-ttft-ms': '3000', 'x-mock-tokens': '2' } });
+  assert.equal(stream.status, 200);
+  const { events, error } = await readAllEvents(stream);
+  assert.equal(error, null);
+  const data = events.map((e) => e.data);
+  assert.ok(!data.includes('[DONE]'), data.join(' | '));
+  const last = JSON.parse(data.at(-1));
+  assert.equal(last.error?.code, 'upstream_timeout', data.at(-1));
+});

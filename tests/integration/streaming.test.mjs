@@ -1,0 +1,191 @@
+// Streaming chat (SSE) through the gateway: frames relayed as they come with the public model id,
+// usage chunks only when asked for (yet usage always recorded), concurrent streams, and a client
+// that goes away mid-stream (the upstream must be closed, the usage still recorded).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startMock,
+  startGateway,
+  removeTempDir,
+  openStream,
+  readAllEvents,
+  pollSqlite,
+  pollUntil,
+  sqlText,
+} from './harness.mjs';
+
+let mock;
+let gw;
+
+before(async () => {
+  mock = await startMock();
+  gw = await startGateway({ mockUrl: mock.url });
+});
+
+after(async () => {
+  await gw?.stop('SIGKILL');
+  await mock?.stop();
+  if (gw) removeTempDir(gw.dir);
+});
+
+// What the mock itself answers (as JSON) for `body`: the reference for content and usage.
+async function expectedFromMock(body, headers = {}) {
+  const res = await mock.chat({ ...body, model: 'gpt-4o-mini-2024-07-18', stream: false, stream_options: undefined }, headers);
+  assert.equal(res.status, 200, res.text);
+  return res.json();
+}
+
+const contentOf = (chunks) => chunks.map((c) => c.choices?.[0]?.delta?.content ?? '').join('');
+
+test('streaming chat with include_usage: chunks carry the public model, a usage chunk, then [DONE]', async () => {
+  const body = {
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Stream five words please.' }],
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  const stream = await openStream(gw, body, { headers: { 'x-mock-tokens': '5' } });
+  assert.equal(stream.status, 200);
+  assert.match(stream.headers['content-type'] ?? '', /^text\/event-stream/);
+  assert.match(stream.headers['x-request-id'] ?? '', /\S/);
+  const { events, error } = await readAllEvents(stream);
+  assert.equal(error, null);
+  const data = events.map((e) => e.data);
+  assert.equal(data.at(-1), '[DONE]', 'the stream ends with data: [DONE]');
+  assert.equal(data.filter((d) => d === '[DONE]').length, 1);
+  const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
+  for (const c of chunks) {
+    assert.equal(c.object, 'chat.completion.chunk');
+    assert.equal(c.model, 'gpt-4o-mini', 'every chunk carries the public model id');
+  }
+  const usageChunks = chunks.filter((c) => c.usage);
+  assert.equal(usageChunks.length, 1, 'exactly one chunk with usage');
+  assert.deepEqual(usageChunks[0].choices, []);
+  assert.equal(chunks.at(-1), usageChunks[0], 'the usage chunk is the last before [DONE]');
+
+  const expected = await expectedFromMock(body, { 'x-mock-tokens': '5' });
+  assert.deepEqual(usageChunks[0].usage, expected.usage);
+  const content = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
+  assert.equal(content, expected.choices[0].message.content, 'streamed content equals the JSON content');
+  assert.equal(JSON.parse((await mock.lastRequest()).body).model, 'gpt-4o-mini-2024-07-18');
+});
+
+test('streaming chat without include_usage: no usage reaches the client, yet the exact usage is recorded', async () => {
+  const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'No usage for me, thanks.' }], stream: true };
+  const stream = await openStream(gw, body, { headers: { 'x-mock-tokens': '6' } });
+  assert.equal(stream.status, 200);
+  const requestId = stream.headers['x-request-id'];
+  const { events, error } = await readAllEvents(stream);
+  assert.equal(error, null);
+  const data = events.map((e) => e.data);
+  assert.equal(data.at(-1), '[DONE]');
+  const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
+  assert.ok(chunks.length >= 6, 'role, content and finish chunks arrive');
+  for (const c of chunks) {
+    assert.equal(c.model, 'gpt-4o-mini');
+    assert.ok(c.usage === undefined || c.usage === null, `no usage in a chunk the client did not ask for: ${JSON.stringify(c)}`);
+    assert.ok(c.choices.length > 0, `no usage-only chunk (choices: []) reaches the client: ${JSON.stringify(c)}`);
+  }
+
+  // The gateway asked the upstream for usage itself.
+  const upstreamBody = JSON.parse((await mock.lastRequest()).body);
+  assert.deepEqual(upstreamBody.stream_options, { include_usage: true });
+  assert.equal(upstreamBody.model, 'gpt-4o-mini-2024-07-18');
+
+  const expected = await expectedFromMock(body, { 'x-mock-tokens': '6' });
+  const rows = await pollSqlite(gw.dbPath, `SELECT * FROM usage_log WHERE request_id = ${sqlText(requestId)}`);
+  assert.equal(rows.length, 1, `one usage record for request ${requestId}`);
+  assert.equal(rows[0].prompt_tokens, expected.usage.prompt_tokens);
+  assert.equal(rows[0].completion_tokens, 6);
+  assert.equal(rows[0].usage_source, 'upstream');
+  assert.equal(rows[0].stream, 1);
+  assert.equal(rows[0].client_disconnected, 0);
+});
+
+test('streaming chat: frames are relayed as they come, not buffered to the end', async () => {
+  const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Slowly now.' }], stream: true };
+  const started = Date.now();
+  const stream = await openStream(gw, body, { headers: { 'x-mock-tokens': '5', 'x-mock-itl-ms': '100' } });
+  const { events, error } = await readAllEvents(stream);
+  assert.equal(error, null);
+  const contentEvents = events.filter((e) => e.data !== '[DONE]' && JSON.parse(e.data).choices[0]?.delta?.content);
+  assert.equal(contentEvents.length, 5);
+  const done = events.at(-1);
+  assert.equal(done.data, '[DONE]');
+  // Four 100 ms gaps upstream: the first word must reach us well before the last frame.
+  const gap = done.at - contentEvents[0].at;
+  assert.ok(gap >= 250, `first content frame arrived only ${gap} ms before [DONE] (expected ~400 ms)`);
+  // And the words themselves arrive spread out, not in one burst.
+  const spread = contentEvents.at(-1).at - contentEvents[0].at;
+  assert.ok(spread >= 250, `content frames arrived within ${spread} ms of each other`);
+  assert.ok(Date.now() - started < 5000);
+});
+
+test('twenty concurrent streams each get their own complete, correct content', async () => {
+  const bodies = Array.from({ length: 20 }, (_, i) => ({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: `Concurrent stream number ${i} of twenty.` }],
+    stream: true,
+  }));
+  const headers = { 'x-mock-tokens': '8', 'x-mock-itl-ms': '10' };
+  const results = await Promise.all(
+    bodies.map(async (body) => {
+      const stream = await openStream(gw, body, { headers });
+      assert.equal(stream.status, 200);
+      return readAllEvents(stream);
+    }),
+  );
+  for (let i = 0; i < bodies.length; i++) {
+    const { events, error } = results[i];
+    assert.equal(error, null);
+    const data = events.map((e) => e.data);
+    assert.equal(data.at(-1), '[DONE]', `stream ${i} completed`);
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
+    const expected = await expectedFromMock(bodies[i], { 'x-mock-tokens': '8' });
+    assert.equal(contentOf(chunks), expected.choices[0].message.content, `stream ${i} has its own content`);
+  }
+});
+
+test('client disconnects mid-stream: the upstream stream is closed and the partial usage is recorded', async () => {
+  const before = await mock.stats();
+  const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'A long story, please.' }], stream: true };
+  const stream = await openStream(gw, body, { headers: { 'x-mock-tokens': '200', 'x-mock-itl-ms': '20' } });
+  assert.equal(stream.status, 200);
+  const requestId = stream.headers['x-request-id'];
+  assert.ok(requestId);
+  const received = [];
+  for await (const e of stream.events) {
+    received.push(e.data);
+    if (received.length === 3) break;
+  }
+  assert.equal(received.length, 3);
+  stream.destroy();
+  const leftAt = Date.now();
+
+  // 200 tokens at 20 ms would take 4 s: the mock must see its client (the gateway) leave first.
+  const stats = await pollUntil(
+    async () => {
+      const s = await mock.stats();
+      return s.streams_aborted_by_client > before.streams_aborted_by_client ? s : null;
+    },
+    { timeoutMs: 2000 },
+  );
+  assert.ok(stats, `the gateway did not close the upstream stream within 2 s of the client leaving: ${JSON.stringify(await mock.stats())}`);
+  assert.equal(stats.streams_aborted_by_client, before.streams_aborted_by_client + 1);
+  assert.equal(stats.streams_completed, before.streams_completed, 'the upstream stream did not run to the end');
+  assert.ok(Date.now() - leftAt < 2500);
+
+  const rows = await pollSqlite(gw.dbPath, `SELECT * FROM usage_log WHERE request_id = ${sqlText(requestId)}`);
+  assert.equal(rows.length, 1, `a usage record for ${requestId}`);
+  const row = rows[0];
+  assert.equal(row.client_disconnected, 1);
+  assert.equal(row.stream, 1);
+  assert.ok(row.completion_tokens > 0, `completion tokens estimated from what was relayed: ${row.completion_tokens}`);
+  assert.ok(row.completion_tokens < 200, `only what was produced before the disconnect: ${row.completion_tokens}`);
+  assert.equal(row.usage_source, 'estimated');
+  assert.ok(row.prompt_tokens > 0, 'prompt tokens estimated too');
+  assert.equal(row.public_model, 'gpt-4o-mini');
+
+  const after = await pollUntil(async () => ((await mock.stats()).open_streams === 0 ? true : null), { timeoutMs: 2000 });
+  assert.ok(after, 'no upstream stream left open');
+});
