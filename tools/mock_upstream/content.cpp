@@ -37,7 +37,14 @@ std::string_view output_token(uint64_t content_hash, uint32_t index) {
   const char index_bytes[4] = {
       static_cast<char>(index & 0xFF), static_cast<char>((index >> 8) & 0xFF),
       static_cast<char>((index >> 16) & 0xFF), static_cast<char>((index >> 24) & 0xFF)};
-  const uint64_t hash = fnv1a(std::string_view(index_bytes, sizeof index_bytes), content_hash);
+  uint64_t hash = fnv1a(std::string_view(index_bytes, sizeof index_bytes), content_hash);
+  // FNV-1a's top bits barely depend on the last bytes hashed: finish with a 64-bit mixer
+  // (MurmurHash3's fmix64) so every index picks an independent word.
+  hash ^= hash >> 33;
+  hash *= 0xff51afd7ed558ccdULL;
+  hash ^= hash >> 33;
+  hash *= 0xc4ceb9fe1a85ec53ULL;
+  hash ^= hash >> 33;
   return kWords[hash >> 58];
 }
 
