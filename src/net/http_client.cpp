@@ -119,6 +119,7 @@ struct Connection {
   std::optional<tcp::socket> plain;
   std::optional<ssl::stream<tcp::socket>> secure;
   beast::flat_buffer buffer;
+  std::string body_bytes;  // decoded-framing body bytes of the current read (reused)
   Clock::time_point deadline = Clock::time_point::max();
   bool timed_out = false;
   bool armed = false;
@@ -267,12 +268,56 @@ void Connection::expires_never() {
 
 namespace {
 
+// Parses a response head into our own header list and hands body bytes (already de-chunked)
+// to a sink string, without Beast's field container or a copy through a fixed buffer.
+class ResponseParser final : public http::basic_parser<false> {
+ public:
+  int status = 0;
+  Headers headers;
+  bool compressed = false;         // Content-Encoding gzip/deflate: the body is inflated for the caller
+  std::string* sink = nullptr;  // where body bytes go
+
+ private:
+  void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
+                       beast::error_code&) override {}
+  void on_response_impl(int code, beast::string_view, int, beast::error_code&) override {
+    status = code;
+    headers.reserve(12);
+  }
+  void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
+                     beast::error_code&) override {
+    if (name == http::field::content_encoding &&
+        (beast::iequals(value, "gzip") || beast::iequals(value, "deflate"))) {
+      compressed = true;
+      return;  // the caller sees the decoded body
+    }
+    if (name == http::field::transfer_encoding || name == http::field::content_length ||
+        name == http::field::connection || name == http::field::keep_alive) {
+      return;  // hop-by-hop, or describes the raw bytes
+    }
+    headers.push_back({std::string(name_string), std::string(value)});
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    sink->append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                                 beast::error_code&) override {
+    sink->append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+};
+
 class PooledResponse final : public ClientResponse {
  public:
   PooledResponse(std::shared_ptr<HttpClient::Impl> client, std::string pool_key,
                  std::size_t max_idle, std::unique_ptr<Connection> conn,
-                 std::unique_ptr<http::response_parser<http::buffer_body>> parser,
-                 ClientTimeouts timeouts, Clock::time_point deadline)
+                 std::unique_ptr<ResponseParser> parser, ClientTimeouts timeouts,
+                 Clock::time_point deadline)
       : client_(std::move(client)),
         pool_key_(std::move(pool_key)),
         max_idle_(max_idle),
@@ -280,37 +325,33 @@ class PooledResponse final : public ClientResponse {
         parser_(std::move(parser)),
         timeouts_(timeouts),
         deadline_(deadline) {
-    auto& head = parser_->get();
-    status_ = static_cast<int>(head.result_int());
-    for (const auto& field : head) {
-      if (field.name() == http::field::content_encoding) {
-        std::string_view coding = field.value();
-        if (beast::iequals(coding, "gzip") || beast::iequals(coding, "deflate")) {
-          inflater_.emplace();
-          continue;  // the caller sees the decoded body
-        }
-      }
-      if (field.name() == http::field::transfer_encoding ||
-          field.name() == http::field::content_length || field.name() == http::field::connection) {
-        continue;  // hop-by-hop or describes the raw bytes
-      }
-      headers_.push_back({std::string(field.name_string()), std::string(field.value())});
-    }
+    if (parser_->compressed) inflater_.emplace();
   }
 
-  int status() const override { return status_; }
-  const Headers& headers() const override { return headers_; }
+  int status() const override { return parser_->status; }
+  const Headers& headers() const override { return parser_->headers; }
 
   asio::awaitable<std::pair<ClientError, std::string_view>> read_some() override {
+    if (conn_) conn_->body_bytes.clear();
     for (;;) {
       if (!conn_) co_return std::pair{ClientError::none, std::string_view{}};
+      std::string& bytes = conn_->body_bytes;
+      // Bytes the parser met while reading the head (or in an earlier pass) come first.
+      if (!bytes.empty()) {
+        if (!inflater_) co_return std::pair{ClientError::none, std::string_view(bytes)};
+        decoded_.clear();
+        bool ok = inflater_->feed(bytes, decoded_);
+        bytes.clear();
+        if (!ok) {
+          conn_.reset();
+          co_return std::pair{ClientError::decode_failed, std::string_view{}};
+        }
+        if (!decoded_.empty()) co_return std::pair{ClientError::none, std::string_view(decoded_)};
+      }
       if (parser_->is_done()) {
         finish();
         co_return std::pair{ClientError::none, std::string_view{}};
       }
-      auto& body = parser_->get().body();
-      body.data = chunk_.data();
-      body.size = chunk_.size();
       bool total_is_nearer = deadline_ - Clock::now() < timeouts_.idle;
       conn_->expires_at(std::min(deadline_, Clock::now() + timeouts_.idle));
       beast::error_code ec;
@@ -322,8 +363,6 @@ class PooledResponse final : public ClientResponse {
             co_await http::async_read_some(*conn_->plain, conn_->buffer, *parser_, use_tuple);
       }
       conn_->expires_never();
-      if (ec == http::error::need_buffer) ec = {};
-      std::size_t got = chunk_.size() - parser_->get().body().size;
       if (ec) {
         bool timed_out = conn_->timed_out;
         conn_.reset();
@@ -338,21 +377,13 @@ class PooledResponse final : public ClientResponse {
         }
         co_return std::pair{ClientError::connection_reset, std::string_view{}};
       }
-      if (got == 0) continue;
-      std::string_view raw(chunk_.data(), got);
-      if (!inflater_) co_return std::pair{ClientError::none, raw};
-      decoded_.clear();
-      if (!inflater_->feed(raw, decoded_)) {
-        conn_.reset();
-        co_return std::pair{ClientError::decode_failed, std::string_view{}};
-      }
-      if (!decoded_.empty()) co_return std::pair{ClientError::none, std::string_view(decoded_)};
     }
   }
 
  private:
   void finish() {
     if (conn_ && parser_->keep_alive()) {
+      conn_->body_bytes.clear();
       client_->give_back(pool_key_, max_idle_, std::move(conn_));
     }
     conn_.reset();
@@ -362,12 +393,9 @@ class PooledResponse final : public ClientResponse {
   std::string pool_key_;
   std::size_t max_idle_;
   std::unique_ptr<Connection> conn_;
-  std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+  std::unique_ptr<ResponseParser> parser_;
   ClientTimeouts timeouts_;
   Clock::time_point deadline_;
-  int status_ = 0;
-  Headers headers_;
-  std::array<char, 16384> chunk_;
   std::optional<Inflater> inflater_;
   std::string decoded_;
 };
@@ -484,7 +512,9 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
     } else {
       std::tie(ec, std::ignore) = co_await asio::async_write(*conn->plain, message, use_tuple);
     }
-    auto parser = std::make_unique<http::response_parser<http::buffer_body>>();
+    auto parser = std::make_unique<ResponseParser>();
+    conn->body_bytes.clear();
+    parser->sink = &conn->body_bytes;
     parser->header_limit(64 * 1024);
     parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (!ec) {

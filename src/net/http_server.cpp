@@ -103,6 +103,50 @@ struct HttpServer::Impl {
   }
 };
 
+// Parses a request straight into an HttpRequest: fields go to our header list and body bytes to
+// our string as Beast's parser meets them, without its own field container in between.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  HttpRequest request;
+  unsigned version = 11;
+  bool is_head = false;
+  bool expect_continue = false;
+
+ private:
+  void on_request_impl(http::verb method, beast::string_view method_string,
+                       beast::string_view target, int http_version, beast::error_code&) override {
+    request.method.assign(method_string.data(), method_string.size());
+    request.target.assign(target.data(), target.size());
+    version = static_cast<unsigned>(http_version);
+    is_head = method == http::verb::head;
+    request.headers.reserve(12);
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
+                     beast::error_code&) override {
+    if (name == http::field::expect && beast::iequals(value, "100-continue")) {
+      expect_continue = true;
+    }
+    request.headers.push_back({std::string(name_string), std::string(value)});
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    if (length) request.body.reserve(static_cast<std::size_t>(*length));
+  }
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    request.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                                 beast::error_code&) override {
+    request.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+};
+
 // ResponseWriter bound to one connection and one request. The response head is written by hand
 // into one buffer and sent with the body in a single gather write: cheaper than Beast's generic
 // serializer, and the head's exact bytes are obvious.
@@ -441,7 +485,7 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     ExchangeRecord record;
     record.remote_address = remote;
     auto started = std::chrono::steady_clock::now();
-    http::request_parser<http::string_body> parser;
+    RequestParser parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
     conn.expires_after(options.header_timeout);
@@ -463,14 +507,13 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
       }
       break;
     }
-    auto& head = parser.get();
-    record.method = std::string(head.method_string());
-    record.path = std::string(head.target().substr(0, head.target().find('?')));
+    record.method = parser.request.method;
+    record.path = std::string(parser.request.path());
     if (auto length = parser.content_length(); length && *length > options.max_body_bytes) {
       co_await reject(conn, 413, "request body is too large", "body_too_large", record);
       break;
     }
-    if (beast::iequals(head[http::field::expect], "100-continue")) {
+    if (parser.expect_continue) {
       http::response<http::empty_body> cont{http::status::continue_, 11};
       conn.expires_after(options.body_timeout);
       auto [cec, cn] = co_await http::async_write(conn.socket, cont, use_tuple);
@@ -499,22 +542,14 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     }
 
     // 4. The handler.
-    auto message = parser.release();
-    HttpRequest request;
-    request.method = record.method;
-    request.target = std::string(message.target());
-    request.headers.reserve(16);
-    for (const auto& field : message) {
-      request.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-    }
-    request.body = std::move(message.body());
+    HttpRequest& request = parser.request;
     request.remote_address = remote;
     request.received_at = started;
     request.loop_index = index;
     record.request_bytes = request.body.size();
 
-    ConnectionWriter writer{conn, message.keep_alive() && !stopping, message.version(),
-                            message.method() == http::verb::head, options};
+    ConnectionWriter writer{conn, parser.keep_alive() && !stopping, parser.version,
+                            parser.is_head, options};
     try {
       co_await handler(request, writer);
     } catch (const std::exception& e) {
