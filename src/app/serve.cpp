@@ -79,7 +79,8 @@ int serve(const std::string& config_path) {
     server.shutdown(server_config.shutdown_grace);
   });
 
-  server.run([&](unsigned index, boost::asio::io_context& io) { gateway.start_loop(index, io); });
+  server.run([&](unsigned index, boost::asio::io_context& io) { gateway.start_loop(index, io); },
+             [&](unsigned index) { gateway.stop_loop(index); });
 
   // Every loop has stopped: nothing produces usage any more. Commit what is queued.
   usage.stop();

@@ -24,6 +24,8 @@ void Gateway::start_loop(unsigned index, boost::asio::io_context& io) {
   loops_.at(index) = std::make_unique<LoopState>(io, index, services_.metrics);
 }
 
+void Gateway::stop_loop(unsigned index) { loops_.at(index).reset(); }
+
 net::Handler Gateway::handler() {
   return [this](net::HttpRequest& request, net::ResponseWriter& writer) {
     return route(request, writer);

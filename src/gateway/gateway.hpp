@@ -42,6 +42,9 @@ class Gateway {
 
   // Creates the per-loop state; called on each loop thread before it serves.
   void start_loop(unsigned index, boost::asio::io_context& io);
+  // Releases the per-loop state (pooled upstream sockets) on the loop's thread, before its
+  // io_context goes away.
+  void stop_loop(unsigned index);
   net::Handler handler();
 
   // Readiness: false once shutdown has begun.

@@ -325,17 +325,23 @@ void HttpServer::bind() {
   impl_->port = port;
 }
 
-void HttpServer::run(std::function<void(unsigned, asio::io_context&)> on_thread_start) {
+void HttpServer::run(std::function<void(unsigned, asio::io_context&)> on_thread_start,
+                     std::function<void(unsigned)> on_thread_stop) {
   if (impl_->loops.empty()) bind();
   std::vector<std::thread> threads;
   impl_->loops_running = static_cast<unsigned>(impl_->loops.size());
   for (unsigned i = 0; i < impl_->loops.size(); ++i) {
-    threads.emplace_back([this, i, on_thread_start] {
+    threads.emplace_back([this, i, on_thread_start, on_thread_stop] {
       auto& loop = *impl_->loops[i];
       if (on_thread_start) on_thread_start(i, loop.io);
       asio::co_spawn(loop.io, impl_->accept_loop(i), asio::detached);
       asio::co_spawn(loop.io, impl_->watch_deadlines(i), asio::detached);
       loop.io.run();
+      // Coroutines cut at the deadline still hold per-loop state: destroy them (and their
+      // sockets) now, before the owner releases that state.
+      loop.io.restart();
+      loop.io.poll();
+      if (on_thread_stop) on_thread_stop(i);
       {
         std::lock_guard lock(impl_->control_mutex);
         --impl_->loops_running;

@@ -52,8 +52,11 @@ class HttpServer {
   uint16_t bound_port() const;
 
   // Runs all event loops on `threads` threads; returns when every loop has stopped.
-  // `on_thread_start(index, io_context)` runs on each loop thread first (per-core state).
-  void run(std::function<void(unsigned, boost::asio::io_context&)> on_thread_start = {});
+  // `on_thread_start(index, io_context)` runs on each loop thread first (per-core state);
+  // `on_thread_stop(index)` runs on it when its loop has stopped, while the io_context (and so
+  // every socket of that per-core state) is still alive.
+  void run(std::function<void(unsigned, boost::asio::io_context&)> on_thread_start = {},
+           std::function<void(unsigned)> on_thread_stop = {});
 
   // Graceful stop, callable from any thread: stop accepting, close idle connections, let
   // in-flight requests finish; after `grace`, close whatever is left.
