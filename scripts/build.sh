@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Configures and builds Tollgate into build/ (binaries in build/bin). Incremental, cached.
+# Configures and builds Tollgate (binaries in build/bin). Incremental, cached.
+# TOLLGATE_PRESET=asan builds the sanitizer configuration into build-asan/ instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+preset="${TOLLGATE_PRESET:-release}"
+dir=build
+[ "$preset" = release ] || dir="build-$preset"
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 # Paths under the checkout are hashed relative to it, so any clone reuses the cache.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
-[ -f build/CMakeCache.txt ] || cmake --preset release >/dev/null
-# Each Beast translation unit takes ~0.8 GB to compile: two at a time fit any machine here.
-cmake --build build -j "${TOLLGATE_BUILD_JOBS:-$(nproc)}"
+[ -f "$dir/CMakeCache.txt" ] || cmake --preset "$preset" >/dev/null
+cmake --build "$dir" -j "${TOLLGATE_BUILD_JOBS:-$(nproc)}"

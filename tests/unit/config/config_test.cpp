@@ -222,7 +222,8 @@ models:
 TEST(ConfigLoad, DemoConfigFromExamplesLoads) {
   ScopedEnv admin("TOLLGATE_ADMIN_KEY", std::nullopt);
   ScopedEnv upstream("UPSTREAM_KEY", std::nullopt);
-  const auto demo = std::filesystem::path(__FILE__).parent_path() / "../../../examples/demo.yaml";
+  // ctest runs unit tests from the source tree (tests/CMakeLists.txt).
+  const auto demo = std::filesystem::path("examples/demo.yaml");
   const Config config = load_config_file(demo.string());
   EXPECT_EQ(config.server.listen_host, "127.0.0.1");
   EXPECT_EQ(config.server.listen_port, 8080);
@@ -259,7 +260,8 @@ TEST(ConfigLoad, DemoConfigFromExamplesLoads) {
 TEST(ConfigLoad, DemoConfigTakesKeysFromTheEnvironment) {
   ScopedEnv admin("TOLLGATE_ADMIN_KEY", "demo-admin");
   ScopedEnv upstream("UPSTREAM_KEY", "real-key");
-  const auto demo = std::filesystem::path(__FILE__).parent_path() / "../../../examples/demo.yaml";
+  // ctest runs unit tests from the source tree (tests/CMakeLists.txt).
+  const auto demo = std::filesystem::path("examples/demo.yaml");
   const Config config = load_config_file(demo.string());
   EXPECT_EQ(config.server.admin_key, "demo-admin");
   EXPECT_EQ(config.providers[0].api_key, "real-key");
