@@ -59,7 +59,8 @@ std::string transport_error_body(std::string_view message, std::string_view code
 
 // Per-loop state: the io_context, its acceptor and the connections it owns.
 struct Loop {
-  asio::io_context io{1};
+  // One thread runs each loop and only that thread does I/O on its sockets: no reactor locking.
+  asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   tcp::acceptor acceptor{io};
   std::unordered_set<struct Connection*> connections;  // touched only on this loop's thread
 };
