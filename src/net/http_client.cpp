@@ -3,6 +3,8 @@
 // its connection back to the pool when the body is complete.
 #include "net/http_client.hpp"
 
+#include "net/io_shortcuts.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -128,14 +130,10 @@ struct Connection {
   void expires_at(Clock::time_point when);
   void expires_never();
 
-  // True when the idle connection is still usable: no EOF and no unexpected bytes pending.
-  bool looks_alive() {
-    auto& s = socket();
-    if (!s.is_open() || buffer.size() != 0) return false;
-    char byte;
-    ssize_t n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-  }
+  // An idle connection is reused unless it has unexpected bytes pending. One the upstream has
+  // closed meanwhile shows up as EOF before any response byte, and send() retries that request
+  // once on a fresh connection (no syscall spent probing every connection before use).
+  bool looks_alive() { return socket().is_open() && buffer.size() == 0; }
 };
 
 
@@ -332,13 +330,23 @@ class PooledResponse final : public ClientResponse {
   const Headers& headers() const override { return parser_->headers; }
 
   asio::awaitable<std::pair<ClientError, std::string_view>> read_some() override {
-    if (conn_) conn_->body_bytes.clear();
+    // The previous call's bytes have been used by now (bytes parsed earlier, with the head, are
+    // still waiting).
+    if (conn_ && handed_out_) conn_->body_bytes.clear();
+    handed_out_ = false;
+    if (deferred_error_ != ClientError::none && conn_ && conn_->body_bytes.empty()) {
+      conn_.reset();
+      co_return std::pair{deferred_error_, std::string_view{}};
+    }
     for (;;) {
       if (!conn_) co_return std::pair{ClientError::none, std::string_view{}};
       std::string& bytes = conn_->body_bytes;
       // Bytes the parser met while reading the head (or in an earlier pass) come first.
       if (!bytes.empty()) {
-        if (!inflater_) co_return std::pair{ClientError::none, std::string_view(bytes)};
+        if (!inflater_) {
+          handed_out_ = true;
+          co_return std::pair{ClientError::none, std::string_view(bytes)};
+        }
         decoded_.clear();
         bool ok = inflater_->feed(bytes, decoded_);
         bytes.clear();
@@ -364,18 +372,21 @@ class PooledResponse final : public ClientResponse {
       }
       conn_->expires_never();
       if (ec) {
-        bool timed_out = conn_->timed_out;
+        ClientError error = ClientError::connection_reset;
+        if (conn_->timed_out) {
+          error = total_is_nearer ? ClientError::total_timeout : ClientError::idle_timeout;
+        } else if (ec.category() ==
+                       http::make_error_code(http::error::end_of_stream).category() &&
+                   ec != http::error::partial_message && ec != http::error::end_of_stream) {
+          error = ClientError::protocol_error;
+        }
+        // Bytes parsed before the failure are delivered first; the error comes on the next call.
+        if (!conn_->body_bytes.empty()) {
+          deferred_error_ = error;
+          continue;
+        }
         conn_.reset();
-        if (timed_out) {
-          co_return std::pair{total_is_nearer ? ClientError::total_timeout
-                                              : ClientError::idle_timeout,
-                              std::string_view{}};
-        }
-        if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
-            ec != http::error::partial_message && ec != http::error::end_of_stream) {
-          co_return std::pair{ClientError::protocol_error, std::string_view{}};
-        }
-        co_return std::pair{ClientError::connection_reset, std::string_view{}};
+        co_return std::pair{error, std::string_view{}};
       }
     }
   }
@@ -398,6 +409,8 @@ class PooledResponse final : public ClientResponse {
   Clock::time_point deadline_;
   std::optional<Inflater> inflater_;
   std::string decoded_;
+  bool handed_out_ = false;  // conn_->body_bytes was returned by the last read_some
+  ClientError deferred_error_ = ClientError::none;  // failure met after bytes still to deliver
 };
 
 }  // namespace
@@ -435,6 +448,7 @@ asio::awaitable<std::pair<ClientError, std::string>> HttpClient::Impl::connect(
   }
   beast::error_code ignored;
   conn.socket().set_option(tcp::no_delay(true), ignored);
+  if (!origin.tls) conn.socket().non_blocking(true, ignored);  // for write_now_or_later
 
   if (origin.tls) {
     if (!SSL_set_tlsext_host_name(conn.secure->native_handle(), origin.host.c_str())) {
@@ -510,7 +524,10 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
     if (conn->secure) {
       std::tie(ec, std::ignore) = co_await asio::async_write(*conn->secure, message, use_tuple);
     } else {
-      std::tie(ec, std::ignore) = co_await asio::async_write(*conn->plain, message, use_tuple);
+      Connection* c = conn.get();
+      ec = co_await write_now_or_later(
+          *conn->plain, message, [c, first_byte_deadline] { c->expires_at(first_byte_deadline); },
+          [] {});
     }
     auto parser = std::make_unique<ResponseParser>();
     conn->body_bytes.clear();
@@ -527,6 +544,12 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
       }
     }
     conn->expires_never();
+    // The body often came with the head: parse it now, so reading it needs no trip to the loop.
+    // (Eager only here: an eager parser asks async_read_some for more until its buffer runs
+    // dry, which would hold back stream events that have already arrived.)
+    parser->eager(true);
+    if (!ec) ec = parse_buffered(*parser, conn->buffer);
+    parser->eager(false);
     if (ec) {
       if (conn->timed_out) {
         bool total = deadline <= first_byte_deadline;

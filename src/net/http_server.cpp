@@ -8,6 +8,8 @@
 // 413/431 and the connection is closed.
 #include "net/http_server.hpp"
 
+#include "net/io_shortcuts.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -172,9 +174,7 @@ class ConnectionWriter final : public ResponseWriter {
     bytes_ += body.size();
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
     if (head_only_) buffers[1] = asio::const_buffer();
-    conn_.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, use_tuple);
-    conn_.expires_never();
+    auto ec = co_await write(buffers);
     finished_ = !ec;
     failed_ = static_cast<bool>(ec);
     co_return !ec;
@@ -187,9 +187,7 @@ class ConnectionWriter final : public ResponseWriter {
     status_ = status;
     std::string head = format_head(status, headers);
     head += "Transfer-Encoding: chunked\r\n\r\n";
-    conn_.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(conn_.socket, asio::buffer(head), use_tuple);
-    conn_.expires_never();
+    auto ec = co_await write(asio::buffer(head));
     failed_ = static_cast<bool>(ec);
     co_return !ec;
   }
@@ -203,18 +201,14 @@ class ConnectionWriter final : public ResponseWriter {
     std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, size_length),
                                               asio::buffer(data.data(), data.size()),
                                               asio::buffer("\r\n", 2)};
-    conn_.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(conn_.socket, buffers, use_tuple);
-    conn_.expires_never();
+    auto ec = co_await write(buffers);
     failed_ = static_cast<bool>(ec);
     co_return !ec;
   }
 
   asio::awaitable<bool> finish_stream() override {
     if (!streaming_ || failed_ || finished_) co_return false;
-    conn_.expires_after(options_.idle_timeout);
-    auto [ec, n] = co_await asio::async_write(conn_.socket, asio::buffer("0\r\n\r\n", 5), use_tuple);
-    conn_.expires_never();
+    auto ec = co_await write(asio::buffer("0\r\n\r\n", 5));
     failed_ = static_cast<bool>(ec);
     finished_ = !ec;
     co_return !ec;
@@ -264,6 +258,13 @@ class ConnectionWriter final : public ResponseWriter {
     if (!keep) head += "Connection: close\r\n";
     else if (version_ == 10) head += "Connection: keep-alive\r\n";
     return head;
+  }
+
+  template <class Buffers>
+  asio::awaitable<beast::error_code> write(const Buffers& buffers) {
+    return write_now_or_later(
+        conn_.socket, buffers, [this] { conn_.expires_after(options_.idle_timeout); },
+        [this] { conn_.expires_never(); });
   }
 
   Connection& conn_;
@@ -439,6 +440,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(unsigned index) {
     if (stopping) co_return;
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    socket.non_blocking(true, ignored);  // for write_now_or_later
     asio::co_spawn(loop.io, serve_connection(index, std::move(socket)), asio::detached);
   }
 }
@@ -495,9 +497,13 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     RequestParser parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    conn.expires_after(options.header_timeout);
-    auto [hec, hn] = co_await http::async_read_header(conn.socket, buffer, parser, use_tuple);
-    conn.expires_never();
+    auto hec = parse_buffered(parser, buffer);  // usually the whole request is there already
+    if (!hec && !parser.is_header_done()) {
+      conn.expires_after(options.header_timeout);
+      std::tie(hec, std::ignore) =
+          co_await http::async_read_header(conn.socket, buffer, parser, use_tuple);
+      conn.expires_never();
+    }
     if (hec) {
       if (hec == http::error::header_limit) {
         co_await reject(conn, 431, "request headers are too large", "headers_too_large", record);
@@ -529,23 +535,24 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     }
 
     // 3. The body, within the body timeout and size limit.
-    if (!parser.is_done()) {
+    auto bec = parse_buffered(parser, buffer);
+    if (!bec && !parser.is_done()) {
       conn.expires_after(options.body_timeout);
-      auto [bec, bn] = co_await http::async_read(conn.socket, buffer, parser, use_tuple);
+      std::tie(bec, std::ignore) = co_await http::async_read(conn.socket, buffer, parser, use_tuple);
       conn.expires_never();
-      if (bec) {
-        if (bec == http::error::body_limit) {
-          co_await reject(conn, 413, "request body is too large", "body_too_large", record);
-        } else if (conn.timed_out) {
-          record.error = "body_timeout";
-          record.status = 408;
-          observe(record);
-        } else if (bec != http::error::end_of_stream && bec != asio::error::eof &&
-                   bec != asio::error::connection_reset) {
-          co_await reject(conn, 400, "malformed HTTP request body", "bad_request", record);
-        }
-        break;
+    }
+    if (bec) {
+      if (bec == http::error::body_limit) {
+        co_await reject(conn, 413, "request body is too large", "body_too_large", record);
+      } else if (conn.timed_out) {
+        record.error = "body_timeout";
+        record.status = 408;
+        observe(record);
+      } else if (bec != http::error::end_of_stream && bec != asio::error::eof &&
+                 bec != asio::error::connection_reset) {
+        co_await reject(conn, 400, "malformed HTTP request body", "bad_request", record);
       }
+      break;
     }
 
     // 4. The handler.
