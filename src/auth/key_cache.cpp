@@ -2,6 +2,8 @@
 
 #include "store/sqlite_database.hpp"
 
+#include <pthread.h>
+
 #include <cstdio>
 #include <utility>
 
@@ -106,6 +108,7 @@ void KeyCacheRefresher::stop() {
 }
 
 void KeyCacheRefresher::run() {
+  pthread_setname_np(pthread_self(), "tg-keys");
   std::unique_lock lock(mutex_);
   while (!stop_requested_) {
     if (wake_.wait_for(lock, options_.interval, [this] { return stop_requested_; })) break;

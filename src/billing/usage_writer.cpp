@@ -125,6 +125,7 @@ void lower_writer_priority() {
 }  // namespace
 
 void UsageWriter::run() {
+  pthread_setname_np(pthread_self(), "tg-usage");
   lower_writer_priority();
   std::vector<UsageRecord> writing;
   std::unique_lock lock(mutex_);

@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -335,6 +336,8 @@ void HttpServer::run(std::function<void(unsigned, asio::io_context&)> on_thread_
   for (unsigned i = 0; i < impl_->loops.size(); ++i) {
     threads.emplace_back([this, i, on_thread_start, on_thread_stop] {
       auto& loop = *impl_->loops[i];
+      std::string name = "tg-loop-" + std::to_string(i);  // shows in top -H, perf, gdb
+      pthread_setname_np(pthread_self(), name.c_str());
       if (on_thread_start) on_thread_start(i, loop.io);
       asio::co_spawn(loop.io, impl_->accept_loop(i), asio::detached);
       asio::co_spawn(loop.io, impl_->watch_deadlines(i), asio::detached);
