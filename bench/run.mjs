@@ -151,7 +151,8 @@ models:
     const key = execFileSync(join(bin, "tollgate"), ["keys", "create", "--config", config, "--name", "bench"],
                              { encoding: "utf8" }).trim();
     await start(join(bin, "tollgate"), ["serve", "--config", config], { waitFor: /listening/ });
-    targets.tollgate = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key };
+    targets.tollgate = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key,
+                         metrics: `http://127.0.0.1:${port}/metrics` };
   }
 
   const results = {};
@@ -193,6 +194,23 @@ models:
     }
   }
 
+  // The gateway's own time per request, as it measures it (x-tollgate-overhead-us): total time
+  // minus time waiting on the upstream and on the client's socket, over every request of the run.
+  if (targets.tollgate) {
+    const text = await (await fetch(targets.tollgate.metrics)).text();
+    const series = (name) => [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, "gm"))]
+      .filter((m) => m[1].includes('surface="openai.chat"'));
+    const sum = Number(series("tollgate_gateway_overhead_seconds_sum")[0][2]);
+    const count = Number(series("tollgate_gateway_overhead_seconds_count")[0][2]);
+    const buckets = series("tollgate_gateway_overhead_seconds_bucket")
+      .map((m) => ({ le: Number(/le="([^"]+)"/.exec(m[1])[1]), n: Number(m[2]) }))
+      .sort((a, b) => a.le - b.le);
+    const quantile = (q) => (buckets.find((b) => b.n >= q * count)?.le ?? Infinity) * 1e6;
+    summary.tollgate.self_overhead_us = {
+      mean: +((sum / count) * 1e6).toFixed(1), p50_le: quantile(0.5), p99_le: quantile(0.99), requests: count,
+    };
+  }
+
   const commit = execFileSync("git", ["-C", root, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
   const meta = { commit, date: new Date().toISOString(), duration_s: duration, repeats, concurrency,
                  cpus: (await import("node:os")).cpus().length,
@@ -208,6 +226,9 @@ models:
     `| lane | p50 µs (c=1) | p99 µs (c=1) | added p50 µs | added p99 µs | req/s (c=${concurrency}) | × nginx | non-2xx |`,
     "|---|---|---|---|---|---|---|---|",
     ...rows,
+    ...(summary.tollgate?.self_overhead_us ? ["",
+      `Tollgate's own time per request (its overhead histogram over all ${summary.tollgate.self_overhead_us.requests} requests of the run): ` +
+      `mean ${summary.tollgate.self_overhead_us.mean} µs, p50 ≤ ${summary.tollgate.self_overhead_us.p50_le} µs, p99 ≤ ${summary.tollgate.self_overhead_us.p99_le} µs (bucket bounds).`] : []),
   ].join("\n");
   console.log(table);
   writeFileSync(join(root, "bench/results/latest.md"), table + "\n");
