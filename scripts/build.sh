@@ -10,4 +10,4 @@ export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
 # Paths under the checkout are hashed relative to it, so any clone reuses the cache.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 [ -f "$dir/CMakeCache.txt" ] || cmake --preset "$preset" >/dev/null
-cmake --build "$dir" -j "${TOLLGATE_BUILD_JOBS:-$(nproc)}"
+cmake --build "$dir" -j "${TOLLGATE_BUILD_JOBS:-$(nproc)}" "$@"  # e.g. --target tollgate

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
-scripts/build.sh
+scripts/build.sh --target tollgate tollgate-mock
 
 export UPSTREAM_KEY="${UPSTREAM_KEY:-mock-upstream-key}"
 config=examples/demo.yaml
