@@ -78,10 +78,10 @@ int keys_list(const std::string& config_path) {
   auth::KeyStore keys(database);
   std::printf("%-12s  %-20s  %-19s  %s\n", "PREFIX", "NAME", "CREATED (UTC)", "STATUS");
   for (const auto& key : keys.list()) {
-    std::printf("%-12s  %-20s  %-19s  %s\n", key.prefix.c_str(), key.name.c_str(),
-                format_time(key.created_at_ms).c_str(),
-                key.revoked_at_ms ? ("revoked " + format_time(*key.revoked_at_ms)).c_str()
-                                  : "active");
+    std::printf(
+        "%-12s  %-20s  %-19s  %s\n", key.prefix.c_str(), key.name.c_str(),
+        format_time(key.created_at_ms).c_str(),
+        key.revoked_at_ms ? ("revoked " + format_time(*key.revoked_at_ms)).c_str() : "active");
   }
   return 0;
 }
@@ -108,22 +108,21 @@ int usage_report(const std::string& config_path, int limit, std::optional<int> s
   store::Database database = open_store(config_path);
   std::printf("Recent requests (newest first)\n");
   std::printf("%-19s  %-12s  %-20s  %6s  %7s  %7s  %7s  %-9s  %10s  %9s  %8s  %s\n", "TIME (UTC)",
-              "KEY", "MODEL", "STATUS", "PROMPT", "COMPL", "CACHED", "USAGE", "COST USD",
-              "LATENCY", "OVERHEAD", "FLAGS");
+              "KEY", "MODEL", "STATUS", "PROMPT", "COMPL", "CACHED", "USAGE", "COST USD", "LATENCY",
+              "OVERHEAD", "FLAGS");
   for (const auto& row : store::recent(database, limit)) {
     std::string flags;
     if (row.stream) flags += "stream ";
     if (row.client_disconnected) flags += "disconnected ";
     if (!row.error_code.empty()) flags += row.error_code;
-    std::printf("%-19s  %-12s  %-20s  %6lld  %7lld  %7lld  %7lld  %-9s  %10s  %7lldms  %6lldus  %s\n",
-                format_time(row.created_at_ms).c_str(), row.key_prefix.c_str(),
-                row.public_model.c_str(), static_cast<long long>(row.status),
-                static_cast<long long>(row.prompt_tokens),
-                static_cast<long long>(row.completion_tokens),
-                static_cast<long long>(row.cached_tokens), row.usage_source.c_str(),
-                format_usd(row.cost_micros).c_str(),
-                static_cast<long long>(row.latency_us / 1000),
-                static_cast<long long>(row.overhead_us), flags.c_str());
+    std::printf(
+        "%-19s  %-12s  %-20s  %6lld  %7lld  %7lld  %7lld  %-9s  %10s  %7lldms  %6lldus  %s\n",
+        format_time(row.created_at_ms).c_str(), row.key_prefix.c_str(), row.public_model.c_str(),
+        static_cast<long long>(row.status), static_cast<long long>(row.prompt_tokens),
+        static_cast<long long>(row.completion_tokens), static_cast<long long>(row.cached_tokens),
+        row.usage_source.c_str(), format_usd(row.cost_micros).c_str(),
+        static_cast<long long>(row.latency_us / 1000), static_cast<long long>(row.overhead_us),
+        flags.c_str());
   }
   std::optional<int64_t> since_ms;
   if (since_hours) {
@@ -133,17 +132,16 @@ int usage_report(const std::string& config_path, int limit, std::optional<int> s
     since_ms = now - int64_t{*since_hours} * 3'600'000;
   }
   std::printf("\nTotals per model%s\n", since_hours ? " (since the given hours)" : "");
-  std::printf("%-24s  %8s  %7s  %10s  %10s  %9s  %12s  %10s  %12s\n", "MODEL", "REQUESTS",
-              "ERRORS", "PROMPT", "COMPLETION", "CACHED", "COST USD", "AVG LAT", "AVG OVERHEAD");
+  std::printf("%-24s  %8s  %7s  %10s  %10s  %9s  %12s  %10s  %12s\n", "MODEL", "REQUESTS", "ERRORS",
+              "PROMPT", "COMPLETION", "CACHED", "COST USD", "AVG LAT", "AVG OVERHEAD");
   for (const auto& t : store::totals_by_model(database, since_ms)) {
-    std::printf("%-24s  %8lld  %7lld  %10lld  %10lld  %9lld  %12s  %8lldms  %10lldus\n",
-                t.public_model.empty() ? "(none)" : t.public_model.c_str(),
-                static_cast<long long>(t.requests), static_cast<long long>(t.errors),
-                static_cast<long long>(t.prompt_tokens),
-                static_cast<long long>(t.completion_tokens),
-                static_cast<long long>(t.cached_tokens), format_usd(t.cost_micros).c_str(),
-                static_cast<long long>(t.avg_latency_us / 1000),
-                static_cast<long long>(t.avg_overhead_us));
+    std::printf(
+        "%-24s  %8lld  %7lld  %10lld  %10lld  %9lld  %12s  %8lldms  %10lldus\n",
+        t.public_model.empty() ? "(none)" : t.public_model.c_str(),
+        static_cast<long long>(t.requests), static_cast<long long>(t.errors),
+        static_cast<long long>(t.prompt_tokens), static_cast<long long>(t.completion_tokens),
+        static_cast<long long>(t.cached_tokens), format_usd(t.cost_micros).c_str(),
+        static_cast<long long>(t.avg_latency_us / 1000), static_cast<long long>(t.avg_overhead_us));
   }
   return 0;
 }

@@ -23,11 +23,12 @@ struct ServerConfig {
   unsigned threads = 0;         // 0 = one event loop per core
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 8 * 1024 * 1024;
-  milliseconds header_timeout{10'000};    // whole request head must arrive within this
-  milliseconds body_timeout{30'000};      // whole request body must arrive within this
-  milliseconds idle_timeout{60'000};      // keep-alive connection with no request
-  milliseconds shutdown_grace{15'000};    // SIGTERM: in-flight requests/streams may finish within this
-  std::string access_log = "stderr";      // "stderr", "off", or a file path (JSON lines)
+  milliseconds header_timeout{10'000};  // whole request head must arrive within this
+  milliseconds body_timeout{30'000};    // whole request body must arrive within this
+  milliseconds idle_timeout{60'000};    // keep-alive connection with no request
+  milliseconds shutdown_grace{
+      15'000};                        // SIGTERM: in-flight requests/streams may finish within this
+  std::string access_log = "stderr";  // "stderr", "off", or a file path (JSON lines)
 };
 
 struct StoreConfig {
@@ -69,7 +70,7 @@ struct ModelConfig {
   std::string upstream_model;  // defaults to id
   std::optional<int64_t> context_length;
   Pricing pricing;
-  std::string owned_by;        // shown in /v1/models; defaults to provider name
+  std::string owned_by;  // shown in /v1/models; defaults to provider name
 };
 
 struct Config {

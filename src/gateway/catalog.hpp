@@ -18,8 +18,8 @@ struct Deployment {
   const config::ModelConfig* model = nullptr;
   const config::ProviderConfig* provider = nullptr;
   net::Origin origin;
-  std::string chat_target;           // e.g. "/v1/chat/completions"
-  std::string authorization;         // "Bearer <provider key>" (empty when the provider has none)
+  std::string chat_target;    // e.g. "/v1/chat/completions"
+  std::string authorization;  // "Bearer <provider key>" (empty when the provider has none)
   net::ClientTimeouts timeouts;
   billing::TokenPrices prices;
 };

@@ -46,13 +46,14 @@ boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx, net::
                                                       const std::string& detail) {
   std::string provider = ctx.deployment->provider->name;
   if (net::is_timeout(error)) {
-    co_await respond_openai_error(ctx, 504, "Upstream provider '" + provider + "' timed out (" +
-                                                std::string(net::to_string(error)) + ")",
+    co_await respond_openai_error(ctx, 504,
+                                  "Upstream provider '" + provider + "' timed out (" +
+                                      std::string(net::to_string(error)) + ")",
                                   "server_error", "upstream_timeout");
   } else {
-    co_await respond_openai_error(
-        ctx, 502, "Upstream provider '" + provider + "' is unreachable: " + detail,
-        "server_error", "upstream_unreachable");
+    co_await respond_openai_error(ctx, 502,
+                                  "Upstream provider '" + provider + "' is unreachable: " + detail,
+                                  "server_error", "upstream_unreachable");
   }
 }
 
@@ -95,10 +96,11 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   upstream.method = "POST";
   upstream.target = deployment.chat_target;
   upstream.timeouts = deployment.timeouts;
-  upstream.body = openai::build_upstream_body(ctx.request.body, ctx.chat,
-                                              deployment.model->upstream_model);
+  upstream.body =
+      openai::build_upstream_body(ctx.request.body, ctx.chat, deployment.model->upstream_model);
   upstream.headers.push_back({"content-type", "application/json"});
-  upstream.headers.push_back({"accept", ctx.chat.stream ? "text/event-stream" : "application/json"});
+  upstream.headers.push_back(
+      {"accept", ctx.chat.stream ? "text/event-stream" : "application/json"});
   upstream.headers.push_back({"x-request-id", ctx.request_id});
   if (!deployment.authorization.empty()) {
     upstream.headers.push_back({"authorization", deployment.authorization});
@@ -155,7 +157,7 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
       ctx.status = response.status();
       net::Headers headers;
       headers.push_back({"content-type", content_type.empty() ? std::string("application/json")
-                                                                : std::string(content_type)});
+                                                              : std::string(content_type)});
       add_common_headers(ctx, headers);
       for (auto& h : extra) headers.push_back(std::move(h));
       WaitTimer wait{ctx.client_wait};
@@ -167,10 +169,10 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
     }
     openai::ResponseScan scan = ctx.loop.response_scanner.restore_model(body.second, public_model);
     if (!scan.valid_json) {
-      co_await respond_openai_error(ctx, 502,
-                                    "Upstream provider '" + deployment.provider->name +
-                                        "' returned a malformed response",
-                                    "server_error", "upstream_invalid_response");
+      co_await respond_openai_error(
+          ctx, 502,
+          "Upstream provider '" + deployment.provider->name + "' returned a malformed response",
+          "server_error", "upstream_invalid_response");
       co_return;
     }
     ctx.usage = scan.usage;
@@ -211,7 +213,8 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
       piece = co_await response.read_some();
     }
     if (piece.first != net::ClientError::none) {
-      stream_error = net::is_timeout(piece.first) ? "upstream_timeout" : "upstream_stream_interrupted";
+      stream_error =
+          net::is_timeout(piece.first) ? "upstream_timeout" : "upstream_stream_interrupted";
       break;
     }
     if (piece.second.empty()) break;  // upstream body ended

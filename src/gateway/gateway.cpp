@@ -5,8 +5,8 @@
 #include "api/json_text.hpp"
 #include "auth/key_cache.hpp"
 #include "gateway/loop_state.hpp"
-#include "gateway/respond.hpp"
 #include "gateway/phases.hpp"
+#include "gateway/respond.hpp"
 #include "obs/metrics.hpp"
 
 #include <ctime>
@@ -24,7 +24,9 @@ void Gateway::start_loop(unsigned index, boost::asio::io_context& io) {
   loops_.at(index) = std::make_unique<LoopState>(io, index, services_.metrics);
 }
 
-void Gateway::stop_loop(unsigned index) { loops_.at(index).reset(); }
+void Gateway::stop_loop(unsigned index) {
+  loops_.at(index).reset();
+}
 
 net::Handler Gateway::handler() {
   return [this](net::HttpRequest& request, net::ResponseWriter& writer) {
@@ -47,8 +49,10 @@ boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
   }
   if (path == "/readyz") {
     ctx.surface = "ops";
-    if (draining_) co_await respond_json(ctx, 503, R"({"status":"draining"})");
-    else co_await respond_json(ctx, 200, R"({"status":"ready"})");
+    if (draining_)
+      co_await respond_json(ctx, 503, R"({"status":"draining"})");
+    else
+      co_await respond_json(ctx, 200, R"({"status":"ready"})");
     co_return;
   }
   if (path == "/metrics") {
@@ -70,8 +74,8 @@ boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
   } else if (path == "/v1/models" || path.starts_with("/v1/models/")) {
     ctx.surface = "openai.models";
     if (method != "GET") {
-      co_await respond_openai_error(ctx, 405, "Method not allowed: use GET", "invalid_request_error",
-                                    "method_not_allowed");
+      co_await respond_openai_error(ctx, 405, "Method not allowed: use GET",
+                                    "invalid_request_error", "method_not_allowed");
     } else if (!co_await authenticate(ctx, services_)) {
       // authenticate() has responded
     } else if (path == "/v1/models") {

@@ -20,7 +20,7 @@ struct LoopState {
         metrics(metrics),
         rng(std::random_device{}() ^ (uint64_t{index} << 32)) {}
 
-  net::HttpClient client;                    // upstream connection pool of this loop
+  net::HttpClient client;  // upstream connection pool of this loop
   // Parsers keep their buffers across requests. They are only used between two co_awaits, so
   // the requests interleaved on this loop never see each other's state.
   api::openai::ChatRequestParser chat_parser;

@@ -31,8 +31,8 @@ boost::asio::awaitable<bool> authenticate(RequestContext& ctx, Services& service
   ctx.key = services.keys.authenticate(presented);
   if (!ctx.key) {
     // Never echo the presented key: it may be a real secret sent to the wrong place.
-    co_await respond_openai_error(ctx, 401, "Incorrect API key provided.",
-                                  "invalid_request_error", "invalid_api_key");
+    co_await respond_openai_error(ctx, 401, "Incorrect API key provided.", "invalid_request_error",
+                                  "invalid_api_key");
     co_return false;
   }
   co_return true;

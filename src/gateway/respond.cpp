@@ -25,9 +25,8 @@ boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::
 }
 
 boost::asio::awaitable<void> respond_openai_error(RequestContext& ctx, int status,
-                                                  std::string_view message,
-                                                  std::string_view type, std::string_view code,
-                                                  std::string_view param) {
+                                                  std::string_view message, std::string_view type,
+                                                  std::string_view code, std::string_view param) {
   ctx.error_code = std::string(code);
   co_await respond_json(ctx, status, api::openai::error_body(message, type, code, param));
 }

@@ -16,8 +16,8 @@ boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::
 
 // Sends `{"error":{"message","type","param","code"}}`, and records the code for metrics/logs.
 boost::asio::awaitable<void> respond_openai_error(RequestContext& ctx, int status,
-                                                  std::string_view message,
-                                                  std::string_view type, std::string_view code,
+                                                  std::string_view message, std::string_view type,
+                                                  std::string_view code,
                                                   std::string_view param = {});
 
 // Headers every gateway response carries.

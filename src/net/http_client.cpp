@@ -11,9 +11,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
@@ -41,16 +41,26 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::string_view to_string(ClientError error) {
   switch (error) {
-    case ClientError::none: return "none";
-    case ClientError::connect_failed: return "connect_failed";
-    case ClientError::connect_timeout: return "connect_timeout";
-    case ClientError::tls_failed: return "tls_failed";
-    case ClientError::first_byte_timeout: return "first_byte_timeout";
-    case ClientError::idle_timeout: return "idle_timeout";
-    case ClientError::total_timeout: return "total_timeout";
-    case ClientError::connection_reset: return "connection_reset";
-    case ClientError::protocol_error: return "protocol_error";
-    case ClientError::decode_failed: return "decode_failed";
+    case ClientError::none:
+      return "none";
+    case ClientError::connect_failed:
+      return "connect_failed";
+    case ClientError::connect_timeout:
+      return "connect_timeout";
+    case ClientError::tls_failed:
+      return "tls_failed";
+    case ClientError::first_byte_timeout:
+      return "first_byte_timeout";
+    case ClientError::idle_timeout:
+      return "idle_timeout";
+    case ClientError::total_timeout:
+      return "total_timeout";
+    case ClientError::connection_reset:
+      return "connection_reset";
+    case ClientError::protocol_error:
+      return "protocol_error";
+    case ClientError::decode_failed:
+      return "decode_failed";
   }
   return "unknown";
 }
@@ -74,8 +84,10 @@ std::optional<Origin> parse_origin(std::string_view base_url, std::string* error
   if (!parsed) return fail("not an absolute URL");
   Origin origin;
   auto scheme = parsed->scheme();
-  if (scheme == "https") origin.tls = true;
-  else if (scheme != "http") return fail("scheme must be http or https");
+  if (scheme == "https")
+    origin.tls = true;
+  else if (scheme != "http")
+    return fail("scheme must be http or https");
   origin.host = std::string(parsed->host_address());
   if (origin.host.empty()) return fail("URL has no host");
   if (parsed->has_port()) {
@@ -135,7 +147,6 @@ struct Connection {
   // once on a fresh connection (no syscall spent probing every connection before use).
   bool looks_alive() { return socket().is_open() && buffer.size() == 0; }
 };
-
 
 // Incremental gzip (or zlib) decoding of a response body.
 class Inflater {
@@ -239,9 +250,9 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   }
 
   asio::awaitable<std::pair<ClientError, std::string>> connect(const Origin& origin,
-                                                                Connection& conn,
-                                                                const ClientTimeouts& timeouts,
-                                                                Clock::time_point deadline);
+                                                               Connection& conn,
+                                                               const ClientTimeouts& timeouts,
+                                                               Clock::time_point deadline);
 };
 
 Connection::~Connection() {
@@ -272,7 +283,7 @@ class ResponseParser final : public http::basic_parser<false> {
  public:
   int status = 0;
   Headers headers;
-  bool compressed = false;         // Content-Encoding gzip/deflate: the body is inflated for the caller
+  bool compressed = false;  // Content-Encoding gzip/deflate: the body is inflated for the caller
   std::string* sink = nullptr;  // where body bytes go
 
  private:
@@ -375,8 +386,7 @@ class PooledResponse final : public ClientResponse {
         ClientError error = ClientError::connection_reset;
         if (conn_->timed_out) {
           error = total_is_nearer ? ClientError::total_timeout : ClientError::idle_timeout;
-        } else if (ec.category() ==
-                       http::make_error_code(http::error::end_of_stream).category() &&
+        } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
                    ec != http::error::partial_message && ec != http::error::end_of_stream) {
           error = ClientError::protocol_error;
         }
@@ -427,8 +437,8 @@ asio::awaitable<std::pair<ClientError, std::string>> HttpClient::Impl::connect(
     endpoints = cached->second.results;
   } else {
     tcp::resolver resolver(executor);
-    auto [ec, results] = co_await resolver.async_resolve(
-        origin.host, std::to_string(origin.port), use_tuple);
+    auto [ec, results] =
+        co_await resolver.async_resolve(origin.host, std::to_string(origin.port), use_tuple);
     if (ec) co_return Result{ClientError::connect_failed, "cannot resolve " + origin.host};
     endpoints = results;
     dns_cache[address_key] = {results, Clock::now() + std::chrono::seconds(60)};
@@ -563,12 +573,12 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
         co_return ClientResult{ClientError::connection_reset,
                                "upstream closed the connection: " + ec.message(), nullptr};
       }
-      co_return ClientResult{ClientError::protocol_error, "malformed upstream response: " + ec.message(),
-                             nullptr};
+      co_return ClientResult{ClientError::protocol_error,
+                             "malformed upstream response: " + ec.message(), nullptr};
     }
     auto response = std::make_unique<PooledResponse>(impl_, std::move(pool_key), origin.max_idle,
-                                                     std::move(conn),
-                                                     std::move(parser), request.timeouts, deadline);
+                                                     std::move(conn), std::move(parser),
+                                                     request.timeouts, deadline);
     co_return ClientResult{ClientError::none, {}, std::move(response)};
   }
   co_return ClientResult{ClientError::connection_reset, "upstream closed the connection", nullptr};

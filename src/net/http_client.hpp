@@ -23,9 +23,9 @@ struct Origin {
   bool tls = false;
   std::string host;
   uint16_t port = 0;
-  std::string base_path;  // "/v1" (no trailing slash)
-  std::string ca_file;    // extra trusted CA (PEM), for TLS
-  bool verify = true;     // verify the certificate chain and host name
+  std::string base_path;      // "/v1" (no trailing slash)
+  std::string ca_file;        // extra trusted CA (PEM), for TLS
+  bool verify = true;         // verify the certificate chain and host name
   std::size_t max_idle = 64;  // idle keep-alive connections kept per event loop (0 = none)
 
   std::string key() const;  // pool key
@@ -43,15 +43,15 @@ struct ClientTimeouts {
 
 enum class ClientError {
   none,
-  connect_failed,      // refused, unreachable, DNS failure
+  connect_failed,  // refused, unreachable, DNS failure
   connect_timeout,
   tls_failed,          // handshake or certificate verification failed
   first_byte_timeout,  // no response head in time
   idle_timeout,        // body stalled
   total_timeout,
-  connection_reset,    // closed or reset before the response was complete
-  protocol_error,      // malformed HTTP from the upstream
-  decode_failed,       // bad gzip
+  connection_reset,  // closed or reset before the response was complete
+  protocol_error,    // malformed HTTP from the upstream
+  decode_failed,     // bad gzip
 };
 std::string_view to_string(ClientError error);
 bool is_timeout(ClientError error);

@@ -36,7 +36,7 @@ struct ExchangeRecord {
   std::size_t response_bytes = 0;
   std::chrono::microseconds duration{0};
   std::string remote_address;
-  std::string error;  // e.g. "header_timeout", "body_too_large", "client_closed"
+  std::string error;        // e.g. "header_timeout", "body_too_large", "client_closed"
   std::string annotations;  // JSON members added by the handler (ResponseWriter::annotate)
 };
 

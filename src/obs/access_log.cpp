@@ -46,7 +46,9 @@ AccessLog::AccessLog(const std::string& destination) {
   logger_->set_pattern("%v");
 }
 
-AccessLog::~AccessLog() { flush(); }
+AccessLog::~AccessLog() {
+  flush();
+}
 
 void AccessLog::flush() {
   if (logger_) logger_->flush();

@@ -18,17 +18,20 @@ using prometheus::Histogram;
 
 namespace {
 
-double seconds(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1e6; }
+double seconds(std::chrono::microseconds us) {
+  return static_cast<double>(us.count()) / 1e6;
+}
 
 // Request latency: 1 ms .. 2 min. Gateway overhead: 5 µs .. 50 ms (it should sit at the bottom).
-const Histogram::BucketBoundaries kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                     0.1,   0.25,   0.5,   1,    2.5,   5,
-                                                     10,    30,     60,    120};
+const Histogram::BucketBoundaries kLatencyBuckets = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
 const Histogram::BucketBoundaries kOverheadBuckets = {0.000005, 0.00001, 0.000025, 0.00005,
                                                       0.0001,   0.00025, 0.0005,   0.001,
                                                       0.0025,   0.005,   0.01,     0.05};
 
-std::string status_class(int status) { return std::to_string(status / 100) + "xx"; }
+std::string status_class(int status) {
+  return std::to_string(status / 100) + "xx";
+}
 
 }  // namespace
 
@@ -88,7 +91,8 @@ Metrics::~Metrics() = default;
 RequestSeries Metrics::request_series(std::string_view surface, std::string_view model,
                                       int status) {
   std::string surface_label(surface);
-  return {&impl_->requests.Add({{"surface", surface_label}, {"model", std::string(model)},
+  return {&impl_->requests.Add({{"surface", surface_label},
+                                {"model", std::string(model)},
                                 {"status", std::to_string(status)}}),
           &impl_->latency.Add({{"surface", surface_label}}, kLatencyBuckets),
           &impl_->overhead.Add({{"surface", surface_label}}, kOverheadBuckets)};
@@ -114,8 +118,7 @@ void Metrics::record(const UpstreamSeries& series, std::chrono::microseconds ela
 }
 
 void Metrics::record_request(std::string_view surface, std::string_view model, int status,
-                             std::chrono::microseconds total,
-                             std::chrono::microseconds overhead) {
+                             std::chrono::microseconds total, std::chrono::microseconds overhead) {
   record(request_series(surface, model, status), total, overhead);
 }
 
@@ -163,7 +166,9 @@ void Metrics::record_usage_dropped(std::size_t count) {
   impl_->usage_dropped.Increment(static_cast<double>(count));
 }
 
-prometheus::Gauge& Metrics::active_streams() { return impl_->active_streams; }
+prometheus::Gauge& Metrics::active_streams() {
+  return impl_->active_streams;
+}
 
 std::string Metrics::render() const {
   prometheus::TextSerializer serializer;

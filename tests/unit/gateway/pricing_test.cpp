@@ -44,9 +44,9 @@ TEST(Pricing, PropertyMonotoneAndNeverBelowTheExactValue) {
     TokenPrices p{price(rng), price(rng), price(rng)};
     Micros cost = cost_micros(t, p);
     __extension__ using Wide = __int128;
-    Wide exact_scaled = Wide(t.prompt - t.cached) * p.input_per_m + Wide(t.cached) * p.cached_input_per_m +
-                        Wide(t.completion) * p.output_per_m;
-    ASSERT_GE(Wide(cost) * 1'000'000, exact_scaled);            // never undercharges
+    Wide exact_scaled = Wide(t.prompt - t.cached) * p.input_per_m +
+                        Wide(t.cached) * p.cached_input_per_m + Wide(t.completion) * p.output_per_m;
+    ASSERT_GE(Wide(cost) * 1'000'000, exact_scaled);              // never undercharges
     ASSERT_LT(Wide(cost) * 1'000'000, exact_scaled + 1'000'000);  // by less than 1 µUSD
     TokenCounts more = t;
     ++more.completion;

@@ -1,0 +1,220 @@
+// One server-side connection and the two objects that serve one request on it: the parser that
+// reads the request into an HttpRequest and the ResponseWriter that writes the response.
+// Internal to net/ (includes Beast); used by http_server.cpp.
+#pragma once
+
+#include "net/http.hpp"
+#include "net/http_server.hpp"
+#include "net/io_shortcuts.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace tollgate::net {
+
+namespace server_detail {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// One client connection. Timeouts are deadlines checked by the loop's watchdog (every 100 ms)
+// rather than a timer per operation: arming a deadline is a store, not a timer-queue update
+// and a timerfd syscall, and an expired one cancels the pending operation.
+struct Connection {
+  tcp::socket socket;
+  Clock::time_point deadline = Clock::time_point::max();
+  bool timed_out = false;
+  bool idle = true;  // waiting for the next request (safe to close on shutdown)
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+
+  void expires_after(Clock::duration timeout) { deadline = Clock::now() + timeout; }
+  void expires_never() { deadline = Clock::time_point::max(); }
+};
+
+// Parses a request straight into an HttpRequest: fields go to our header list and body bytes to
+// our string as Beast's parser meets them, without its own field container in between.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  HttpRequest request;
+  unsigned version = 11;
+  bool is_head = false;
+  bool expect_continue = false;
+
+ private:
+  void on_request_impl(http::verb method, beast::string_view method_string,
+                       beast::string_view target, int http_version, beast::error_code&) override {
+    request.method.assign(method_string.data(), method_string.size());
+    request.target.assign(target.data(), target.size());
+    version = static_cast<unsigned>(http_version);
+    is_head = method == http::verb::head;
+    request.headers.reserve(12);
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
+                     beast::error_code&) override {
+    if (name == http::field::expect && beast::iequals(value, "100-continue")) {
+      expect_continue = true;
+    }
+    request.headers.push_back({std::string(name_string), std::string(value)});
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    if (length) request.body.reserve(static_cast<std::size_t>(*length));
+  }
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    request.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                                 beast::error_code&) override {
+    request.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+};
+
+// ResponseWriter bound to one connection and one request. The response head is written by hand
+// into one buffer and sent with the body in a single gather write: cheaper than Beast's generic
+// serializer, and the head's exact bytes are obvious.
+class ConnectionWriter final : public ResponseWriter {
+ public:
+  ConnectionWriter(Connection& conn, bool keep_alive, unsigned version, bool head_only,
+                   const ServerOptions& options)
+      : conn_(conn),
+        keep_alive_(keep_alive),
+        version_(version),
+        head_only_(head_only),
+        options_(options) {}
+
+  asio::awaitable<bool> send(int status, Headers headers, std::string body) override {
+    if (started_) co_return false;
+    started_ = true;
+    status_ = status;
+    std::string head = format_head(status, headers);
+    head += "Content-Length: ";
+    head += std::to_string(body.size());
+    head += "\r\n\r\n";
+    bytes_ += body.size();
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+    if (head_only_) buffers[1] = asio::const_buffer();
+    auto ec = co_await write(buffers);
+    finished_ = !ec;
+    failed_ = static_cast<bool>(ec);
+    co_return !ec;
+  }
+
+  asio::awaitable<bool> start_stream(int status, Headers headers) override {
+    if (started_) co_return false;
+    started_ = true;
+    streaming_ = true;
+    status_ = status;
+    std::string head = format_head(status, headers);
+    head += "Transfer-Encoding: chunked\r\n\r\n";
+    auto ec = co_await write(asio::buffer(head));
+    failed_ = static_cast<bool>(ec);
+    co_return !ec;
+  }
+
+  asio::awaitable<bool> write_chunk(std::string_view data) override {
+    if (!streaming_ || failed_ || finished_) co_return false;
+    if (data.empty()) co_return true;  // an empty chunk would end the body
+    bytes_ += data.size();
+    char size_line[24];
+    int size_length = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, size_length),
+                                              asio::buffer(data.data(), data.size()),
+                                              asio::buffer("\r\n", 2)};
+    auto ec = co_await write(buffers);
+    failed_ = static_cast<bool>(ec);
+    co_return !ec;
+  }
+
+  asio::awaitable<bool> finish_stream() override {
+    if (!streaming_ || failed_ || finished_) co_return false;
+    auto ec = co_await write(asio::buffer("0\r\n\r\n", 5));
+    failed_ = static_cast<bool>(ec);
+    finished_ = !ec;
+    co_return !ec;
+  }
+
+  void close_after_response() override { close_after_ = true; }
+  void abort_connection() override {
+    aborted_ = true;
+    beast::error_code ec;
+    // RST instead of FIN: linger 0, then close.
+    conn_.socket.set_option(tcp::socket::linger(true, 0), ec);
+    conn_.socket.close(ec);
+  }
+  bool started() const override { return started_; }
+  void annotate(std::string json_members) override { annotations_ = std::move(json_members); }
+
+  bool finished() const { return finished_; }
+  bool closing() const { return close_after_; }
+  bool failed() const { return failed_; }
+  bool aborted() const { return aborted_; }
+  bool reusable() const {
+    return finished_ && !failed_ && !aborted_ && keep_alive_ && !close_after_;
+  }
+  int status() const { return status_; }
+  std::size_t bytes() const { return bytes_; }
+  std::string take_annotations() { return std::move(annotations_); }
+
+ private:
+  // Status line, Server, the handler's headers and Connection; the caller adds the framing.
+  std::string format_head(int status, const Headers& headers) const {
+    std::string head;
+    head.reserve(160 + headers.size() * 48);
+    head += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    head += std::to_string(status);
+    head += ' ';
+    head += http::obsolete_reason(static_cast<http::status>(status));
+    head += "\r\nServer: ";
+    head += options_.server_name;
+    head += "\r\n";
+    for (const auto& h : headers) {
+      head += h.name;
+      head += ": ";
+      head += h.value;
+      head += "\r\n";
+    }
+    bool keep = keep_alive_ && !close_after_;
+    if (!keep)
+      head += "Connection: close\r\n";
+    else if (version_ == 10)
+      head += "Connection: keep-alive\r\n";
+    return head;
+  }
+
+  template <class Buffers>
+  asio::awaitable<beast::error_code> write(const Buffers& buffers) {
+    return write_now_or_later(
+        conn_.socket, buffers, [this] { conn_.expires_after(options_.idle_timeout); },
+        [this] { conn_.expires_never(); });
+  }
+
+  Connection& conn_;
+  bool keep_alive_;
+  unsigned version_;
+  bool head_only_;
+  const ServerOptions& options_;
+  bool started_ = false, streaming_ = false, finished_ = false, failed_ = false;
+  bool close_after_ = false, aborted_ = false;
+  int status_ = 0;
+  std::size_t bytes_ = 0;
+  std::string annotations_;
+};
+
+}  // namespace server_detail
+
+}  // namespace tollgate::net
