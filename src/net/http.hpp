@@ -31,6 +31,7 @@ struct HttpRequest {
   std::string remote_address;
   std::chrono::steady_clock::time_point received_at;  // when the head was complete
   unsigned loop_index = 0;  // which event loop (thread) serves it: index for per-loop state
+  unsigned sequence_on_connection = 0;  // 0 for the first request of a connection (keep-alive)
 
   std::string_view header(std::string_view name) const { return find_header(headers, name); }
   std::string_view path() const;   // target without the query

@@ -300,6 +300,7 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     if (!ec) remote = ep.address().to_string();
   }
   beast::flat_buffer buffer;
+  unsigned served = 0;  // requests on this connection so far
 
   for (;;) {
     conn.idle = true;
@@ -384,6 +385,7 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     request.remote_address = remote;
     request.received_at = started;
     request.loop_index = index;
+    request.sequence_on_connection = served++;
     record.request_bytes = request.body.size();
 
     ConnectionWriter writer{conn, parser.keep_alive() && !stopping, parser.version, parser.is_head,

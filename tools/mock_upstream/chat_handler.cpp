@@ -155,6 +155,7 @@ boost::asio::awaitable<void> handle_chat_completions(net::HttpRequest& request,
                                                      MockContext& context) {
   context.recorder.record(request);
   MockStats::bump(context.stats.requests);
+  if (request.sequence_on_connection == 0) MockStats::bump(context.stats.connections);
 
   if (auto error = check_api_key(request, context.options)) {
     co_await send_api_error(writer, *error);

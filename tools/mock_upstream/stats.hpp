@@ -12,6 +12,7 @@ namespace tollgate::mock {
 
 struct MockStats {
   std::atomic<uint64_t> requests{0};           // POST /v1/chat/completions received, any outcome
+  std::atomic<uint64_t> connections{0};  // ... that were the first request of their connection
   std::atomic<uint64_t> streams_started{0};    // SSE responses whose status line went out
   std::atomic<uint64_t> streams_completed{0};  // ... that reached data: [DONE] and the last chunk
   std::atomic<uint64_t> streams_aborted_by_client{0};  // ... where a write failed: client left
@@ -24,7 +25,7 @@ struct MockStats {
   // The gauge is left alone: streams still open stay open across a reset.
   void reset() {
     for (auto* counter :
-         {&requests, &streams_started, &streams_completed, &streams_aborted_by_client}) {
+         {&requests, &connections, &streams_started, &streams_completed, &streams_aborted_by_client}) {
       counter->store(0, std::memory_order_relaxed);
     }
   }
@@ -34,6 +35,8 @@ struct MockStats {
     out.reserve(160);
     out.append(R"({"requests":)");
     append_uint(out, requests.load(std::memory_order_relaxed));
+    out.append(R"(,"connections":)");
+    append_uint(out, connections.load(std::memory_order_relaxed));
     out.append(R"(,"streams_started":)");
     append_uint(out, streams_started.load(std::memory_order_relaxed));
     out.append(R"(,"streams_completed":)");

@@ -1,0 +1,147 @@
+// Connection handling: keep-alive towards clients, `Connection: close`, HTTP/1.0, the total
+// upstream timeout on a long stream, and refusing a port another process already listens on.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startMock, startGateway, connectRaw, collectUntilClose, openStream, readAllEvents, runTollgate, defaultMessages } from './harness.mjs';
+
+let mock, gw;
+
+before(async () => {
+  mock = await startMock();
+  gw = await startGateway({
+    mockUrl: mock.url,
+    configOverrides: (config) => ({
+      ...config,
+      providers: [
+        ...config.providers,
+        { ...config.providers[0], name: 'short-total',
+          timeouts: { connect_ms: 1000, first_byte_ms: 2000, idle_ms: 2000, total_ms: 800 } },
+      ],
+      models: [...config.models, { id: 'short-total-model', provider: 'short-total', pricing: { input_per_m: '1', output_per_m: '1' } }],
+    }),
+  });
+});
+
+after(async () => {
+  await gw?.stop();
+  await mock?.stop();
+});
+
+function chatRequest(key, { close = false, version = '1.1' } = {}) {
+  const body = JSON.stringify({ model: 'gpt-4o-mini', messages: defaultMessages });
+  return `POST /v1/chat/completions HTTP/${version}\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    (close ? 'Connection: close\r\n' : version === '1.0' ? 'Connection: keep-alive\r\n' : '') + `\r\n${body}`;
+}
+
+// Reads from `socket` until `count` complete responses (Content-Length framed) have arrived.
+function readResponses(socket, count, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    let buffer = Buffer.alloc(0);
+    const responses = [];
+    const timer = setTimeout(() => reject(new Error(`only ${responses.length} responses`)), timeoutMs);
+    const onData = (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buffer.subarray(0, end).toString('latin1');
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (buffer.length < end + 4 + length) return;
+        responses.push({ head, body: buffer.subarray(end + 4, end + 4 + length).toString() });
+        buffer = buffer.subarray(end + 4 + length);
+        if (responses.length === count) {
+          clearTimeout(timer);
+          socket.off('data', onData);
+          resolve(responses);
+          return;
+        }
+      }
+    };
+    socket.on('data', onData);
+  });
+}
+
+test('keep-alive: several requests, pipelined or one after another, on one connection', async () => {
+  const socket = await connectRaw(gw.port);
+  try {
+    socket.write(chatRequest(gw.key));
+    const [first] = await readResponses(socket, 1);
+    assert.match(first.head, /^HTTP\/1\.1 200/);
+    assert.doesNotMatch(first.head, /connection: close/i);
+    // Two more, written back to back before reading: answered in order on the same socket.
+    socket.write(chatRequest(gw.key) + chatRequest(gw.key));
+    const more = await readResponses(socket, 2);
+    for (const r of more) {
+      assert.match(r.head, /^HTTP\/1\.1 200/);
+      assert.equal(JSON.parse(r.body).model, 'gpt-4o-mini');
+    }
+    const ids = [first, ...more].map((r) => /x-request-id: (\S+)/i.exec(r.head)[1]);
+    assert.equal(new Set(ids).size, 3, 'three distinct requests');
+  } finally {
+    socket.destroy();
+  }
+});
+
+test('Connection: close is honoured: one response, then the server closes', async () => {
+  const socket = await connectRaw(gw.port);
+  const result = await collectUntilClose(socket, 5000, () => socket.write(chatRequest(gw.key, { close: true })));
+  assert.equal(result.closed, true, 'the server closed the connection');
+  assert.match(result.text, /^HTTP\/1\.1 200/);
+  assert.match(result.text, /connection: close/i);
+});
+
+test('HTTP/1.0 with keep-alive gets an HTTP/1.0 response that says keep-alive', async () => {
+  const socket = await connectRaw(gw.port);
+  try {
+    socket.write(chatRequest(gw.key, { version: '1.0' }));
+    const [r] = await readResponses(socket, 1);
+    assert.match(r.head, /^HTTP\/1\.0 200/);
+    assert.match(r.head, /connection: keep-alive/i);
+  } finally {
+    socket.destroy();
+  }
+});
+
+test('the total upstream timeout cuts a stream that is still flowing: error frame upstream_timeout', async () => {
+  // 40 tokens 50 ms apart take 2 s; the provider's total_ms is 800. Each gap is well under idle_ms.
+  const stream = await openStream(gw, { model: 'short-total-model', stream: true, messages: defaultMessages },
+                                   { headers: { 'x-mock-tokens': '40', 'x-mock-itl-ms': '50' } });
+  const started = Date.now();
+  const events = (await readAllEvents(stream)).events.map((e) => e.data);
+  const elapsed = Date.now() - started;
+  const last = events.at(-1);
+  assert.ok(last && last.includes('"code":"upstream_timeout"'), `last event: ${last}`);
+  assert.ok(!events.includes('[DONE]'));
+  assert.ok(elapsed >= 600 && elapsed < 1800, `cut after ${elapsed} ms`);
+  const content = events.filter((e) => e.includes('"content"'));
+  assert.ok(content.length > 3 && content.length < 40, `${content.length} content frames before the cut`);
+});
+
+test('a second gateway on a port that is already taken refuses to start, saying why', async () => {
+  const config = gw.config;
+  const { writeFileSync } = await import('node:fs');
+  const path = `${gw.dir}/second.yaml`;
+  const yaml = (await import('./harness.mjs')).toYaml({
+    ...config,
+    server: { ...config.server, listen: `127.0.0.1:${gw.port}` },
+    store: { sqlite: `${gw.dir}/second.db` },
+  });
+  writeFileSync(path, yaml);
+  const r = await runTollgate(['serve', '--config', path], { timeoutMs: 10_000 });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /cannot listen on 127\.0\.0\.1:\d+.*in use/i);
+});
+
+test('upstream connections are pooled: ten requests from ten client connections reuse a few', async () => {
+  const before = await mock.stats();
+  for (let i = 0; i < 10; i++) {
+    const r = await (await import('./harness.mjs')).chat(gw, { model: 'gpt-4o-mini', messages: defaultMessages });
+    assert.equal(r.status, 200);
+  }
+  const after = await mock.stats();
+  assert.equal(after.requests - before.requests, 10);
+  // At most one new connection per event loop (the config has 2); without a pool it would be 10.
+  assert.ok(after.connections - before.connections <= 2,
+            `${after.connections - before.connections} new upstream connections for 10 requests`);
+});
