@@ -9,7 +9,10 @@ import net from "node:net";
 const root = resolve(new URL("..", import.meta.url).pathname);
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, i, all) => {
-    if (arg.startsWith("--")) pairs.push([arg.slice(2), all[i + 1]]);
+    if (arg.startsWith("--")) {
+      const next = all[i + 1];
+      pairs.push([arg.slice(2), next === undefined || next.startsWith("--") ? "true" : next]);
+    }
     return pairs;
   }, []),
 );
@@ -17,6 +20,10 @@ const duration = Number(args.duration ?? 10);
 const repeats = Number(args.repeats ?? 3);
 const concurrency = Number(args.concurrency ?? 64);
 const lanes = (args.lanes ?? "direct,nginx,tollgate").split(",");
+// --pin: wrk and the mock on core 0, the proxy under test on core 1 (taskset), so the proxy does
+// not compete with the load for a core.
+const pin = args.pin !== undefined;
+const onCore = (core, cmd, argv) => (pin ? ["taskset", ["-c", String(core), cmd, ...argv]] : [cmd, argv]);
 const work = mkdtempSync(join(tmpdir(), "tollgate-bench-"));
 const children = [];
 
@@ -29,7 +36,8 @@ function freePort() {
   });
 }
 
-function start(cmd, argv, { waitFor } = {}) {
+function start(cmd, argv, { waitFor, core } = {}) {
+  if (core !== undefined) [cmd, argv] = onCore(core, cmd, argv);
   const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let out = "";
@@ -68,9 +76,9 @@ function parseDuration(text) {
 
 function wrk(url, connections, seconds, env) {
   const out = execFileSync(
-    "wrk",
+    ...onCore(0, "wrk",
     ["-t", connections > 1 ? "2" : "1", "-c", String(connections), "-d", `${seconds}s`, "--latency",
-     "-s", join(root, "bench/request.lua"), url],
+     "-s", join(root, "bench/request.lua"), url]),
     { env: { ...process.env, ...env }, encoding: "utf8" },
   );
   const pct = (p) => parseDuration(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(out)[1]);
@@ -87,7 +95,7 @@ async function main() {
   const bin = join(root, "build/bin");
   const mockPort = await freePort();
   await start(join(bin, "tollgate-mock"), ["--port", String(mockPort), "--quiet", "--threads", "1"],
-              { waitFor: /listening/ });
+              { waitFor: /listening/, core: 0 });
   const mockUrl = `http://127.0.0.1:${mockPort}`;
 
   // A ~1 KB request: a system prompt and a short conversation.
@@ -132,7 +140,7 @@ http {
     }
   }
 }`);
-    await start("nginx", ["-c", conf, "-p", work]);
+    await start("nginx", ["-c", conf, "-p", work], { core: 1 });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
     targets.nginx = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key: "bench" };
   }
@@ -150,7 +158,7 @@ models:
 `);
     const key = execFileSync(join(bin, "tollgate"), ["keys", "create", "--config", config, "--name", "bench"],
                              { encoding: "utf8" }).trim();
-    await start(join(bin, "tollgate"), ["serve", "--config", config], { waitFor: /listening/ });
+    await start(join(bin, "tollgate"), ["serve", "--config", config], { waitFor: /listening/, core: 1 });
     targets.tollgate = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key,
                          metrics: `http://127.0.0.1:${port}/metrics` };
   }
@@ -214,14 +222,15 @@ models:
   const commit = execFileSync("git", ["-C", root, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
   const meta = { commit, date: new Date().toISOString(), duration_s: duration, repeats, concurrency,
                  cpus: (await import("node:os")).cpus().length,
-                 request_bytes: body.length, note: "median of repeats; lanes interleaved" };
+                 request_bytes: body.length, pinned: pin, note: "median of repeats; lanes interleaved" };
   mkdirSync(join(root, "bench/results"), { recursive: true });
-  writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify({ meta, summary, raw: results }, null, 2));
+  const stem = pin ? "latest-pinned" : "latest";
+  writeFileSync(join(root, `bench/results/${stem}.json`), JSON.stringify({ meta, summary, raw: results }, null, 2));
 
   const rows = Object.entries(summary).map(([lane, s]) =>
     `| ${lane} | ${s.p50_us.toFixed(0)} | ${s.p99_us.toFixed(0)} | ${lane === "direct" ? "—" : s.added_p50_us.toFixed(0)} | ${lane === "direct" ? "—" : s.added_p99_us.toFixed(0)} | ${s.rps.toFixed(0)} | ${s.rps_vs_nginx ?? "—"} | ${s.non2xx} |`);
   const table = [
-    `Commit \`${commit}\`, ${meta.date}, ${meta.cpus} cores, ${body.length}-byte request, ${duration} s per measurement, median of ${repeats} interleaved repeats.`,
+    `Commit \`${commit}\`, ${meta.date}, ${meta.cpus} cores, ${body.length}-byte request, ${duration} s per measurement, median of ${repeats} interleaved repeats${pin ? ", wrk and mock pinned to core 0, proxy to core 1" : ""}.`,
     "",
     `| lane | p50 µs (c=1) | p99 µs (c=1) | added p50 µs | added p99 µs | req/s (c=${concurrency}) | × nginx | non-2xx |`,
     "|---|---|---|---|---|---|---|---|",
@@ -231,7 +240,7 @@ models:
       `mean ${summary.tollgate.self_overhead_us.mean} µs, p50 ≤ ${summary.tollgate.self_overhead_us.p50_le} µs, p99 ≤ ${summary.tollgate.self_overhead_us.p99_le} µs (bucket bounds).`] : []),
   ].join("\n");
   console.log(table);
-  writeFileSync(join(root, "bench/results/latest.md"), table + "\n");
+  writeFileSync(join(root, `bench/results/${stem}.md`), table + "\n");
 }
 
 try {
