@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <thread>
@@ -26,6 +27,13 @@ int serve(const std::string& config_path) {
   {  // The schema is created or upgraded before anything reads it.
     store::Database database(config.store.sqlite_path);
     database.migrate();
+  }
+
+  // Every connection is a descriptor, and idle keep-alive clients and long streams hold theirs:
+  // use all the descriptors the hard limit allows (the soft default is often 1024).
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
 
   // SIGINT/SIGTERM are taken by one waiting thread (blocked everywhere else, so no handler
