@@ -216,9 +216,11 @@ ReadError read_token_limit(od::value& value, std::string_view param,
 }  // namespace
 
 boost::system::result<ChatRequest, ApiError> parse_chat_request(std::string& body) {
-  if (body.capacity() < body.size() + simdjson::SIMDJSON_PADDING) {
-    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  }
+  // simdjson reads a little past the document: give it zeroed padding (not whatever the
+  // string's spare capacity held), then shrink back to the body.
+  const std::size_t size = body.size();
+  body.append(simdjson::SIMDJSON_PADDING, '\0');
+  body.resize(size);
   // One parser per loop thread: it keeps its buffers between requests. Parsing never suspends,
   // so no other request on this thread can use it meanwhile.
   thread_local od::parser parser;

@@ -553,6 +553,9 @@ ChatRequestResult ChatRequestParser::parse(std::string_view body) {
   std::string& buffer = state_->padded_body;
   buffer.resize(body.size() + simdjson::SIMDJSON_PADDING);
   if (!body.empty()) std::memcpy(buffer.data(), body.data(), body.size());
+  // The buffer is reused across requests: clear the padding, or bytes of an earlier, longer body
+  // would sit right after this one, where simdjson may look (a number at the very end, for one).
+  std::memset(buffer.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
 
   // JSON text may start with a byte order mark (RFC 8259 lets parsers ignore it); simdjson does
   // not skip it, so parsing starts after it while offsets still count from the body's start.

@@ -40,6 +40,9 @@ class PaddedJson {
   simdjson::padded_string_view load(std::string_view json) {
     buffer_.resize(json.size() + simdjson::SIMDJSON_PADDING);
     if (!json.empty()) std::memcpy(buffer_.data(), json.data(), json.size());
+    // The buffer is reused: clear the padding, or bytes of an earlier, longer document would
+    // sit right after this one, where simdjson may look (a number at the very end, for one).
+    std::memset(buffer_.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
     const std::size_t start = json.substr(0, kUtf8Bom.size()) == kUtf8Bom ? kUtf8Bom.size() : 0;
     return simdjson::padded_string_view(buffer_.data() + start, json.size() - start,
                                         buffer_.size() - start);
