@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
@@ -53,20 +55,56 @@ const ModelConfig* Config::find_model(std::string_view id) const {
   return nullptr;
 }
 
+namespace {
+
+// Counts the documents in a YAML text without building them, stopping one past the number of
+// bytes (see load_config_text).
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+std::size_t count_documents(const std::string& yaml_text) {
+  std::istringstream in(yaml_text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  std::size_t documents = 0;
+  while (documents <= yaml_text.size() + 1 && parser.HandleNextDocument(counter)) ++documents;
+  return documents;
+}
+
+}  // namespace
+
 Config load_config_text(const std::string& yaml_text, const std::string& source_name) {
-  std::vector<YAML::Node> documents;
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(yaml_text);
+    const std::size_t documents = count_documents(yaml_text);
+    if (documents > yaml_text.size() + 1) {
+      // yaml-cpp 0.7 can loop forever producing empty documents on some malformed input (a lone
+      // ","; yaml-cpp issue #1040): a text cannot hold more documents than it has bytes.
+      throw ConfigError({ConfigIssue{source_name, "invalid YAML: the parser makes no progress"}});
+    }
+    if (documents > 1) {
+      throw ConfigError({ConfigIssue{
+          source_name, "holds " + std::to_string(documents) +
+                           " YAML documents (\"---\"); a configuration is exactly one"}});
+    }
+    root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
     throw ConfigError({ConfigIssue{location(source_name, e.mark), "invalid YAML: " + e.msg}});
   }
-  if (documents.size() > 1) {
-    throw ConfigError({ConfigIssue{
-        source_name, "holds " + std::to_string(documents.size()) +
-                         " YAML documents (\"---\"); a configuration is exactly one"}});
-  }
   std::vector<ConfigIssue> issues;
-  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
   Config config = detail::build_config(root, source_name, detail::process_environment(), issues);
   if (!issues.empty()) throw ConfigError(std::move(issues));
   return config;

@@ -51,9 +51,9 @@ bool is_valid_json(std::string_view text) {
 
 bool is_documented_code(std::string_view code) {
   return code == "invalid_json" || code == "invalid_encoding" || code == "invalid_type" ||
-         code == "missing_required_parameter" || code == "empty_array" ||
-         code == "invalid_value" || code == "integer_below_min_value" ||
-         code == "integer_above_max_value" || code == "duplicate_parameter";
+         code == "missing_required_parameter" || code == "empty_array" || code == "invalid_value" ||
+         code == "integer_below_min_value" || code == "integer_above_max_value" ||
+         code == "duplicate_parameter";
 }
 
 bool same_view(const ChatRequestView& a, const ChatRequestView& b) {

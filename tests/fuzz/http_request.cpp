@@ -104,8 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!whole_ec && whole.is_done()) check_finished(whole, limits);
 
   // The same bytes in two reads, to a non-eager parser, as the server's read loop would.
-  const std::size_t split =
-      size == 0 ? 0 : (std::size_t{data[size - 1]} * 131 + size) % (size + 1);
+  const std::size_t split = size == 0 ? 0 : (std::size_t{data[size - 1]} * 131 + size) % (size + 1);
   RequestParser split_parser;
   configure(split_parser, limits, /*eager=*/false);
   beast::flat_buffer split_buffer;

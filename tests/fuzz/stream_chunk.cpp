@@ -44,7 +44,8 @@ void print_result(const char* label, const ChunkResult& r) {
                "finish_reason='%s' usage.present=%d prompt=%lld completion=%lld total=%lld\n"
                "  data=%s\n",
                label, r.malformed, r.done, r.forward, r.is_error, r.has_content,
-               r.finish_reason.c_str(), r.usage.present, static_cast<long long>(r.usage.prompt_tokens),
+               r.finish_reason.c_str(), r.usage.present,
+               static_cast<long long>(r.usage.prompt_tokens),
                static_cast<long long>(r.usage.completion_tokens),
                static_cast<long long>(r.usage.total_tokens), r.data.c_str());
 }
