@@ -126,4 +126,9 @@ Config load_config_file(const std::string& path) {
   return load_config_text(text.str(), path);
 }
 
+bool is_surface_name(std::string_view name) {
+  return name == "chat" || name == "messages" || name == "responses" || name == "gemini" ||
+         name == "embeddings" || name == "images";
+}
+
 }  // namespace tollgate::config

@@ -44,9 +44,11 @@ struct UpstreamTimeouts {
 
 struct ProviderConfig {
   std::string name;
-  std::string type;      // "openai" (only family in this version)
+  std::string type;      // wire format: "openai" (OpenAI-compatible), "anthropic" or "gemini"
   std::string base_url;  // e.g. "https://api.openai.com/v1" or "http://127.0.0.1:9099/v1"
-  std::string api_key;   // sent as "Authorization: Bearer <api_key>"; may be empty
+  // Sent as "Authorization: Bearer <api_key>" (openai), "x-api-key" (anthropic) or
+  // "x-goog-api-key" (gemini); may be empty.
+  std::string api_key;
   std::string ca_file;   // optional extra CA bundle (PEM) for TLS verification
   bool tls_verify = true;
   UpstreamTimeouts timeouts;
@@ -71,7 +73,16 @@ struct ModelConfig {
   std::optional<int64_t> context_length;
   Pricing pricing;
   std::string owned_by;  // shown in /v1/models; defaults to provider name
+  // The inbound APIs the model may be called through: "chat" (/v1/chat/completions), "messages"
+  // (/v1/messages), "responses" (/v1/responses), "gemini" (/v1beta/models/...:generateContent),
+  // "embeddings" (/v1/embeddings), "images" (/v1/images/generations).
+  std::vector<std::string> surfaces{"chat", "messages", "responses", "gemini"};
 };
+
+// Every surface name a model's `surfaces` may list, for messages.
+inline constexpr std::string_view kSurfaceNames =
+    "chat, messages, responses, gemini, embeddings or images";
+bool is_surface_name(std::string_view name);
 
 struct Config {
   ServerConfig server;

@@ -1,5 +1,6 @@
 #include "config/config_loader.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -212,12 +213,12 @@ class ConfigBuilder {
     }
 
     if (const Field type = reader_.field(*m, "type"); type.absent()) {
-      reader_.issue(type.path, R"(is required (only "openai" is supported in this version))");
+      reader_.issue(type.path, R"(is required: "openai", "anthropic" or "gemini")");
     } else if (type.present()) {
-      if (type.text != "openai") {
+      if (type.text != "openai" && type.text != "anthropic" && type.text != "gemini") {
         reader_.issue(type.path, "unsupported provider type \"" + type.text +
-                                     "\": only \"openai\" is supported in this version; "
-                                     "anthropic and gemini come later");
+                                     "\": use \"openai\" (any OpenAI-compatible API), "
+                                     "\"anthropic\" or \"gemini\"");
       }
       provider.type = type.text;
     }
@@ -309,7 +310,8 @@ class ConfigBuilder {
   ModelConfig read_model(const YAML::Node& node, const std::string& path) {
     ModelConfig model;
     const std::optional<Mapping> m = reader_.mapping(
-        node, path, {"id", "provider", "upstream_model", "context_length", "owned_by", "pricing"});
+        node, path,
+        {"id", "provider", "upstream_model", "context_length", "owned_by", "pricing", "surfaces"});
     if (!m) return model;
 
     if (const Field id = reader_.field(*m, "id"); id.absent()) {
@@ -349,7 +351,35 @@ class ConfigBuilder {
       model.context_length = static_cast<int64_t>(*length);
     }
     read_pricing(m->get("pricing"), child_path(path, "pricing"), model.pricing);
+    read_surfaces(m->get("surfaces"), child_path(path, "surfaces"), model.surfaces);
     return model;
+  }
+
+  void read_surfaces(const YAML::Node& node, const std::string& path,
+                     std::vector<std::string>& surfaces) {
+    if (!node.IsDefined() || node.IsNull()) return;  // keep the default
+    if (!node.IsSequence() || node.size() == 0) {
+      reader_.issue(path, "must be a non-empty list of surfaces, e.g. [chat, messages]");
+      return;
+    }
+    surfaces.clear();
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      Field surface = reader_.scalar(node[i], element_path(path, i));
+      if (!surface.present()) {
+        if (surface.absent()) reader_.issue(surface.path, "must not be empty");
+        continue;
+      }
+      if (!is_surface_name(surface.text)) {
+        reader_.issue(surface.path, "unknown surface \"" + surface.text + "\": use " +
+                                        std::string(kSurfaceNames));
+        continue;
+      }
+      if (std::find(surfaces.begin(), surfaces.end(), surface.text) != surfaces.end()) {
+        reader_.issue(surface.path, "\"" + surface.text + "\" is listed twice");
+        continue;
+      }
+      surfaces.push_back(std::move(surface.text));
+    }
   }
 
   void check_provider_reference(const Field& provider) {

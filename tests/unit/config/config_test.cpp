@@ -689,8 +689,7 @@ TEST(ConfigProviders, NameTypeAndBaseUrlAreRequired) {
       issues_of("providers:\n  - api_key: x\nmodels: [ { id: m, provider: p, pricing: { "
                 "input_per_m: 1, output_per_m: 1 } } ]\n"),
       ElementsAre("providers[0].name: is required",
-                  "providers[0].type: is required (only \"openai\" is supported in this "
-                  "version)",
+                  "providers[0].type: is required: \"openai\", \"anthropic\" or \"gemini\"",
                   "providers[0].base_url: is required, e.g. \"https://api.openai.com/v1\""));
 }
 
@@ -714,21 +713,37 @@ TEST(ConfigProviders, NamesMustBeUnique) {
                           "providers[0])"));
 }
 
-TEST(ConfigProviders, OnlyOpenAiTypeIsSupported) {
+TEST(ConfigProviders, TypeIsOneOfTheThreeFamilies) {
   const std::string yaml = R"(
 providers:
   - { name: a, type: anthropic, base_url: "https://api.anthropic.com/v1" }
-  - { name: g, type: gemini, base_url: "https://generativelanguage.googleapis.com" }
+  - { name: g, type: gemini, base_url: "https://generativelanguage.googleapis.com/v1beta" }
+  - { name: c, type: cohere, base_url: "https://api.cohere.com/v1" }
 models:
   - { id: m, provider: a, pricing: { input_per_m: 1, output_per_m: 1 } }
 )";
   EXPECT_THAT(issues_of(yaml),
-              ElementsAre("providers[0].type: unsupported provider type \"anthropic\": only "
-                          "\"openai\" is supported in this version; anthropic and gemini come "
-                          "later",
-                          "providers[1].type: unsupported provider type \"gemini\": only "
-                          "\"openai\" is supported in this version; anthropic and gemini come "
-                          "later"));
+              ElementsAre("providers[2].type: unsupported provider type \"cohere\": use "
+                          "\"openai\" (any OpenAI-compatible API), \"anthropic\" or \"gemini\""));
+}
+
+TEST(ConfigModels, SurfacesDefaultToTheTextApisAndAreChecked) {
+  const std::string base = R"(
+providers:
+  - { name: p, type: openai, base_url: "https://api.openai.com/v1" }
+models:
+  - { id: m, provider: p, pricing: { input_per_m: 1, output_per_m: 1 })";
+  EXPECT_EQ(load_config_text(base + " }\n").models[0].surfaces,
+            (std::vector<std::string>{"chat", "messages", "responses", "gemini"}));
+  EXPECT_EQ(load_config_text(base + ", surfaces: [embeddings] }\n").models[0].surfaces,
+            (std::vector<std::string>{"embeddings"}));
+  EXPECT_THAT(issues_of(base + ", surfaces: [chat, chat, speech] }\n"),
+              ElementsAre("models[0].surfaces[1]: \"chat\" is listed twice",
+                          "models[0].surfaces[2]: unknown surface \"speech\": use chat, messages, "
+                          "responses, gemini, embeddings or images"));
+  EXPECT_THAT(issues_of(base + ", surfaces: [] }\n"),
+              ElementsAre("models[0].surfaces: must be a non-empty list of surfaces, e.g. [chat, "
+                          "messages]"));
 }
 
 TEST(ConfigProviders, BaseUrlIsNormalisedWithoutTrailingSlash) {
@@ -1028,7 +1043,7 @@ server:
   threads: 1000
 providers:
   - name: local
-    type: anthropic
+    type: anthropics
     base_url: "127.0.0.1:9099"
     api_key: "${UPSTREAM_KEY}"
 models:
@@ -1043,8 +1058,8 @@ models:
   const std::vector<std::string> expected = {
       "server.listne: unknown key (did you mean \"listen\"?)",
       "server.threads: must be a whole number from 0 to 256 (0 = one per CPU core)",
-      "providers[0].type: unsupported provider type \"anthropic\": only \"openai\" is supported "
-      "in this version; anthropic and gemini come later",
+      "providers[0].type: unsupported provider type \"anthropics\": use \"openai\" (any "
+      "OpenAI-compatible API), \"anthropic\" or \"gemini\"",
       "providers[0].base_url: invalid URL \"127.0.0.1:9099\": must start with http:// or https://",
       "providers[0].api_key: environment variable UPSTREAM_KEY is not set",
       "models[0].provider: unknown provider \"loca\" (did you mean \"local\"?)",
