@@ -40,6 +40,8 @@ std::int64_t effort_to_budget(std::string_view effort) {
   if (effort == "minimal") return 512;
   if (effort == "low") return 1024;
   if (effort == "high") return 24576;
+  if (effort == "xhigh") return 32768;
+  if (effort == "max") return 65536;
   return 8192;  // medium, and anything unknown
 }
 

@@ -111,7 +111,8 @@ struct Reasoning {
   bool disabled = false;                 // explicitly off (Anthropic "disabled", budget 0)
 };
 
-std::int64_t effort_to_budget(std::string_view effort);  // low 1024, medium 8192, high 24576
+// minimal 512, low 1024, medium 8192 (also for unknown levels), high 24576, xhigh 32768, max 65536
+std::int64_t effort_to_budget(std::string_view effort);
 std::string_view budget_to_effort(std::int64_t budget);  // the nearest level
 
 // A field of the client's body that has no IR counterpart, kept as JSON text. An encoder of the
