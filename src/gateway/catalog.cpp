@@ -1,6 +1,7 @@
 #include "gateway/catalog.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace tollgate::gateway {
@@ -22,7 +23,83 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+ir::Format family_of(const std::string& type) {
+  if (type == "anthropic") return ir::Format::anthropic;
+  if (type == "gemini") return ir::Format::gemini;
+  return ir::Format::openai_chat;
+}
+
+// Model names go into Gemini's URL path: anything but unreserved characters is percent-encoded.
+std::string path_escape(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// Anthropic's API version the translators are written against.
+constexpr std::string_view kAnthropicVersion = "2023-06-01";
+
+void set_family_wire(Deployment& d, const std::string& base_path) {
+  const std::string& key = d.provider->api_key;
+  switch (d.family) {
+    case ir::Format::anthropic:
+      d.target = d.stream_target = base_path + "/messages";
+      if (!key.empty()) d.upstream_headers.push_back({"x-api-key", key});
+      d.upstream_headers.push_back({"anthropic-version", std::string(kAnthropicVersion)});
+      break;
+    case ir::Format::gemini: {
+      std::string model_path = base_path + "/models/" + path_escape(d.model->upstream_model);
+      d.target = model_path + ":generateContent";
+      d.stream_target = model_path + ":streamGenerateContent?alt=sse";
+      if (!key.empty()) d.upstream_headers.push_back({"x-goog-api-key", key});
+      break;
+    }
+    default:
+      d.target = d.stream_target = base_path + "/chat/completions";
+      d.embeddings_target = base_path + "/embeddings";
+      d.images_target = base_path + "/images/generations";
+      if (!key.empty()) d.upstream_headers.push_back({"authorization", "Bearer " + key});
+      break;
+  }
+}
+
+constexpr Surface kSurfaces[] = {Surface::chat,   Surface::messages,   Surface::responses,
+                                 Surface::gemini, Surface::embeddings, Surface::images};
+
 }  // namespace
+
+std::string_view surface_name(Surface surface) {
+  switch (surface) {
+    case Surface::chat: return "chat";
+    case Surface::messages: return "messages";
+    case Surface::responses: return "responses";
+    case Surface::gemini: return "gemini";
+    case Surface::embeddings: return "embeddings";
+    case Surface::images: return "images";
+  }
+  return "unknown";
+}
+
+std::string_view surface_path(Surface surface) {
+  switch (surface) {
+    case Surface::chat: return "/v1/chat/completions";
+    case Surface::messages: return "/v1/messages";
+    case Surface::responses: return "/v1/responses";
+    case Surface::gemini: return "/v1beta/models/{model}:generateContent";
+    case Surface::embeddings: return "/v1/embeddings";
+    case Surface::images: return "/v1/images/generations";
+  }
+  return "";
+}
 
 Catalog::Catalog(const config::Config& config) {
   deployments_.reserve(config.models.size());
@@ -38,9 +115,14 @@ Catalog::Catalog(const config::Config& config) {
     Deployment d;
     d.model = &model;
     d.provider = provider;
-    d.chat_target = origin->base_path + "/chat/completions";
+    d.family = family_of(provider->type);
+    set_family_wire(d, origin->base_path);
     d.origin = std::move(*origin);
-    if (!provider->api_key.empty()) d.authorization = "Bearer " + provider->api_key;
+    for (Surface surface : kSurfaces) {
+      for (const auto& name : model.surfaces) {
+        if (name == surface_name(surface)) d.surfaces |= 1u << static_cast<unsigned>(surface);
+      }
+    }
     d.timeouts = {provider->timeouts.connect, provider->timeouts.first_byte,
                   provider->timeouts.idle, provider->timeouts.total};
     d.prices = {model.pricing.input_micros_per_m, model.pricing.cached_input_micros_per_m,

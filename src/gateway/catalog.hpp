@@ -4,6 +4,7 @@
 
 #include "billing/pricing.hpp"
 #include "config/config.hpp"
+#include "ir/ir.hpp"
 #include "net/http_client.hpp"
 
 #include <string>
@@ -13,15 +14,32 @@
 
 namespace tollgate::gateway {
 
+// The inbound APIs, as a model's allow-list names them (config `surfaces`).
+enum class Surface : std::uint8_t { chat, messages, responses, gemini, embeddings, images };
+std::string_view surface_name(Surface surface);  // "chat", "messages", ...
+std::string_view surface_path(Surface surface);  // "/v1/chat/completions", ...
+
 // One place a public model can be sent: a provider, its upstream model name and credentials.
 struct Deployment {
   const config::ModelConfig* model = nullptr;
   const config::ProviderConfig* provider = nullptr;
+  ir::Format family = ir::Format::openai_chat;  // the upstream's wire format
   net::Origin origin;
-  std::string chat_target;    // e.g. "/v1/chat/completions"
-  std::string authorization;  // "Bearer <provider key>" (empty when the provider has none)
+  // Where generation requests go: "/v1/chat/completions", "/v1/messages",
+  // "/v1beta/models/<model>:generateContent"; streams go to stream_target (Gemini's differs).
+  std::string target;
+  std::string stream_target;
+  std::string embeddings_target;  // OpenAI-compatible only
+  std::string images_target;      // OpenAI-compatible only
+  // The provider's credentials in its own header: "authorization: Bearer <key>" (openai),
+  // "x-api-key" (anthropic), "x-goog-api-key" (gemini); plus fixed headers of the family
+  // (anthropic-version).
+  net::Headers upstream_headers;
   net::ClientTimeouts timeouts;
   billing::TokenPrices prices;
+  std::uint8_t surfaces = 0;  // bit (1 << Surface) per allowed surface
+
+  bool allows(Surface surface) const { return surfaces & (1u << static_cast<unsigned>(surface)); }
 };
 
 class Catalog {

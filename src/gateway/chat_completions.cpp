@@ -3,20 +3,21 @@
 //   authenticate → decode (validate, read model/stream) → resolve (catalog) →
 //   attempt (patch body, send upstream) → relay (JSON, or SSE frame by frame) → settle
 //
-// This is the passthrough fast path for OpenAI-compatible upstreams: the client's body is
-// forwarded with only `model` (and stream_options) patched at the byte level, and the response
-// is relayed with only `model` restored, scanning it for usage on the way.
+// An OpenAI-compatible upstream gets the passthrough fast path: the client's body is forwarded
+// with only `model` (and stream_options) patched at the byte level, and the response is relayed
+// with only `model` restored, scanning it for usage on the way. Any other upstream family gets
+// the body decoded into the IR and the translated pipeline (translate.cpp).
+#include "api/openai/chat_ir.hpp"
 #include "api/openai/chat_request.hpp"
 #include "api/openai/errors.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/loop_state.hpp"
 #include "gateway/phases.hpp"
 #include "gateway/respond.hpp"
+#include "gateway/upstream_call.hpp"
 #include "net/sse/sse.hpp"
 #include "obs/metrics.hpp"
 #include "providers/openai/passthrough.hpp"
-
-#include <prometheus/gauge.h>
 
 namespace tollgate::gateway {
 
@@ -25,46 +26,14 @@ namespace {
 namespace openai = providers::openai;
 constexpr std::size_t kMaxUpstreamJsonBytes = 64 * 1024 * 1024;
 
-// Measures a wait on the upstream or the client, so it can be excluded from the overhead.
-struct WaitTimer {
-  Clock::duration& total;
-  Clock::time_point start = Clock::now();
-  ~WaitTimer() { total += Clock::now() - start; }
-};
-
-// Rough token estimates for when the upstream reports no usage: ~4 characters per prompt token,
-// one token per streamed content delta. Recorded with usage_source = "estimated".
-void estimate_usage(RequestContext& ctx) {
-  ctx.usage.prompt_tokens = static_cast<int64_t>((ctx.chat.prompt_chars + 3) / 4);
-  ctx.usage.completion_tokens = ctx.content_chunks;
-  ctx.usage.total_tokens = ctx.usage.prompt_tokens + ctx.usage.completion_tokens;
-  ctx.usage_source = "estimated";
-}
-
-// Maps a failure to reach the upstream to the status and code the client sees.
-boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx, net::ClientError error,
-                                                      const std::string& detail) {
-  std::string provider = ctx.deployment->provider->name;
-  if (net::is_timeout(error)) {
-    co_await respond_openai_error(ctx, 504,
-                                  "Upstream provider '" + provider + "' timed out (" +
-                                      std::string(net::to_string(error)) + ")",
-                                  "server_error", "upstream_timeout");
-  } else {
-    co_await respond_openai_error(ctx, 502,
-                                  "Upstream provider '" + provider + "' is unreachable: " + detail,
-                                  "server_error", "upstream_unreachable");
-  }
-}
-
-// Headers worth passing from an upstream response to the client.
-void copy_upstream_headers(const net::Headers& from, net::Headers& to) {
-  for (const auto& h : from) {
-    if (net::iequals(h.name, "retry-after") || net::iequals(h.name, "openai-processing-ms") ||
-        h.name.starts_with("x-ratelimit-") || h.name.starts_with("X-RateLimit-")) {
-      to.push_back(h);
-    }
-  }
+ir::Usage to_ir(const openai::Usage& usage) {
+  ir::Usage out;
+  out.input = usage.prompt_tokens;
+  out.output = usage.completion_tokens;
+  out.cache_read = usage.cached_tokens;
+  out.reasoning = usage.reasoning_tokens;
+  out.present = usage.present;
+  return out;
 }
 
 }  // namespace
@@ -73,52 +42,42 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   // authenticate
   if (!co_await authenticate(ctx, services_)) co_return;
 
-  // decode
+  // decode (validation and what the passthrough needs, without building anything)
   auto decoded = ctx.loop.chat_parser.parse(ctx.request.body);
   if (auto* error = std::get_if<api::openai::RequestError>(&decoded)) {
-    co_await respond_openai_error(ctx, 400, error->message, "invalid_request_error", error->code,
-                                  error->param);
+    co_await respond_error(ctx, 400, error->message, error->code, error->param);
     co_return;
   }
   ctx.chat = std::move(std::get<api::openai::ChatRequestView>(decoded));
+  ctx.model_call = true;
+  ctx.requested_model = ctx.chat.model;
+  ctx.stream = ctx.chat.stream;
+  ctx.prompt_chars = ctx.chat.prompt_chars;
 
   // resolve
-  ctx.deployment = catalog_.find(ctx.chat.model);
-  if (!ctx.deployment) {
-    co_await respond_model_not_found(ctx, catalog_, ctx.chat.model);
+  if (!co_await resolve(ctx, catalog_, ctx.chat.model, Surface::chat)) co_return;
+  const Deployment& deployment = *ctx.deployment;
+  if (deployment.family != ir::Format::openai_chat) {
+    if (auto error = api::openai::decode_request(ctx.request.body, ctx.ir)) {
+      co_await respond_error(ctx, *error);
+      co_return;
+    }
+    co_await translate(ctx);
     co_return;
   }
-  const Deployment& deployment = *ctx.deployment;
   const std::string& public_model = deployment.model->id;
 
   // attempt
-  net::ClientRequest upstream;
-  upstream.method = "POST";
-  upstream.target = deployment.chat_target;
-  upstream.timeouts = deployment.timeouts;
-  upstream.body =
-      openai::build_upstream_body(ctx.request.body, ctx.chat, deployment.model->upstream_model);
-  upstream.headers.push_back({"content-type", "application/json"});
-  upstream.headers.push_back(
-      {"accept", ctx.chat.stream ? "text/event-stream" : "application/json"});
-  upstream.headers.push_back({"x-request-id", ctx.request_id});
-  if (!deployment.authorization.empty()) {
-    upstream.headers.push_back({"authorization", deployment.authorization});
-  }
-  for (const auto& prefix : deployment.provider->forward_headers) {
-    for (const auto& h : ctx.request.headers) {
-      if (h.name.size() >= prefix.size() &&
-          net::iequals(std::string_view(h.name).substr(0, prefix.size()), prefix)) {
-        upstream.headers.push_back(h);
-      }
-    }
-  }
-
   auto upstream_started = Clock::now();
   net::ClientResult sent;
   {
     WaitTimer wait{ctx.upstream_wait};
-    sent = co_await ctx.loop.client.send(deployment.origin, std::move(upstream));
+    sent = co_await ctx.loop.client.send(
+        deployment.origin,
+        upstream_post(ctx, deployment.target,
+                      openai::build_upstream_body(ctx.request.body, ctx.chat,
+                                                  deployment.model->upstream_model),
+                      ctx.chat.stream));
   }
   if (sent.error != net::ClientError::none) {
     ctx.loop.metrics.record_upstream(deployment.provider->name, 0, ctx.elapsed());
@@ -169,17 +128,17 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
     }
     openai::ResponseScan scan = ctx.loop.response_scanner.restore_model(body.second, public_model);
     if (!scan.valid_json) {
-      co_await respond_openai_error(
+      co_await respond_error(
           ctx, 502,
           "Upstream provider '" + deployment.provider->name + "' returned a malformed response",
-          "server_error", "upstream_invalid_response");
+          "upstream_invalid_response");
       co_return;
     }
-    ctx.usage = scan.usage;
-    if (ctx.usage.present) {
+    if (scan.usage.present) {
+      ctx.usage = to_ir(scan.usage);
       ctx.usage_source = "upstream";
     } else {
-      estimate_usage(ctx);
+      estimate_usage(ctx, 0);
     }
     co_await respond_json(ctx, 200, std::move(scan.body), std::move(extra));
     co_return;
@@ -190,11 +149,7 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   add_common_headers(ctx, headers);
   copy_upstream_headers(response.headers(), headers);
   ctx.status = 200;
-  services_.metrics.active_streams().Increment();
-  struct StreamGauge {
-    prometheus::Gauge& gauge;
-    ~StreamGauge() { gauge.Decrement(); }
-  } stream_gauge{services_.metrics.active_streams()};
+  StreamGauge gauge(services_.metrics);
 
   bool client_ok;
   {
@@ -203,6 +158,7 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   }
   net::sse::Decoder decoder;
   openai::ChunkResult chunk;
+  std::int64_t content_chunks = 0;  // streamed deltas relayed (basis of estimates)
   std::string out;
   bool done = false;
   std::string stream_error;  // stable code when the upstream stream broke
@@ -232,8 +188,8 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
         done = true;
         return;
       }
-      if (chunk.usage.present) ctx.usage = chunk.usage;
-      if (chunk.has_content) ++ctx.content_chunks;
+      if (chunk.usage.present) ctx.usage = to_ir(chunk.usage);
+      if (chunk.has_content) ++content_chunks;
       if (chunk.forward) net::sse::append_event(out, chunk.data);
     });
     if (decoder.overflowed()) stream_error = "upstream_invalid_response";
@@ -270,7 +226,7 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   if (ctx.usage.present) {
     ctx.usage_source = "upstream";
   } else {
-    estimate_usage(ctx);
+    estimate_usage(ctx, content_chunks);
   }
 }
 

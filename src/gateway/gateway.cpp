@@ -63,19 +63,53 @@ boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
     co_return;
   }
 
+  // A POST-only model API: its surface name, wire format and handler.
+  auto post_only = [&](std::string_view surface, ir::Format format) {
+    ctx.surface = surface;
+    ctx.format = format;
+    return method == "POST";
+  };
+  auto method_not_allowed = [&] {
+    return respond_error(ctx, 405,
+                         "Method not allowed: use POST " + std::string(ctx.request.path()),
+                         "method_not_allowed");
+  };
+  constexpr std::string_view gemini_models = "/v1beta/models/";
+
   if (path == "/v1/chat/completions") {
-    ctx.surface = "openai.chat";
-    if (method != "POST") {
-      co_await respond_openai_error(ctx, 405, "Method not allowed: use POST /v1/chat/completions",
-                                    "invalid_request_error", "method_not_allowed");
-    } else {
+    if (post_only("openai.chat", ir::Format::openai_chat))
       co_await chat_completions(ctx);
-    }
+    else
+      co_await method_not_allowed();
+  } else if (path == "/v1/messages") {
+    if (post_only("anthropic.messages", ir::Format::anthropic))
+      co_await messages(ctx);
+    else
+      co_await method_not_allowed();
+  } else if (path == "/v1/responses") {
+    if (post_only("openai.responses", ir::Format::openai_responses))
+      co_await responses(ctx);
+    else
+      co_await method_not_allowed();
+  } else if (path.starts_with(gemini_models) && path.find(':') != std::string_view::npos) {
+    if (post_only("gemini.generate_content", ir::Format::gemini))
+      co_await generate_content(ctx, path.substr(gemini_models.size()));
+    else
+      co_await method_not_allowed();
+  } else if (path == "/v1/embeddings") {
+    if (post_only("openai.embeddings", ir::Format::openai_chat))
+      co_await forward_openai_json(ctx, Surface::embeddings);
+    else
+      co_await method_not_allowed();
+  } else if (path == "/v1/images/generations") {
+    if (post_only("openai.images", ir::Format::openai_chat))
+      co_await forward_openai_json(ctx, Surface::images);
+    else
+      co_await method_not_allowed();
   } else if (path == "/v1/models" || path.starts_with("/v1/models/")) {
     ctx.surface = "openai.models";
     if (method != "GET") {
-      co_await respond_openai_error(ctx, 405, "Method not allowed: use GET",
-                                    "invalid_request_error", "method_not_allowed");
+      co_await respond_error(ctx, 405, "Method not allowed: use GET", "method_not_allowed");
     } else if (!co_await authenticate(ctx, services_)) {
       // authenticate() has responded
     } else if (path == "/v1/models") {
@@ -133,7 +167,7 @@ boost::asio::awaitable<void> Gateway::not_found(RequestContext& ctx) {
   message += ctx.request.method;
   message += ' ';
   message += ctx.request.path();
-  co_await respond_openai_error(ctx, 404, message, "invalid_request_error", "unknown_url");
+  co_await respond_error(ctx, 404, std::move(message), "unknown_url");
 }
 
 }  // namespace tollgate::gateway

@@ -52,7 +52,15 @@ class Gateway {
 
  private:
   boost::asio::awaitable<void> route(net::HttpRequest& request, net::ResponseWriter& writer);
+  // The inbound APIs (chat_completions.cpp, surfaces.cpp) and the translated pipeline they
+  // share (translate.cpp).
   boost::asio::awaitable<void> chat_completions(RequestContext& ctx);
+  boost::asio::awaitable<void> messages(RequestContext& ctx);
+  boost::asio::awaitable<void> responses(RequestContext& ctx);
+  boost::asio::awaitable<void> generate_content(RequestContext& ctx,
+                                                std::string_view model_and_method);
+  boost::asio::awaitable<void> forward_openai_json(RequestContext& ctx, Surface surface);
+  boost::asio::awaitable<void> translate(RequestContext& ctx);
   boost::asio::awaitable<void> list_models(RequestContext& ctx);
   boost::asio::awaitable<void> retrieve_model(RequestContext& ctx, std::string_view id);
   boost::asio::awaitable<void> not_found(RequestContext& ctx);

@@ -12,27 +12,59 @@
 
 namespace tollgate::gateway {
 
-boost::asio::awaitable<bool> authenticate(RequestContext& ctx, Services& services) {
-  std::string_view authorization = ctx.request.header("authorization");
+namespace {
+
+// The API key as the client's SDK sends it: `Authorization: Bearer` (OpenAI, and accepted on
+// every surface), `x-api-key` (Anthropic), `x-goog-api-key` or the `key` query parameter
+// (Gemini). The query parameter is never logged: the access log records the path only.
+std::string_view presented_key(const net::HttpRequest& request) {
   constexpr std::string_view bearer = "Bearer ";
-  if (authorization.empty()) {
-    co_await respond_openai_error(
-        ctx, 401,
-        "You didn't provide an API key. You need to provide your API key in an Authorization "
-        "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-        "invalid_request_error", "missing_api_key");
-    co_return false;
+  std::string_view authorization = request.header("authorization");
+  if (!authorization.empty()) {
+    if (authorization.size() > bearer.size() &&
+        net::iequals(authorization.substr(0, bearer.size()), bearer)) {
+      return authorization.substr(bearer.size());
+    }
+    return "\x01";  // present but not a bearer credential: never a valid key
   }
-  std::string_view presented;
-  if (authorization.size() > bearer.size() &&
-      net::iequals(authorization.substr(0, bearer.size()), bearer)) {
-    presented = authorization.substr(bearer.size());
+  if (auto key = request.header("x-api-key"); !key.empty()) return key;
+  if (auto key = request.header("x-goog-api-key"); !key.empty()) return key;
+  std::string_view query = request.query();
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.starts_with("key=") && pair.size() > 4) return pair.substr(4);
+  }
+  return {};
+}
+
+std::string missing_key_message(ir::Format format) {
+  switch (format) {
+    case ir::Format::anthropic: return "x-api-key header is required";
+    case ir::Format::gemini:
+      return "Method doesn't allow unregistered callers (callers without established "
+             "identity). Please use API Key (x-goog-api-key header or key= parameter).";
+    default:
+      return "You didn't provide an API key. You need to provide your API key in an "
+             "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
+  }
+}
+
+}  // namespace
+
+boost::asio::awaitable<bool> authenticate(RequestContext& ctx, Services& services) {
+  std::string_view presented = presented_key(ctx.request);
+  if (presented.empty()) {
+    co_await respond_error(ctx, 401, missing_key_message(ctx.format), "missing_api_key");
+    co_return false;
   }
   ctx.key = services.keys.authenticate(presented);
   if (!ctx.key) {
     // Never echo the presented key: it may be a real secret sent to the wrong place.
-    co_await respond_openai_error(ctx, 401, "Incorrect API key provided.", "invalid_request_error",
-                                  "invalid_api_key");
+    co_await respond_error(ctx, 401,
+                           ctx.format == ir::Format::anthropic ? "invalid x-api-key"
+                                                               : "Incorrect API key provided.",
+                           "invalid_api_key");
     co_return false;
   }
   co_return true;
@@ -52,8 +84,32 @@ boost::asio::awaitable<void> respond_model_not_found(RequestContext& ctx, const 
     }
     message += '?';
   }
-  co_await respond_openai_error(ctx, 404, message, "invalid_request_error", "model_not_found",
-                                "model");
+  co_await respond_error(ctx, 404, std::move(message), "model_not_found", "model");
+}
+
+boost::asio::awaitable<bool> resolve(RequestContext& ctx, const Catalog& catalog,
+                                     std::string_view model, Surface surface) {
+  ctx.deployment = catalog.find(model);
+  if (!ctx.deployment) {
+    co_await respond_model_not_found(ctx, catalog, model);
+    co_return false;
+  }
+  if (!ctx.deployment->allows(surface)) {
+    std::string message = "The model `" + ctx.deployment->model->id + "` cannot be called through " +
+                          std::string(surface_path(surface)) + "; it is available through: ";
+    bool first = true;
+    for (Surface s : {Surface::chat, Surface::messages, Surface::responses, Surface::gemini,
+                      Surface::embeddings, Surface::images}) {
+      if (!ctx.deployment->allows(s)) continue;
+      if (!first) message += ", ";
+      first = false;
+      message += surface_path(s);
+    }
+    message += '.';
+    co_await respond_error(ctx, 400, std::move(message), "unsupported_surface", "model");
+    co_return false;
+  }
+  co_return true;
 }
 
 namespace {
@@ -97,26 +153,26 @@ void settle(RequestContext& ctx, Services& services) {
 
   // One usage record per authenticated model call (rejections before authentication are in
   // the access log and metrics only, so unauthenticated traffic cannot grow the database).
-  if (!ctx.key || ctx.surface != "openai.chat") return;
+  if (!ctx.key || !ctx.model_call) return;
   billing::UsageRecord record;
   record.request_id = ctx.request_id;
   record.created_at_ms = unix_ms();
   record.key_prefix = ctx.key->prefix;
   record.surface = std::string(ctx.surface);
-  record.public_model = ctx.chat.model;
+  record.public_model = ctx.requested_model;
   if (ctx.deployment) {
     record.public_model = ctx.deployment->model->id;
     record.upstream_model = ctx.deployment->model->upstream_model;
     record.provider = ctx.deployment->provider->name;
   }
-  record.prompt_tokens = ctx.usage.prompt_tokens;
-  record.completion_tokens = ctx.usage.completion_tokens;
-  record.cached_tokens = ctx.usage.cached_tokens;
-  record.reasoning_tokens = ctx.usage.reasoning_tokens;
+  record.prompt_tokens = ctx.usage.input;
+  record.completion_tokens = ctx.usage.output;
+  record.cached_tokens = ctx.usage.cache_read;
+  record.reasoning_tokens = ctx.usage.reasoning;
   record.usage_source = ctx.usage_source;
   if (ctx.deployment) {
     record.cost_micros = billing::cost_micros(
-        {ctx.usage.prompt_tokens, ctx.usage.cached_tokens, ctx.usage.completion_tokens},
+        {ctx.usage.input, ctx.usage.cache_read, ctx.usage.output},
         ctx.deployment->prices);
   }
   record.status = ctx.status;
@@ -125,7 +181,7 @@ void settle(RequestContext& ctx, Services& services) {
   record.upstream_latency_us =
       std::chrono::duration_cast<std::chrono::microseconds>(ctx.upstream_wait).count();
   record.overhead_us = overhead.count();
-  record.stream = ctx.chat.stream;
+  record.stream = ctx.stream;
   record.client_disconnected = ctx.client_disconnected;
   if (!services.usage.submit(std::move(record))) services.metrics.record_usage_dropped(1);
 }

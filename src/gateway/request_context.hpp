@@ -5,8 +5,8 @@
 #include "api/openai/chat_request.hpp"
 #include "auth/key_cache.hpp"
 #include "gateway/catalog.hpp"
+#include "ir/ir.hpp"
 #include "net/http.hpp"
-#include "providers/openai/passthrough.hpp"
 
 #include <chrono>
 #include <optional>
@@ -25,12 +25,19 @@ struct RequestContext {
   net::ResponseWriter& writer;
   LoopState& loop;
   std::string request_id;
-  std::string_view surface;  // "openai.chat", "openai.models", ...
+  std::string_view surface;  // "openai.chat", "anthropic.messages", "openai.models", ...
+  // The wire format the client speaks: every response and error is shaped like it.
+  ir::Format format = ir::Format::openai_chat;
 
   // authenticate
   std::optional<auth::AuthenticatedKey> key;
   // decode
-  api::openai::ChatRequestView chat;
+  bool model_call = false;      // a billable call to a model (gets a usage record)
+  std::string requested_model;  // "model" as the client sent it
+  bool stream = false;
+  std::size_t prompt_chars = 0;     // basis of token estimates
+  api::openai::ChatRequestView chat;  // OpenAI chat, read without decoding (passthrough)
+  ir::Request ir;                     // every other request, decoded
   // resolve
   const Deployment* deployment = nullptr;
 
@@ -38,9 +45,8 @@ struct RequestContext {
   int status = 0;
   std::string error_code;  // stable code of the error the client saw, empty on success
   int upstream_status = 0;
-  providers::openai::Usage usage;
+  ir::Usage usage;
   std::string usage_source = "none";  // "upstream" | "estimated" | "none"
-  int64_t content_chunks = 0;         // streamed deltas relayed (basis of estimates)
   bool client_disconnected = false;
 
   // time: overhead = total − time waiting on the upstream − time waiting on client writes

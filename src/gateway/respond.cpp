@@ -1,6 +1,6 @@
 #include "gateway/respond.hpp"
 
-#include "api/openai/errors.hpp"
+#include "gateway/formats.hpp"
 
 namespace tollgate::gateway {
 
@@ -24,11 +24,17 @@ boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::
   ctx.client_wait += Clock::now() - before;
 }
 
-boost::asio::awaitable<void> respond_openai_error(RequestContext& ctx, int status,
-                                                  std::string_view message, std::string_view type,
-                                                  std::string_view code, std::string_view param) {
-  ctx.error_code = std::string(code);
-  co_await respond_json(ctx, status, api::openai::error_body(message, type, code, param));
+boost::asio::awaitable<void> respond_error(RequestContext& ctx, const ir::Error& error,
+                                           net::Headers extra) {
+  ctx.error_code = error.code;
+  co_await respond_json(ctx, error.status, surface_codec(ctx.format).error_body(error),
+                        std::move(extra));
+}
+
+boost::asio::awaitable<void> respond_error(RequestContext& ctx, int status, std::string message,
+                                           std::string code, std::string param) {
+  ir::Error error = ir::make_error(status, std::move(message), std::move(code), std::move(param));
+  co_await respond_error(ctx, error);
 }
 
 }  // namespace tollgate::gateway

@@ -1,4 +1,4 @@
-// Writing responses in the shape of the OpenAI API (the only inbound surface so far).
+// Writing responses and errors in the shape of the API the client called (ctx.format).
 #pragma once
 
 #include "gateway/request_context.hpp"
@@ -14,11 +14,12 @@ namespace tollgate::gateway {
 boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::string body,
                                           net::Headers extra = {});
 
-// Sends `{"error":{"message","type","param","code"}}`, and records the code for metrics/logs.
-boost::asio::awaitable<void> respond_openai_error(RequestContext& ctx, int status,
-                                                  std::string_view message, std::string_view type,
-                                                  std::string_view code,
-                                                  std::string_view param = {});
+// Sends the error in the client's format (OpenAI error object, Anthropic {"type":"error"}, Gemini
+// google.rpc.Status) with error.status, and records its code for metrics and logs.
+boost::asio::awaitable<void> respond_error(RequestContext& ctx, const ir::Error& error,
+                                           net::Headers extra = {});
+boost::asio::awaitable<void> respond_error(RequestContext& ctx, int status, std::string message,
+                                           std::string code, std::string param = {});
 
 // Headers every gateway response carries.
 void add_common_headers(RequestContext& ctx, net::Headers& headers);

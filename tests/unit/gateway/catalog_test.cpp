@@ -33,11 +33,57 @@ TEST(Catalog, ResolvesPublicIdsToTheirDeployment) {
   EXPECT_TRUE(d->origin.tls);
   EXPECT_EQ(d->origin.host, "api.example.com");
   EXPECT_EQ(d->origin.port, 8443);
-  EXPECT_EQ(d->chat_target, "/v1/chat/completions");  // trailing slash of base_url dropped
-  EXPECT_EQ(d->authorization, "Bearer secret");
+  EXPECT_EQ(d->target, "/v1/chat/completions");  // trailing slash of base_url dropped
+  EXPECT_EQ(d->stream_target, "/v1/chat/completions");
+  EXPECT_EQ(d->embeddings_target, "/v1/embeddings");
+  ASSERT_EQ(d->upstream_headers.size(), 1u);
+  EXPECT_EQ(d->upstream_headers[0].name, "authorization");
+  EXPECT_EQ(d->upstream_headers[0].value, "Bearer secret");
+  EXPECT_TRUE(d->allows(Surface::chat));
+  EXPECT_TRUE(d->allows(Surface::messages));
+  EXPECT_FALSE(d->allows(Surface::embeddings)) << "embeddings must be listed explicitly";
   EXPECT_EQ(d->prices.cached_input_per_m, 75'000);
   EXPECT_EQ(catalog.find("gpt-4o-upstream"), nullptr) << "upstream names are not public ids";
   EXPECT_EQ(catalog.find("GPT-4O"), nullptr) << "ids are exact";
+}
+
+TEST(Catalog, EachFamilyGetsItsOwnTargetsAndCredentialHeader) {
+  auto config = two_models();
+  auto provider = [](std::string name, std::string type, std::string url, std::string key) {
+    config::ProviderConfig p;
+    p.name = std::move(name);
+    p.type = std::move(type);
+    p.base_url = std::move(url);
+    p.api_key = std::move(key);
+    return p;
+  };
+  config.providers.push_back(
+      provider("claude", "anthropic", "https://api.anthropic.com/v1", "ak"));
+  config.providers.push_back(
+      provider("google", "gemini", "https://generativelanguage.googleapis.com/v1beta", "gk"));
+  config.models[0].provider = "claude";
+  config.models[1].provider = "google";
+  config.models[1].upstream_model = "models/gemini 2";  // escaped into the path
+  config.models[1].surfaces = {"gemini"};
+  Catalog catalog(config);
+
+  const Deployment* claude = catalog.find("gpt-4o-mini");
+  EXPECT_EQ(claude->family, ir::Format::anthropic);
+  EXPECT_EQ(claude->target, "/v1/messages");
+  ASSERT_EQ(claude->upstream_headers.size(), 2u);
+  EXPECT_EQ(claude->upstream_headers[0].name, "x-api-key");
+  EXPECT_EQ(claude->upstream_headers[0].value, "ak");
+  EXPECT_EQ(claude->upstream_headers[1].name, "anthropic-version");
+
+  const Deployment* gemini = catalog.find("gpt-4o");
+  EXPECT_EQ(gemini->family, ir::Format::gemini);
+  EXPECT_EQ(gemini->target, "/v1beta/models/models%2Fgemini%202:generateContent");
+  EXPECT_EQ(gemini->stream_target,
+            "/v1beta/models/models%2Fgemini%202:streamGenerateContent?alt=sse");
+  ASSERT_EQ(gemini->upstream_headers.size(), 1u);
+  EXPECT_EQ(gemini->upstream_headers[0].name, "x-goog-api-key");
+  EXPECT_TRUE(gemini->allows(Surface::gemini));
+  EXPECT_FALSE(gemini->allows(Surface::chat));
 }
 
 TEST(Catalog, CloseMatchesRankTyposFirst) {
@@ -55,7 +101,7 @@ TEST(Catalog, ProviderWithoutKeySendsNoAuthorization) {
   auto config = two_models();
   config.providers[0].api_key.clear();
   Catalog catalog(config);
-  EXPECT_TRUE(catalog.find("gpt-4o")->authorization.empty());
+  EXPECT_TRUE(catalog.find("gpt-4o")->upstream_headers.empty());
 }
 
 }  // namespace

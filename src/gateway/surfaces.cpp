@@ -1,0 +1,200 @@
+// The entry points of the inbound APIs other than OpenAI chat (chat_completions.cpp):
+//
+//   POST /v1/messages                                    Anthropic Messages
+//   POST /v1/responses                                   OpenAI Responses
+//   POST /v1beta/models/{model}:generateContent          Gemini
+//   POST /v1beta/models/{model}:streamGenerateContent?alt=sse
+//   POST /v1/embeddings, /v1/images/generations          OpenAI, forwarded as they are
+//
+// Each one authenticates, decodes the body into the IR in its own format, resolves the model
+// for its surface and hands over to the translated pipeline (translate.cpp).
+#include "api/anthropic/messages.hpp"
+#include "api/gemini/generate_content.hpp"
+#include "api/openai/model_field.hpp"
+#include "api/responses/request.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/loop_state.hpp"
+#include "gateway/phases.hpp"
+#include "gateway/respond.hpp"
+#include "gateway/upstream_call.hpp"
+
+namespace tollgate::gateway {
+
+namespace {
+
+constexpr std::size_t kMaxUpstreamJsonBytes = 64 * 1024 * 1024;
+
+// Decoded request → the context fields every phase after decode reads.
+void take_request(RequestContext& ctx) {
+  ctx.model_call = true;
+  ctx.requested_model = ctx.ir.model;
+  ctx.stream = ctx.ir.stream;
+  ctx.prompt_chars = ctx.ir.prompt_chars;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() &&
+        hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+bool query_has(std::string_view query, std::string_view pair) {
+  while (!query.empty()) {
+    std::string_view item = query.substr(0, query.find('&'));
+    if (item == pair) return true;
+    query.remove_prefix(std::min(query.size(), item.size() + 1));
+  }
+  return false;
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
+  if (!co_await authenticate(ctx, services_)) co_return;
+  if (auto error = api::anthropic::decode_request(ctx.request.body, ctx.ir)) {
+    co_await respond_error(ctx, *error);
+    co_return;
+  }
+  take_request(ctx);
+  if (!co_await resolve(ctx, catalog_, ctx.ir.model, Surface::messages)) co_return;
+  co_await translate(ctx);
+}
+
+boost::asio::awaitable<void> Gateway::responses(RequestContext& ctx) {
+  if (!co_await authenticate(ctx, services_)) co_return;
+  if (auto error = api::responses::decode_request(ctx.request.body, ctx.ir)) {
+    co_await respond_error(ctx, *error);
+    co_return;
+  }
+  take_request(ctx);
+  if (!co_await resolve(ctx, catalog_, ctx.ir.model, Surface::responses)) co_return;
+  co_await translate(ctx);
+}
+
+boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
+                                                       std::string_view model_and_method) {
+  if (!co_await authenticate(ctx, services_)) co_return;
+  std::size_t colon = model_and_method.rfind(':');
+  std::string_view method =
+      colon == std::string_view::npos ? std::string_view{} : model_and_method.substr(colon + 1);
+  std::string model = percent_decode(model_and_method.substr(0, colon));
+  bool stream = method == "streamGenerateContent";
+  if (colon == std::string_view::npos || model.empty() ||
+      (method != "generateContent" && !stream)) {
+    co_await respond_error(ctx, 404,
+                           "Unknown method in " + std::string(ctx.request.path()) +
+                               ": use models/{model}:generateContent or "
+                               ":streamGenerateContent?alt=sse",
+                           "unknown_url");
+    co_return;
+  }
+  if (stream && !query_has(ctx.request.query(), "alt=sse")) {
+    co_await respond_error(ctx, 400,
+                           "streamGenerateContent is supported with alt=sse only (Server-Sent "
+                           "Events); the JSON array stream is not supported.",
+                           "unsupported_stream_format", "alt");
+    co_return;
+  }
+  if (auto error = api::gemini::decode_request(ctx.request.body, model, stream, ctx.ir)) {
+    co_await respond_error(ctx, *error);
+    co_return;
+  }
+  take_request(ctx);
+  if (!co_await resolve(ctx, catalog_, ctx.ir.model, Surface::gemini)) co_return;
+  co_await translate(ctx);
+}
+
+// Embeddings and image generations: forwarded to an OpenAI-compatible upstream with only
+// `model` replaced, the response relayed with only `model` restored and usage read.
+boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, Surface surface) {
+  if (!co_await authenticate(ctx, services_)) co_return;
+  auto read = api::openai::read_model_field(ctx.request.body);
+  if (auto* error = std::get_if<api::openai::RequestError>(&read)) {
+    co_await respond_error(ctx, 400, error->message, error->code, error->param);
+    co_return;
+  }
+  auto& view = std::get<api::openai::ModelFieldView>(read);
+  ctx.model_call = true;
+  ctx.requested_model = view.model;
+  if (view.stream) {
+    co_await respond_error(ctx, 400,
+                           "stream: true is not supported for " +
+                               std::string(surface_path(surface)) + " by this gateway.",
+                           "unsupported_parameter", "stream");
+    co_return;
+  }
+  if (!co_await resolve(ctx, catalog_, view.model, surface)) co_return;
+  const Deployment& deployment = *ctx.deployment;
+  if (deployment.family != ir::Format::openai_chat) {
+    co_await respond_error(ctx, 400,
+                           std::string(surface_path(surface)) +
+                               " is available from OpenAI-compatible upstreams only; model `" +
+                               deployment.model->id + "` is served by a " +
+                               std::string(ir::to_string(deployment.family)) + " upstream.",
+                           "unsupported_surface", "model");
+    co_return;
+  }
+
+  const std::string& target =
+      surface == Surface::embeddings ? deployment.embeddings_target : deployment.images_target;
+  std::string body =
+      api::openai::replace_model(ctx.request.body, view, deployment.model->upstream_model);
+  auto upstream_started = Clock::now();
+  net::ClientResult sent;
+  {
+    WaitTimer wait{ctx.upstream_wait};
+    sent = co_await ctx.loop.client.send(deployment.origin,
+                                         upstream_post(ctx, target, std::move(body), false));
+  }
+  if (sent.error != net::ClientError::none) {
+    ctx.loop.metrics.record_upstream(deployment.provider->name, 0, ctx.elapsed());
+    co_await respond_upstream_failure(ctx, sent.error, sent.detail);
+    co_return;
+  }
+  auto& response = *sent.response;
+  ctx.upstream_status = response.status();
+  std::pair<net::ClientError, std::string> reply;
+  {
+    WaitTimer wait{ctx.upstream_wait};
+    reply = co_await response.read_all(kMaxUpstreamJsonBytes);
+  }
+  ctx.loop.metrics.record_upstream(
+      deployment.provider->name, ctx.upstream_status,
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - upstream_started));
+  if (reply.first != net::ClientError::none) {
+    co_await respond_upstream_failure(ctx, reply.first, std::string(net::to_string(reply.first)));
+    co_return;
+  }
+  net::Headers extra;
+  copy_upstream_headers(response.headers(), extra);
+  if (response.status() < 200 || response.status() >= 300) {
+    ctx.error_code = "upstream_" + std::to_string(response.status());
+    co_await respond_json(ctx, response.status(), std::move(reply.second), std::move(extra));
+    co_return;
+  }
+  providers::openai::Usage usage;
+  std::string restored = ctx.loop.response_scanner.restore_model(
+      reply.second, deployment.model->id, usage);
+  ctx.usage.input = usage.prompt_tokens;
+  ctx.usage.output = usage.completion_tokens;
+  ctx.usage.present = usage.present;
+  ctx.usage_source = usage.present ? "upstream" : "none";
+  co_await respond_json(ctx, 200, std::move(restored), std::move(extra));
+}
+
+}  // namespace tollgate::gateway
