@@ -145,7 +145,10 @@ http {
     targets.nginx = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key: "bench" };
   }
 
-  if (lanes.includes("tollgate")) {
+  // One gateway serves both Tollgate lanes: "tollgate" (OpenAI client → OpenAI-compatible
+  // upstream, the passthrough) and "tollgate-translate" (OpenAI client → Anthropic-format
+  // upstream: decode, encode, and the response translated back).
+  if (lanes.includes("tollgate") || lanes.includes("tollgate-translate")) {
     const port = await freePort();
     const config = join(work, "tollgate.yaml");
     writeFileSync(config, `
@@ -153,20 +156,29 @@ server: { listen: "127.0.0.1:${port}", threads: 1, access_log: "off" }
 store: { sqlite: "${work}/tollgate.db" }
 providers:
   - { name: mock, type: openai, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }
+  - { name: mock-anthropic, type: anthropic, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }
 models:
   - { id: gpt-4o-mini, provider: mock, upstream_model: gpt-4o-mini-2024-07-18, pricing: { input_per_m: "0.15", output_per_m: "0.60" } }
+  - { id: claude-bench, provider: mock-anthropic, upstream_model: claude-sonnet-4-5, pricing: { input_per_m: "3", output_per_m: "15" } }
 `);
     const key = execFileSync(join(bin, "tollgate"), ["keys", "create", "--config", config, "--name", "bench"],
                              { encoding: "utf8" }).trim();
     await start(join(bin, "tollgate"), ["serve", "--config", config], { waitFor: /listening/, core: 1 });
-    targets.tollgate = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key,
-                         metrics: `http://127.0.0.1:${port}/metrics` };
+    const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+    if (lanes.includes("tollgate")) {
+      targets.tollgate = { url, key, metrics: `http://127.0.0.1:${port}/metrics` };
+    }
+    if (lanes.includes("tollgate-translate")) {
+      const translateBody = join(work, "body-translate.json");
+      writeFileSync(translateBody, JSON.stringify({ ...JSON.parse(body), model: "claude-bench" }));
+      targets["tollgate-translate"] = { url, key, body: translateBody };
+    }
   }
 
   const results = {};
   for (const lane of ["direct", ...lanes.filter((l) => l !== "direct")]) {
     const t = targets[lane];
-    const env = { BENCH_BODY: bodyFile, BENCH_KEY: t.key };
+    const env = { BENCH_BODY: t.body ?? bodyFile, BENCH_KEY: t.key };
     wrk(t.url, 8, 2, env); // warm up pools and caches
     results[lane] = { c1: [], cN: [] };
   }
@@ -174,7 +186,7 @@ models:
   for (let r = 0; r < repeats; r++) {
     for (const lane of Object.keys(results)) {
       const t = targets[lane];
-      const env = { BENCH_BODY: bodyFile, BENCH_KEY: t.key };
+      const env = { BENCH_BODY: t.body ?? bodyFile, BENCH_KEY: t.key };
       results[lane].c1.push(wrk(t.url, 1, duration, env));
       results[lane].cN.push(wrk(t.url, concurrency, duration, env));
     }

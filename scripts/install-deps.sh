@@ -12,7 +12,7 @@ build_packages=(
   libgtest-dev libgmock-dev
 )
 test_packages=(nodejs curl openssl sqlite3)
-bench_packages=(nginx wrk)
+bench_packages=(nginx wrk libbenchmark-dev)
 
 wanted=("${build_packages[@]}")
 npm_needed=0
