@@ -27,7 +27,7 @@ class OpenAiChatSurface final : public SurfaceCodec {
                                                 const ir::Request&) const override {
     return std::make_unique<api::openai::ChatStreamEncoder>(out, options);
   }
-  std::string error_body(const ir::Error& error) const override {
+  std::string error_body(const ir::Error& error, std::string_view) const override {
     return api::openai::error_body(error);
   }
   std::string_view id_prefix() const override { return "chatcmpl-"; }
@@ -43,7 +43,7 @@ class ResponsesSurface final : public SurfaceCodec {
                                                 const ir::Request& request) const override {
     return std::make_unique<api::responses::StreamEncoder>(out, options, &request);
   }
-  std::string error_body(const ir::Error& error) const override {
+  std::string error_body(const ir::Error& error, std::string_view) const override {
     return api::responses::error_body(error);
   }
   std::string_view id_prefix() const override { return "resp_"; }
@@ -59,8 +59,8 @@ class AnthropicSurface final : public SurfaceCodec {
                                                 const ir::Request&) const override {
     return std::make_unique<api::anthropic::StreamEncoder>(out, options);
   }
-  std::string error_body(const ir::Error& error) const override {
-    return api::anthropic::error_body(error);
+  std::string error_body(const ir::Error& error, std::string_view request_id) const override {
+    return api::anthropic::error_body(error, request_id);
   }
   std::string_view id_prefix() const override { return "msg_"; }
 };
@@ -75,7 +75,7 @@ class GeminiSurface final : public SurfaceCodec {
                                                 const ir::Request&) const override {
     return std::make_unique<api::gemini::StreamEncoder>(out, options);
   }
-  std::string error_body(const ir::Error& error) const override {
+  std::string error_body(const ir::Error& error, std::string_view) const override {
     return api::gemini::error_body(error);
   }
   std::string_view id_prefix() const override { return ""; }

@@ -26,7 +26,8 @@ class SurfaceCodec {
   virtual std::unique_ptr<ir::EventSink> stream_encoder(std::string& out,
                                                         const ir::EncodeOptions& options,
                                                         const ir::Request& request) const = 0;
-  virtual std::string error_body(const ir::Error& error) const = 0;
+  // `request_id` is the gateway's id of the request, for formats whose errors carry one.
+  virtual std::string error_body(const ir::Error& error, std::string_view request_id) const = 0;
   // The fallback response id prefix ("chatcmpl-", "msg_", "resp_", ...).
   virtual std::string_view id_prefix() const = 0;
 };

@@ -27,7 +27,7 @@ boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::
 boost::asio::awaitable<void> respond_error(RequestContext& ctx, const ir::Error& error,
                                            net::Headers extra) {
   ctx.error_code = error.code;
-  co_await respond_json(ctx, error.status, surface_codec(ctx.format).error_body(error),
+  co_await respond_json(ctx, error.status, surface_codec(ctx.format).error_body(error, ctx.request_id),
                         std::move(extra));
 }
 

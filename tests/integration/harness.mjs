@@ -549,3 +549,48 @@ export async function closedPort() {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The mock's other wire formats (tests/integration/mock_formats.test.mjs): requests straight to
+// the mock in each vendor's own shape, with that vendor's authentication.
+
+export const MOCK_KEY = 'mock-upstream-key';
+
+// POST `body` (object or raw string) to `path` on the mock.
+export function mockPost(mockUrl, path, body, headers = {}) {
+  return httpRequest(`${mockUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export const mockOpenAI = (mockUrl, body, headers = {}) =>
+  mockPost(mockUrl, '/v1/chat/completions', body, { authorization: `Bearer ${MOCK_KEY}`, ...headers });
+
+export const mockAnthropic = (mockUrl, body, headers = {}) =>
+  mockPost(mockUrl, '/v1/messages', body, { 'x-api-key': MOCK_KEY, 'anthropic-version': '2023-06-01', ...headers });
+
+// method: 'generateContent' | 'streamGenerateContent'; query e.g. '?alt=sse'.
+export const mockGemini = (mockUrl, model, method, body, { query = '', headers = {} } = {}) =>
+  mockPost(mockUrl, `/v1beta/models/${model}:${method}${query}`, body, { 'x-goog-api-key': MOCK_KEY, ...headers });
+
+// GET /_mock/last-response: the format-neutral summary of the mock's last reply.
+export async function mockLastResponse(mockUrl) {
+  const res = await httpRequest(`${mockUrl}/_mock/last-response`);
+  if (res.status !== 200) throw new Error(`/_mock/last-response: ${res.status} ${res.text}`);
+  return res.json();
+}
+
+// Parses an SSE body into [{ event, data }] (event: the `event:` field or null; data joined).
+export function sseEvents(text) {
+  const out = [];
+  for (const block of text.split(/\r?\n\r?\n/)) {
+    const lines = block.split(/\r?\n/);
+    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
+    if (data.length === 0) continue;
+    const event = lines.find((l) => l.startsWith('event:'));
+    out.push({ event: event ? event.slice(6).trim() : null, data: data.join('\n') });
+  }
+  return out;
+}

@@ -13,8 +13,6 @@ void append_string_or_null(std::string& out, std::string_view text) {
   }
 }
 
-}  // namespace
-
 std::string openai_error_body(const ApiError& error) {
   std::string body;
   body.reserve(96 + error.message.size());
@@ -30,15 +28,56 @@ std::string openai_error_body(const ApiError& error) {
   return body;
 }
 
-boost::asio::awaitable<bool> send_api_error(net::ResponseWriter& writer, const ApiError& error,
-                                            net::Headers extra_headers) {
-  extra_headers.push_back({"Content-Type", "application/json"});
-  co_return co_await writer.send(error.status, std::move(extra_headers), openai_error_body(error));
+std::string anthropic_error_body(const ApiError& error) {
+  std::string body = R"({"type":"error","error":{"type":)";
+  append_json_string(body, error.type);
+  body.append(R"(,"message":)");
+  append_json_string(body, error.message);
+  body.append("}}");
+  return body;
 }
 
-boost::asio::awaitable<bool> send_api_error(net::ResponseWriter& writer, const ApiError& error) {
-  net::Headers headers;
-  co_return co_await send_api_error(writer, error, std::move(headers));
+std::string gemini_error_body(const ApiError& error) {
+  std::string body = R"({"error":{"code":)";
+  append_int(body, error.status);
+  body.append(R"(,"message":)");
+  append_json_string(body, error.message);
+  body.append(R"(,"status":)");
+  append_json_string(body, error.type);
+  body.append("}}");
+  return body;
+}
+
+}  // namespace
+
+std::string error_body(WireFormat format, const ApiError& error) {
+  switch (format) {
+    case WireFormat::anthropic:
+      return anthropic_error_body(error);
+    case WireFormat::gemini:
+      return gemini_error_body(error);
+    case WireFormat::openai:
+      break;
+  }
+  return openai_error_body(error);
+}
+
+std::string error_frame(WireFormat format, const ApiError& error) {
+  switch (format) {
+    case WireFormat::anthropic:
+      return "event: error\ndata: " + anthropic_error_body(error) + "\n\n";
+    case WireFormat::gemini:
+      return "data: " + gemini_error_body(error) + "\r\n\r\n";
+    case WireFormat::openai:
+      break;
+  }
+  return "data: " + openai_error_body(error) + "\n\n";
+}
+
+boost::asio::awaitable<bool> send_api_error(net::ResponseWriter& writer, WireFormat format,
+                                            const ApiError& error, net::Headers extra_headers) {
+  extra_headers.push_back({"Content-Type", "application/json"});
+  co_return co_await writer.send(error.status, std::move(extra_headers), error_body(format, error));
 }
 
 }  // namespace tollgate::mock

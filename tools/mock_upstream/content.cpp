@@ -33,19 +33,23 @@ uint64_t fnv1a(std::string_view bytes, uint64_t state) {
   return state;
 }
 
-std::string_view output_token(uint64_t content_hash, uint32_t index) {
-  const char index_bytes[4] = {
-      static_cast<char>(index & 0xFF), static_cast<char>((index >> 8) & 0xFF),
-      static_cast<char>((index >> 16) & 0xFF), static_cast<char>((index >> 24) & 0xFF)};
-  uint64_t hash = fnv1a(std::string_view(index_bytes, sizeof index_bytes), content_hash);
-  // FNV-1a's top bits barely depend on the last bytes hashed: finish with a 64-bit mixer
-  // (MurmurHash3's fmix64) so every index picks an independent word.
+uint64_t mix64(uint64_t hash) {
   hash ^= hash >> 33;
   hash *= 0xff51afd7ed558ccdULL;
   hash ^= hash >> 33;
   hash *= 0xc4ceb9fe1a85ec53ULL;
   hash ^= hash >> 33;
-  return kWords[hash >> 58];
+  return hash;
+}
+
+std::string_view output_token(uint64_t content_hash, uint32_t index) {
+  const char index_bytes[4] = {
+      static_cast<char>(index & 0xFF), static_cast<char>((index >> 8) & 0xFF),
+      static_cast<char>((index >> 16) & 0xFF), static_cast<char>((index >> 24) & 0xFF)};
+  uint64_t hash = fnv1a(std::string_view(index_bytes, sizeof index_bytes), content_hash);
+  // FNV-1a's top bits barely depend on the last bytes hashed: finish with a 64-bit mixer so
+  // every index picks an independent word.
+  return kWords[mix64(hash) >> 58];
 }
 
 uint32_t count_words(std::string_view text) {

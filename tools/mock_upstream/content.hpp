@@ -11,6 +11,9 @@ namespace tollgate::mock {
 inline constexpr uint64_t kFnvOffsetBasis = 14695981039346656037ull;
 uint64_t fnv1a(std::string_view bytes, uint64_t state = kFnvOffsetBasis);
 
+// MurmurHash3's 64-bit finaliser: spreads every input bit over the whole result.
+uint64_t mix64(uint64_t hash);
+
 // Output token `index` of a reply whose seed is `content_hash` (FNV-1a of the text of the last
 // message): kWords[fnv1a(4 little-endian bytes of index, content_hash) >> 58], with its leading
 // space. The reply text is the concatenation of tokens 0..n-1.

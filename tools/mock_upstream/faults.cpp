@@ -9,9 +9,71 @@
 #include <utility>
 
 namespace tollgate::mock {
+namespace {
+
+ApiError openai_fault_error(Fault fault) {
+  switch (fault) {
+    case Fault::rate_limited:
+      return api_error(429, "requests", "Rate limit reached for requests (x-mock-fault: 429).",
+                       "rate_limit_exceeded");
+    case Fault::server_error:
+      return api_error(500, "server_error",
+                       "The server had an error while processing your request. Sorry about that! "
+                       "(x-mock-fault: 500)");
+    case Fault::unavailable:
+    case Fault::overloaded:
+      return api_error(503, "server_error",
+                       "The engine is currently overloaded, please try again later. "
+                       "(x-mock-fault: " +
+                           std::string(fault == Fault::overloaded ? "529" : "503") + ")");
+    default:
+      return api_error(400, "invalid_request_error",
+                       "The upstream rejected this request (x-mock-fault: 400).");
+  }
+}
+
+ApiError anthropic_fault_error(Fault fault) {
+  switch (fault) {
+    case Fault::rate_limited:
+      return api_error(429, "rate_limit_error",
+                       "Number of requests has exceeded your rate limit (x-mock-fault: 429).");
+    case Fault::server_error:
+      return api_error(500, "api_error", "Internal server error (x-mock-fault: 500).");
+    case Fault::unavailable:
+      return api_error(503, "api_error", "Service unavailable (x-mock-fault: 503).");
+    case Fault::overloaded:
+      return api_error(529, "overloaded_error", "Overloaded (x-mock-fault: 529).");
+    default:
+      return api_error(400, "invalid_request_error",
+                       "The upstream rejected this request (x-mock-fault: 400).");
+  }
+}
+
+ApiError gemini_fault_error(Fault fault) {
+  switch (fault) {
+    case Fault::rate_limited:
+      return api_error(429, "RESOURCE_EXHAUSTED",
+                       "Resource has been exhausted (e.g. check quota). (x-mock-fault: 429)");
+    case Fault::server_error:
+      return api_error(500, "INTERNAL",
+                       "An internal error has occurred. Please retry or report in "
+                       "https://developers.generativeai.google/guide/troubleshooting "
+                       "(x-mock-fault: 500)");
+    case Fault::unavailable:
+    case Fault::overloaded:
+      return api_error(503, "UNAVAILABLE",
+                       "The model is overloaded. Please try again later. (x-mock-fault: " +
+                           std::string(fault == Fault::overloaded ? "529" : "503") + ")");
+    default:
+      return api_error(400, "INVALID_ARGUMENT",
+                       "The upstream rejected this request (x-mock-fault: 400).");
+  }
+}
+
+}  // namespace
 
 std::optional<Fault> parse_fault(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, Fault>, 13> kFaults = {{
+  static constexpr std::array<std::pair<std::string_view, Fault>, 15> kFaults = {{
       {"", Fault::none},
       {"reset", Fault::reset},
       {"close", Fault::close},
@@ -19,10 +81,12 @@ std::optional<Fault> parse_fault(std::string_view name) {
       {"429", Fault::rate_limited},
       {"500", Fault::server_error},
       {"503", Fault::unavailable},
+      {"529", Fault::overloaded},
       {"400", Fault::bad_request},
       {"malformed-json", Fault::malformed_json},
       {"malformed-sse", Fault::malformed_sse},
       {"cut-stream", Fault::cut_stream},
+      {"stream-error", Fault::stream_error},
       {"slow-headers", Fault::slow_headers},
       {"gzip", Fault::gzip},
   }};
@@ -32,7 +96,36 @@ std::optional<Fault> parse_fault(std::string_view name) {
   return std::nullopt;
 }
 
-boost::asio::awaitable<void> answer_before_parsing(Fault fault, const MockDirectives& directives,
+ApiError fault_error(WireFormat format, Fault fault) {
+  switch (format) {
+    case WireFormat::anthropic:
+      return anthropic_fault_error(fault);
+    case WireFormat::gemini:
+      return gemini_fault_error(fault);
+    case WireFormat::openai:
+      break;
+  }
+  return openai_fault_error(fault);
+}
+
+ApiError stream_fault_error(WireFormat format) {
+  switch (format) {
+    case WireFormat::anthropic:
+      return api_error(529, "overloaded_error", "Overloaded (x-mock-fault: stream-error).");
+    case WireFormat::gemini:
+      return api_error(503, "UNAVAILABLE",
+                       "The model is overloaded. Please try again later. "
+                       "(x-mock-fault: stream-error)");
+    case WireFormat::openai:
+      break;
+  }
+  return api_error(500, "server_error",
+                   "The server had an error while processing your request. "
+                   "(x-mock-fault: stream-error)");
+}
+
+boost::asio::awaitable<void> answer_before_parsing(WireFormat format, Fault fault,
+                                                   const MockDirectives& directives,
                                                    net::ResponseWriter& writer,
                                                    const std::atomic<bool>& stopping) {
   using namespace std::chrono_literals;
@@ -48,42 +141,14 @@ boost::asio::awaitable<void> answer_before_parsing(Fault fault, const MockDirect
       co_await sleep_unless_stopping(1h, stopping);
       writer.abort_connection();
       co_return;
-    case Fault::rate_limited: {
-      net::Headers headers;
-      headers.push_back({"retry-after", std::string(directives.retry_after)});
-      const ApiError error =
-          api_error(429, "requests", "Rate limit reached for requests (x-mock-fault: 429).",
-                    "rate_limit_exceeded");
-      co_await send_api_error(writer, error, std::move(headers));
-      co_return;
-    }
-    case Fault::server_error: {
-      const ApiError error = api_error(500, "server_error",
-                                       "The server had an error while processing your request. "
-                                       "Sorry about that! (x-mock-fault: 500)");
-      co_await send_api_error(writer, error);
-      co_return;
-    }
-    case Fault::unavailable: {
-      const ApiError error = api_error(503, "server_error",
-                                       "The engine is currently overloaded, please try again "
-                                       "later. (x-mock-fault: 503)");
-      co_await send_api_error(writer, error);
-      co_return;
-    }
-    case Fault::bad_request: {
-      const ApiError error = api_error(400, "invalid_request_error",
-                                       "The upstream rejected this request (x-mock-fault: 400).");
-      co_await send_api_error(writer, error);
-      co_return;
-    }
-    default: {
-      const ApiError error =
-          api_error(500, "server_error", "mock: this fault is not answered before parsing");
-      co_await send_api_error(writer, error);
-      co_return;
-    }
+    default:
+      break;
   }
+  net::Headers headers;
+  if (fault == Fault::rate_limited) {
+    headers.push_back({"retry-after", std::string(directives.retry_after)});
+  }
+  co_await send_api_error(writer, format, fault_error(format, fault), std::move(headers));
 }
 
 }  // namespace tollgate::mock

@@ -1,6 +1,7 @@
 // Failures on demand, chosen per request by the `x-mock-fault` header.
 #pragma once
 
+#include "mock_upstream/conversation.hpp"
 #include "net/http.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -21,10 +22,12 @@ enum class Fault {
   rate_limited,    // 429 + retry-after
   server_error,    // 500
   unavailable,     // 503
+  overloaded,      // 529 (Anthropic's overloaded_error; 503 in the other formats)
   bad_request,     // 400 from "the provider"
   malformed_json,  // 200 application/json with a cut-off body
   malformed_sse,   // stream: good chunks, then a frame that is not JSON, then [DONE]
   cut_stream,      // stream: N content chunks, then RST without [DONE]
+  stream_error,    // stream: N content chunks, then the format's mid-stream error event
   slow_headers,    // delay the status line itself by the TTFT
   gzip,            // Content-Encoding: gzip on a JSON reply
 };
@@ -41,6 +44,7 @@ constexpr bool answers_before_parsing(Fault fault) {
     case Fault::rate_limited:
     case Fault::server_error:
     case Fault::unavailable:
+    case Fault::overloaded:
     case Fault::bad_request:
       return true;
     default:
@@ -48,8 +52,17 @@ constexpr bool answers_before_parsing(Fault fault) {
   }
 }
 
+struct ApiError;
+
+// The error a fault answers with, in `format`'s shape (429, 500, 503, 529, 400).
+ApiError fault_error(WireFormat format, Fault fault);
+
+// The error event of the `stream-error` fault.
+ApiError stream_fault_error(WireFormat format);
+
 // Answers (or refuses to answer) a request with one of the faults above.
-boost::asio::awaitable<void> answer_before_parsing(Fault fault, const MockDirectives& directives,
+boost::asio::awaitable<void> answer_before_parsing(WireFormat format, Fault fault,
+                                                   const MockDirectives& directives,
                                                    net::ResponseWriter& writer,
                                                    const std::atomic<bool>& stopping);
 

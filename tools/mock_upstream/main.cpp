@@ -1,4 +1,5 @@
-// tollgate-mock: a deterministic fake OpenAI-compatible upstream for tests, demos and benchmarks.
+// tollgate-mock: a deterministic fake upstream speaking OpenAI, Anthropic and Gemini, for tests,
+// demos and benchmarks.
 // Flags, headers and faults are documented in docs/mock-upstream.md.
 #include "mock_upstream/mock_context.hpp"
 #include "mock_upstream/mock_directives.hpp"
@@ -31,7 +32,7 @@ void log_exchange(const tollgate::net::ExchangeRecord& record) {
 
 int main(int argc, char** argv) {
   namespace mock = tollgate::mock;
-  CLI::App app{"tollgate-mock: a deterministic fake OpenAI-compatible upstream"};
+  CLI::App app{"tollgate-mock: a deterministic fake OpenAI / Anthropic / Gemini upstream"};
   tollgate::net::ServerOptions server_options;
   server_options.server_name = "tollgate-mock";
   mock::MockOptions options;
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0u, mock::kMaxTokens))
       ->capture_default_str();
   app.add_option("--require-key", options.require_key,
-                 "accept only this bearer key (default: any non-empty key)");
+                 "accept only this API key, in every format (default: any non-empty key)");
   auto* quiet_flag = app.add_flag("--quiet", quiet, "print nothing but the listening line");
   app.add_flag("--log-requests", log_requests, "one line per exchange on stderr")
       ->excludes(quiet_flag);

@@ -1,7 +1,8 @@
 // What every handler of the mock shares: its options (read-only after start-up), its counters,
-// the last-request recorder and the shutdown flag.
+// the last-request and last-reply recorders and the shutdown flag.
 #pragma once
 
+#include "mock_upstream/reply_recorder.hpp"
 #include "mock_upstream/request_recorder.hpp"
 #include "mock_upstream/stats.hpp"
 
@@ -13,10 +14,10 @@
 namespace tollgate::mock {
 
 struct MockOptions {
-  std::chrono::milliseconds ttft{0};  // before the first content token (and before a JSON reply)
-  std::chrono::milliseconds itl{0};   // between content tokens
+  std::chrono::milliseconds ttft{0};  // before the first piece of a stream (and a JSON reply)
+  std::chrono::milliseconds itl{0};   // between pieces
   uint32_t tokens = 16;               // reply length when neither header nor max_tokens cut it
-  std::string require_key;            // empty: any non-empty bearer token is accepted
+  std::string require_key;            // empty: any non-empty key is accepted (every format)
 };
 
 struct MockContext {
@@ -25,6 +26,7 @@ struct MockContext {
   const MockOptions options;
   MockStats stats;
   RequestRecorder recorder;
+  ReplyRecorder replies;
   std::atomic<uint64_t> next_completion_id{1};
   // Set once on SIGTERM/SIGINT: pending delays end early and hung requests are dropped.
   std::atomic<bool> stopping{false};

@@ -46,8 +46,9 @@ boost::system::result<MockDirectives, ApiError> read_mock_directives(const net::
       auto fault = parse_fault(value);
       if (!fault) {
         return bad_directive("Unknown x-mock-fault '" + std::string(value) +
-                             "'. Known: reset, close, timeout, 429, 500, 503, 400, malformed-json, "
-                             "malformed-sse, cut-stream, slow-headers, gzip.");
+                             "'. Known: reset, close, timeout, 429, 500, 503, 529, 400, "
+                             "malformed-json, malformed-sse, cut-stream, stream-error, "
+                             "slow-headers, gzip.");
       }
       directives.fault = *fault;
     } else if (net::iequals(directive, "ttft-ms")) {
@@ -66,6 +67,14 @@ boost::system::result<MockDirectives, ApiError> read_mock_directives(const net::
       auto tokens = count(UINT32_MAX);
       if (!tokens) return out_of_range(UINT32_MAX);
       directives.cached_tokens = static_cast<uint32_t>(*tokens);
+    } else if (net::iequals(directive, "cache-write-tokens")) {
+      auto tokens = count(UINT32_MAX);
+      if (!tokens) return out_of_range(UINT32_MAX);
+      directives.cache_write_tokens = static_cast<uint32_t>(*tokens);
+    } else if (net::iequals(directive, "reasoning-tokens")) {
+      auto tokens = count(kMaxTokens);
+      if (!tokens) return out_of_range(kMaxTokens);
+      directives.reasoning_tokens = static_cast<uint32_t>(*tokens);
     } else if (net::iequals(directive, "cut-after")) {
       auto chunks = count(kMaxTokens);
       if (!chunks) return out_of_range(kMaxTokens);
@@ -75,7 +84,8 @@ boost::system::result<MockDirectives, ApiError> read_mock_directives(const net::
     } else {
       return bad_directive("Unknown mock header '" + std::string(name) +
                            "'. Known: x-mock-fault, x-mock-ttft-ms, x-mock-itl-ms, x-mock-tokens, "
-                           "x-mock-cached-tokens, x-mock-cut-after, x-mock-retry-after.");
+                           "x-mock-cached-tokens, x-mock-cache-write-tokens, "
+                           "x-mock-reasoning-tokens, x-mock-cut-after, x-mock-retry-after.");
     }
   }
   return directives;

@@ -22,7 +22,9 @@ struct MockDirectives {
   std::chrono::milliseconds itl{0};    // x-mock-itl-ms, else --itl-ms
   std::optional<uint32_t> tokens;      // x-mock-tokens (else --tokens)
   uint32_t cached_tokens = 0;          // x-mock-cached-tokens (capped at prompt tokens)
-  uint32_t cut_after = 3;              // x-mock-cut-after (cut-stream)
+  uint32_t cache_write_tokens = 0;     // x-mock-cache-write-tokens (Anthropic only)
+  uint32_t reasoning_tokens = 0;       // x-mock-reasoning-tokens: a thinking block first
+  uint32_t cut_after = 3;              // x-mock-cut-after (cut-stream, stream-error)
   std::string_view retry_after = "1";  // x-mock-retry-after (429), verbatim
 };
 

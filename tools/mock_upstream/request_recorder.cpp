@@ -21,11 +21,12 @@ std::string lowercase(std::string_view text) {
 RequestRecorder::RequestRecorder(unsigned threads)
     : slots_(std::make_unique<Slot[]>(std::max(1u, threads))), slot_count_(std::max(1u, threads)) {}
 
-void RequestRecorder::record(const net::HttpRequest& request) {
+void RequestRecorder::record(const net::HttpRequest& request, std::string_view format) {
   Slot& slot = slots_[request.loop_index % slot_count_];
   const uint64_t sequence = next_sequence_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(slot.mutex);
   slot.sequence = sequence;
+  slot.format = format;
   slot.method = request.method;
   slot.target = request.target;
   slot.headers = request.headers;
@@ -50,7 +51,8 @@ std::optional<std::string> RequestRecorder::last_request_json() const {
         joined.append(header.value);
       }
     }
-    json = boost::json::object{{"method", slot.method},
+    json = boost::json::object{{"format", slot.format},
+                               {"method", slot.method},
                                {"target", slot.target},
                                {"headers", std::move(headers)},
                                {"body", slot.body}};

@@ -1,4 +1,4 @@
-// Keeps the last chat request for GET /_mock/last-request.
+// Keeps the last model request (any format) for GET /_mock/last-request.
 //
 // One slot per event loop (HttpRequest::loop_index) so that recording never contends across
 // threads: a loop writes only its own slot (copy-assignment reuses the slot's buffers, so steady
@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace tollgate::mock {
 
@@ -20,15 +21,18 @@ class RequestRecorder {
  public:
   explicit RequestRecorder(unsigned threads);
 
-  void record(const net::HttpRequest& request);
+  // `format`: "openai" | "anthropic" | "gemini".
+  void record(const net::HttpRequest& request, std::string_view format);
 
-  // {"method","target","headers":{lowercased name: value},"body"}; nullopt before any request.
+  // {"format","method","target","headers":{lowercased name: value},"body"}; nullopt before any
+  // request.
   std::optional<std::string> last_request_json() const;
 
  private:
   struct Slot {
     mutable std::mutex mutex;
-    uint64_t sequence = 0;  // 0: empty
+    uint64_t sequence = 0;    // 0: empty
+    std::string_view format;  // a static string
     std::string method;
     std::string target;
     net::Headers headers;

@@ -11,10 +11,10 @@
 namespace tollgate::mock {
 
 struct MockStats {
-  std::atomic<uint64_t> requests{0};           // POST /v1/chat/completions received, any outcome
-  std::atomic<uint64_t> connections{0};  // ... that were the first request of their connection
-  std::atomic<uint64_t> streams_started{0};    // SSE responses whose status line went out
-  std::atomic<uint64_t> streams_completed{0};  // ... that reached data: [DONE] and the last chunk
+  std::atomic<uint64_t> requests{0};         // model requests (any format), any outcome
+  std::atomic<uint64_t> connections{0};      // ... that were the first request of their connection
+  std::atomic<uint64_t> streams_started{0};  // SSE responses whose status line went out
+  std::atomic<uint64_t> streams_completed{0};  // ... that wrote their last frame and ended cleanly
   std::atomic<uint64_t> streams_aborted_by_client{0};  // ... where a write failed: client left
   std::atomic<int64_t> open_streams{0};                // started and not yet ended (a gauge)
 
@@ -24,8 +24,8 @@ struct MockStats {
 
   // The gauge is left alone: streams still open stay open across a reset.
   void reset() {
-    for (auto* counter :
-         {&requests, &connections, &streams_started, &streams_completed, &streams_aborted_by_client}) {
+    for (auto* counter : {&requests, &connections, &streams_started, &streams_completed,
+                          &streams_aborted_by_client}) {
       counter->store(0, std::memory_order_relaxed);
     }
   }

@@ -229,11 +229,17 @@ TEST(ConfigLoad, DemoConfigFromExamplesLoads) {
   EXPECT_EQ(config.server.listen_port, 8080);
   EXPECT_EQ(config.server.admin_key, "") << "admin API disabled unless the variable is set";
   EXPECT_EQ(config.store.sqlite_path, "./tollgate.db");
-  ASSERT_EQ(config.providers.size(), 1u);
+  ASSERT_EQ(config.providers.size(), 3u);
   EXPECT_EQ(config.providers[0].name, "mock");
   EXPECT_EQ(config.providers[0].base_url, "http://127.0.0.1:9099/v1");
   EXPECT_EQ(config.providers[0].api_key, "mock-upstream-key");
-  ASSERT_EQ(config.models.size(), 3u);
+  EXPECT_EQ(config.providers[1].type, "anthropic");
+  EXPECT_EQ(config.providers[2].type, "gemini");
+  EXPECT_EQ(config.providers[2].base_url, "http://127.0.0.1:9099/v1beta");
+  ASSERT_EQ(config.models.size(), 6u);
+  EXPECT_EQ(config.find_model("text-embedding-3-small")->surfaces,
+            std::vector<std::string>{"embeddings"});
+  EXPECT_EQ(config.find_model("claude-sonnet-4-5")->surfaces.size(), 4u);
 
   const ModelConfig* mini = config.find_model("gpt-4o-mini");
   ASSERT_NE(mini, nullptr);
