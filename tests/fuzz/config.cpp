@@ -45,7 +45,7 @@ void check_config(const Config& config) {
   for (const auto& provider : config.providers) {
     FUZZ_CHECK(!provider.name.empty());
     FUZZ_CHECK(provider_names.insert(provider.name).second);
-    FUZZ_CHECK(provider.type == "openai");
+    FUZZ_CHECK(provider.type == "openai" || provider.type == "anthropic" || provider.type == "gemini");
     FUZZ_CHECK(std::string_view(provider.base_url).starts_with("http://") ||
                std::string_view(provider.base_url).starts_with("https://"));
     FUZZ_CHECK(provider.timeouts.connect.count() > 0 && provider.timeouts.total.count() > 0);

@@ -145,6 +145,7 @@ void append_extra_members(std::string& out, const std::vector<const ir::Extra*>&
 
 void append_schema(std::string& out, std::string_view schema, std::string_view key,
                    std::string_view json_key) {
+  if (schema.empty()) schema = "{}";  // a json_schema format without a schema (OpenAI allows it)
   simdjson::dom::parser parser;
   std::string_view type;
   const bool open_api = !parser.parse(schema.data(), schema.size()).at_key("type").get_string().get(type) &&
