@@ -61,6 +61,8 @@ class Gateway {
                                                 std::string_view model_and_method);
   boost::asio::awaitable<void> forward_openai_json(RequestContext& ctx, Surface surface);
   boost::asio::awaitable<void> translate(RequestContext& ctx);
+  // Anthropic → Anthropic and Gemini → Gemini (same_format.cpp): `body` goes upstream as is.
+  boost::asio::awaitable<void> relay_same_format(RequestContext& ctx, std::string body);
   boost::asio::awaitable<void> list_models(RequestContext& ctx);
   boost::asio::awaitable<void> retrieve_model(RequestContext& ctx, std::string_view id);
   boost::asio::awaitable<void> not_found(RequestContext& ctx);

@@ -7,7 +7,8 @@
 //   POST /v1/embeddings, /v1/images/generations          OpenAI, forwarded as they are
 //
 // Each one authenticates, decodes the body into the IR in its own format, resolves the model
-// for its surface and hands over to the translated pipeline (translate.cpp).
+// for its surface and hands over to the translated pipeline (translate.cpp) — or, when the
+// upstream speaks the client's own format, to the same-format passthrough (same_format.cpp).
 #include "api/anthropic/messages.hpp"
 #include "api/gemini/generate_content.hpp"
 #include "api/openai/model_field.hpp"
@@ -66,12 +67,31 @@ bool query_has(std::string_view query, std::string_view pair) {
 
 boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
   if (!co_await authenticate(ctx, services_)) co_return;
+  // An Anthropic upstream gets the body as it is, with only the model replaced: a light read
+  // finds the model first. A body it cannot read is decoded fully below, for Anthropic's error.
+  auto light = api::openai::read_model_field(ctx.request.body);
+  if (auto* view = std::get_if<api::openai::ModelFieldView>(&light)) {
+    if (!co_await resolve(ctx, catalog_, view->model, Surface::messages)) co_return;
+    if (ctx.deployment->family == ir::Format::anthropic) {
+      ctx.model_call = true;
+      ctx.requested_model = view->model;
+      ctx.stream = view->stream;
+      ctx.prompt_chars = ctx.request.body.size();  // a ceiling, for estimates only
+      co_await relay_same_format(
+          ctx, api::openai::replace_model(ctx.request.body, *view,
+                                          ctx.deployment->model->upstream_model));
+      co_return;
+    }
+  }
   if (auto error = api::anthropic::decode_request(ctx.request.body, ctx.ir)) {
     co_await respond_error(ctx, *error);
     co_return;
   }
   take_request(ctx);
-  if (!co_await resolve(ctx, catalog_, ctx.ir.model, Surface::messages)) co_return;
+  if (!ctx.deployment &&
+      !co_await resolve(ctx, catalog_, ctx.ir.model, Surface::messages)) {
+    co_return;
+  }
   co_await translate(ctx);
 }
 
@@ -110,12 +130,22 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
                            "unsupported_stream_format", "alt");
     co_return;
   }
+  if (!co_await resolve(ctx, catalog_, model, Surface::gemini)) co_return;
+  if (ctx.deployment->family == ir::Format::gemini) {
+    // The model is in the URL: the body goes upstream exactly as the client sent it, and the
+    // upstream judges it (it is Gemini: its errors are the ones the client expects).
+    ctx.model_call = true;
+    ctx.requested_model = model;
+    ctx.stream = stream;
+    ctx.prompt_chars = ctx.request.body.size();  // a ceiling, for estimates only
+    co_await relay_same_format(ctx, std::string(ctx.request.body));
+    co_return;
+  }
   if (auto error = api::gemini::decode_request(ctx.request.body, model, stream, ctx.ir)) {
     co_await respond_error(ctx, *error);
     co_return;
   }
   take_request(ctx);
-  if (!co_await resolve(ctx, catalog_, ctx.ir.model, Surface::gemini)) co_return;
   co_await translate(ctx);
 }
 

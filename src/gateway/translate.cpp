@@ -20,34 +20,6 @@ namespace {
 
 constexpr std::size_t kMaxUpstreamJsonBytes = 64 * 1024 * 1024;
 
-// Sits between the upstream's decoder and the client's encoder, reading what billing needs.
-class MeteringSink final : public ir::EventSink {
- public:
-  explicit MeteringSink(ir::EventSink& next) : next_(next) {}
-  void on_event(const ir::Event& event) override {
-    switch (event.kind) {
-      case ir::Event::Kind::message_start:
-      case ir::Event::Kind::usage:
-        if (event.usage.present) usage = event.usage;
-        break;
-      case ir::Event::Kind::text_delta:
-      case ir::Event::Kind::arguments_delta: ++deltas; break;
-      case ir::Event::Kind::end: ended = true; break;
-      case ir::Event::Kind::error: errored = true; break;
-      default: break;
-    }
-    next_.on_event(event);
-  }
-
-  ir::Usage usage;
-  std::int64_t deltas = 0;
-  bool ended = false;
-  bool errored = false;
-
- private:
-  ir::EventSink& next_;
-};
-
 ir::EncodeOptions encode_options(RequestContext& ctx, const SurfaceCodec& surface) {
   ir::EncodeOptions options;
   options.model = ctx.deployment->model->id;
@@ -55,25 +27,6 @@ ir::EncodeOptions encode_options(RequestContext& ctx, const SurfaceCodec& surfac
   options.created = static_cast<std::int64_t>(std::time(nullptr));
   options.include_usage = ctx.ir.include_usage;
   return options;
-}
-
-void take_usage(RequestContext& ctx, const ir::Usage& usage, std::int64_t deltas) {
-  if (usage.present) {
-    ctx.usage = usage;
-    ctx.usage_source = "upstream";
-  } else {
-    estimate_usage(ctx, deltas);
-  }
-}
-
-ir::Error stream_failure(std::string_view code) {
-  std::string message = code == "upstream_timeout"
-                            ? "The upstream provider stopped responding mid-stream."
-                        : code == "upstream_invalid_response"
-                            ? "The upstream provider sent a malformed stream event."
-                            : "The upstream provider closed the stream before it was complete.";
-  return ir::make_error(code == "upstream_timeout" ? 504 : 502, std::move(message),
-                        std::string(code));
 }
 
 }  // namespace
@@ -173,7 +126,7 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
   std::string out;
   std::unique_ptr<ir::EventSink> encoder = surface.stream_encoder(out, options, ctx.ir);
   std::unique_ptr<UpstreamStreamDecoder> decoder = family.stream_decoder();
-  MeteringSink meter(*encoder);
+  MeteringSink meter(encoder.get());
   net::sse::Decoder sse;
   std::string stream_error;  // stable code when the upstream stream broke
   while (client_ok && !meter.ended && !meter.errored) {
@@ -188,7 +141,10 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
       break;
     }
     if (piece.second.empty()) {  // upstream body ended
-      if (!decoder->finish(meter) && !meter.errored) stream_error = "upstream_stream_interrupted";
+      const bool errored_before = meter.errored;  // the upstream's own error event
+      if (!decoder->finish(meter) && !errored_before) {
+        stream_error = "upstream_stream_interrupted";
+      }
       break;
     }
     sse.feed(piece.second, [&](const net::sse::Event& event) {
@@ -211,12 +167,15 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
     ctx.error_code = "client_disconnected";
   } else {
     if (!stream_error.empty()) {
-      // The status line has gone: the client learns of it from an error event in its format.
+      // The status line has gone: the client learns of it from an error event in its format
+      // (unless the upstream's decoder has already sent one through the encoder).
       ctx.error_code = stream_error;
-      ir::Event failure;
-      failure.kind = ir::Event::Kind::error;
-      failure.error = stream_failure(stream_error);
-      meter.on_event(failure);
+      if (!meter.errored) {
+        ir::Event failure;
+        failure.kind = ir::Event::Kind::error;
+        failure.error = stream_failure(stream_error);
+        meter.on_event(failure);
+      }
     } else if (meter.errored) {
       ctx.error_code = "upstream_stream_error";
     }

@@ -77,6 +77,40 @@ void estimate_usage(RequestContext& ctx, std::int64_t generated_deltas) {
   ctx.usage_source = "estimated";
 }
 
+void take_usage(RequestContext& ctx, const ir::Usage& usage, std::int64_t generated_deltas) {
+  if (usage.present) {
+    ctx.usage = usage;
+    ctx.usage_source = "upstream";
+  } else {
+    estimate_usage(ctx, generated_deltas);
+  }
+}
+
+ir::Error stream_failure(std::string_view code) {
+  std::string message = code == "upstream_timeout"
+                            ? "The upstream provider stopped responding mid-stream."
+                        : code == "upstream_invalid_response"
+                            ? "The upstream provider sent a malformed stream event."
+                            : "The upstream provider closed the stream before it was complete.";
+  return ir::make_error(code == "upstream_timeout" ? 504 : 502, std::move(message),
+                        std::string(code));
+}
+
+void MeteringSink::on_event(const ir::Event& event) {
+  switch (event.kind) {
+    case ir::Event::Kind::message_start:
+    case ir::Event::Kind::usage:
+      if (event.usage.present) usage = event.usage;
+      break;
+    case ir::Event::Kind::text_delta:
+    case ir::Event::Kind::arguments_delta: ++deltas; break;
+    case ir::Event::Kind::end: ended = true; break;
+    case ir::Event::Kind::error: errored = true; break;
+    default: break;
+  }
+  if (next_) next_->on_event(event);
+}
+
 std::string random_id(RequestContext& ctx, std::string_view prefix) {
   char hex[2 * 12 + 1];
   std::snprintf(hex, sizeof hex, "%012llx%012llx",

@@ -50,6 +50,29 @@ void copy_upstream_headers(const net::Headers& from, net::Headers& to);
 // one token per streamed delta. Sets usage_source = "estimated".
 void estimate_usage(RequestContext& ctx, std::int64_t generated_deltas);
 
+// The upstream's usage when it reported any, else an estimate from `generated_deltas`.
+void take_usage(RequestContext& ctx, const ir::Usage& usage, std::int64_t generated_deltas);
+
+// The error a client is told about when the upstream's stream broke (`code` is one of
+// upstream_timeout, upstream_invalid_response, upstream_stream_interrupted).
+ir::Error stream_failure(std::string_view code);
+
+// Sits after an upstream stream decoder, reading what billing needs, and passes every event on
+// to `next` (a client's stream encoder) when there is one.
+class MeteringSink final : public ir::EventSink {
+ public:
+  explicit MeteringSink(ir::EventSink* next = nullptr) : next_(next) {}
+  void on_event(const ir::Event& event) override;
+
+  ir::Usage usage;
+  std::int64_t deltas = 0;  // text and argument deltas: the basis of estimates
+  bool ended = false;       // the stream completed
+  bool errored = false;     // an error event was seen
+
+ private:
+  ir::EventSink* next_;
+};
+
 // A fresh response id for formats that need one when the upstream gave none.
 std::string random_id(RequestContext& ctx, std::string_view prefix);
 

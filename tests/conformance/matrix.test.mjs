@@ -389,7 +389,11 @@ for (const [surfaceName, makeSurface] of Object.entries(surfaces)) {
             assert.equal(first.toolCalls.length, expectedCalls);
             assert.deepEqual(first.toolCalls.map((c) => ({ name: c.name, arguments: c.args })), truth.tool_calls);
             if (mode === 'mixed') assert.ok(first.text.length > 0, 'mixed turn carries text');
-            for (const c of first.toolCalls) assert.ok(typeof c.id === 'string' && c.id.length > 0, 'tool call id');
+            // Gemini → Gemini is relayed as Gemini wrote it, and Gemini's calls may have no id
+            // (results then answer calls by name); every other pair has ids.
+            if (!(surfaceName === 'gemini' && familyName === 'gemini')) {
+              for (const c of first.toolCalls) assert.ok(typeof c.id === 'string' && c.id.length > 0, 'tool call id');
+            }
 
             const results = first.toolCalls.map((c, i) => ({ id: c.id, name: c.name, output: `result-${i}-${c.name}` }));
             const second = await call(model, [{ user: prompt }, { assistant: first }, { results }], { tools });
