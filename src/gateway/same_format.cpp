@@ -19,8 +19,6 @@ namespace tollgate::gateway {
 
 namespace {
 
-constexpr std::size_t kMaxUpstreamJsonBytes = 64 * 1024 * 1024;
-
 // Where the upstream writes its model name: in a whole response, and in one stream event.
 std::string_view response_model_pointer(ir::Format family) {
   return family == ir::Format::gemini ? "/modelVersion" : "/model";
@@ -53,61 +51,23 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
   const std::string& public_model = deployment.model->id;
 
   // attempt
-  const std::string& target = ctx.stream ? deployment.stream_target : deployment.target;
-  auto upstream_started = Clock::now();
-  net::ClientResult sent;
-  {
-    WaitTimer wait{ctx.upstream_wait};
-    sent = co_await ctx.loop.client.send(deployment.origin,
-                                         upstream_post(ctx, target, std::move(body), ctx.stream));
-  }
-  if (sent.error != net::ClientError::none) {
-    ctx.loop.metrics.record_upstream(deployment.provider->name, 0, ctx.elapsed());
-    co_await respond_upstream_failure(ctx, sent.error, sent.detail);
+  UpstreamCall call(ctx);
+  if (!co_await call.send(ctx.stream ? deployment.stream_target : deployment.target,
+                          std::move(body), ctx.stream)) {
     co_return;
   }
-  auto& response = *sent.response;
-  ctx.upstream_status = response.status();
-  auto record_upstream_done = [&] {
-    ctx.loop.metrics.record_upstream(
-        deployment.provider->name, ctx.upstream_status,
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - upstream_started));
-  };
-  bool upstream_ok = response.status() >= 200 && response.status() < 300;
-  std::string_view content_type = net::find_header(response.headers(), "content-type");
-  bool is_event_stream = content_type.starts_with("text/event-stream");
 
   // relay: errors and JSON responses
-  if (!upstream_ok || !ctx.stream || !is_event_stream) {
-    std::pair<net::ClientError, std::string> read;
-    {
-      WaitTimer wait{ctx.upstream_wait};
-      read = co_await response.read_all(kMaxUpstreamJsonBytes);
-    }
-    record_upstream_done();
-    if (read.first != net::ClientError::none) {
-      co_await respond_upstream_failure(ctx, read.first, std::string(net::to_string(read.first)));
-      co_return;
-    }
-    net::Headers extra;
-    copy_upstream_headers(response.headers(), extra);
-    if (!upstream_ok) {
+  if (!call.ok() || !ctx.stream || !call.is_event_stream()) {
+    std::optional<std::string> read = co_await call.read_body();
+    if (!read) co_return;
+    if (!call.ok()) {
       // Already in the client's format: passed on with the provider's status.
-      ctx.error_code = "upstream_" + std::to_string(response.status());
-      ctx.status = response.status();
-      net::Headers headers{{"content-type", content_type.empty() ? std::string("application/json")
-                                                                 : std::string(content_type)}};
-      add_common_headers(ctx, headers);
-      for (auto& h : extra) headers.push_back(std::move(h));
-      WaitTimer wait{ctx.client_wait};
-      if (!co_await ctx.writer.send(response.status(), std::move(headers),
-                                    std::move(read.second))) {
-        ctx.client_disconnected = true;
-      }
+      co_await relay_upstream_error(ctx, call, std::move(*read));
       co_return;
     }
     ir::Response decoded;
-    if (ctx.stream || family.decode_response(read.second, decoded)) {
+    if (ctx.stream || family.decode_response(*read, decoded)) {
       co_await respond_error(ctx, 502,
                              "Upstream provider '" + deployment.provider->name +
                                  (ctx.stream ? "' answered a streaming request without a stream"
@@ -116,49 +76,35 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
       co_return;
     }
     take_usage(ctx, decoded.usage, 0);
+    net::Headers extra;
+    call.copy_headers(extra);
     co_await respond_json(
         ctx, 200,
-        with_public_model(read.second, response_model_pointer(deployment.family), public_model),
+        with_public_model(*read, response_model_pointer(deployment.family), public_model),
         std::move(extra));
     co_return;
   }
 
   // relay: the stream, event by event
-  net::Headers headers{{"content-type", "text/event-stream"}, {"cache-control", "no-cache"}};
-  add_common_headers(ctx, headers);
-  copy_upstream_headers(response.headers(), headers);
-  ctx.status = 200;
   StreamGauge gauge(services_.metrics);
-  bool client_ok;
-  {
-    WaitTimer wait{ctx.client_wait};
-    client_ok = co_await ctx.writer.start_stream(200, std::move(headers));
-  }
-
+  bool client_ok = co_await start_client_stream(ctx, call);
   std::unique_ptr<UpstreamStreamDecoder> decoder = family.stream_decoder();
   MeteringSink meter;  // reads usage; the events themselves are relayed as they came
   net::sse::Decoder sse;
   std::string out;
-  std::string stream_error;
+  std::string_view stream_error;
   while (client_ok && !meter.ended) {
-    std::pair<net::ClientError, std::string_view> piece;
-    {
-      WaitTimer wait{ctx.upstream_wait};
-      piece = co_await response.read_some();
-    }
-    if (piece.first != net::ClientError::none) {
-      stream_error =
-          net::is_timeout(piece.first) ? "upstream_timeout" : "upstream_stream_interrupted";
+    auto [error, piece] = co_await call.read_piece();
+    if (error != net::ClientError::none) {
+      stream_error = stream_read_failure(error);
       break;
     }
-    if (piece.second.empty()) {  // upstream body ended
+    if (piece.empty()) {  // upstream body ended
       const bool errored_before = meter.errored;  // the upstream's own error event
-      if (!decoder->finish(meter) && !errored_before) {
-        stream_error = "upstream_stream_interrupted";
-      }
+      if (!decoder->finish(meter) && !errored_before) stream_error = "upstream_stream_interrupted";
       break;
     }
-    sse.feed(piece.second, [&](const net::sse::Event& event) {
+    sse.feed(piece, [&](const net::sse::Event& event) {
       if (!decoder->failed()) decoder->feed(event.event, event.data, meter);
       net::sse::append_event(
           out,
@@ -174,22 +120,11 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
     }
     if (!stream_error.empty()) break;
   }
-  record_upstream_done();
-
-  if (!client_ok) {
-    ctx.client_disconnected = true;
-    ctx.error_code = "client_disconnected";
-  } else {
-    if (!stream_error.empty()) {
-      ctx.error_code = stream_error;
-      append_error_event(ctx, out, stream_failure(stream_error));
-    } else if (meter.errored) {
-      ctx.error_code = "upstream_stream_error";  // the upstream's own error event, relayed
-    }
-    WaitTimer wait{ctx.client_wait};
-    bool delivered = out.empty() || co_await ctx.writer.write_chunk(out);
-    if (!delivered || !co_await ctx.writer.finish_stream()) ctx.client_disconnected = true;
-  }
+  call.record();
+  // An upstream error event has been relayed as it came; a broken stream gets the format's own.
+  co_await finish_client_stream(ctx, client_ok, out, stream_error,
+                                meter.errored && stream_error.empty(),
+                                [&](const ir::Error& error) { append_error_event(ctx, out, error); });
   take_usage(ctx, meter.usage, meter.deltas);
 }
 

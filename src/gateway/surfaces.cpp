@@ -23,8 +23,6 @@ namespace tollgate::gateway {
 
 namespace {
 
-constexpr std::size_t kMaxUpstreamJsonBytes = 64 * 1024 * 1024;
-
 // Decoded request → the context fields every phase after decode reads.
 void take_request(RequestContext& ctx) {
   ctx.model_call = true;
@@ -182,48 +180,28 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
 
   const std::string& target =
       surface == Surface::embeddings ? deployment.embeddings_target : deployment.images_target;
-  std::string body =
-      api::openai::replace_model(ctx.request.body, view, deployment.model->upstream_model);
-  auto upstream_started = Clock::now();
-  net::ClientResult sent;
-  {
-    WaitTimer wait{ctx.upstream_wait};
-    sent = co_await ctx.loop.client.send(deployment.origin,
-                                         upstream_post(ctx, target, std::move(body), false));
-  }
-  if (sent.error != net::ClientError::none) {
-    ctx.loop.metrics.record_upstream(deployment.provider->name, 0, ctx.elapsed());
-    co_await respond_upstream_failure(ctx, sent.error, sent.detail);
+  UpstreamCall call(ctx);
+  if (!co_await call.send(target,
+                          api::openai::replace_model(ctx.request.body, view,
+                                                     deployment.model->upstream_model),
+                          false)) {
     co_return;
   }
-  auto& response = *sent.response;
-  ctx.upstream_status = response.status();
-  std::pair<net::ClientError, std::string> reply;
-  {
-    WaitTimer wait{ctx.upstream_wait};
-    reply = co_await response.read_all(kMaxUpstreamJsonBytes);
-  }
-  ctx.loop.metrics.record_upstream(
-      deployment.provider->name, ctx.upstream_status,
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - upstream_started));
-  if (reply.first != net::ClientError::none) {
-    co_await respond_upstream_failure(ctx, reply.first, std::string(net::to_string(reply.first)));
-    co_return;
-  }
-  net::Headers extra;
-  copy_upstream_headers(response.headers(), extra);
-  if (response.status() < 200 || response.status() >= 300) {
-    ctx.error_code = "upstream_" + std::to_string(response.status());
-    co_await respond_json(ctx, response.status(), std::move(reply.second), std::move(extra));
+  std::optional<std::string> body = co_await call.read_body();
+  if (!body) co_return;
+  if (!call.ok()) {
+    co_await relay_upstream_error(ctx, call, std::move(*body));
     co_return;
   }
   providers::openai::Usage usage;
-  std::string restored = ctx.loop.response_scanner.restore_model(
-      reply.second, deployment.model->id, usage);
+  std::string restored =
+      ctx.loop.response_scanner.restore_model(*body, deployment.model->id, usage);
   ctx.usage.input = usage.prompt_tokens;
   ctx.usage.output = usage.completion_tokens;
   ctx.usage.present = usage.present;
   ctx.usage_source = usage.present ? "upstream" : "none";
+  net::Headers extra;
+  call.copy_headers(extra);
   co_await respond_json(ctx, 200, std::move(restored), std::move(extra));
 }
 

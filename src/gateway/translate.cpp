@@ -18,8 +18,6 @@ namespace tollgate::gateway {
 
 namespace {
 
-constexpr std::size_t kMaxUpstreamJsonBytes = 64 * 1024 * 1024;
-
 ir::EncodeOptions encode_options(RequestContext& ctx, const SurfaceCodec& surface) {
   ir::EncodeOptions options;
   options.model = ctx.deployment->model->id;
@@ -44,53 +42,28 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
   }
 
   // attempt
-  const std::string& target = ctx.stream ? deployment.stream_target : deployment.target;
-  auto upstream_started = Clock::now();
-  net::ClientResult sent;
-  {
-    WaitTimer wait{ctx.upstream_wait};
-    sent = co_await ctx.loop.client.send(deployment.origin,
-                                         upstream_post(ctx, target, std::move(body), ctx.stream));
-  }
-  if (sent.error != net::ClientError::none) {
-    ctx.loop.metrics.record_upstream(deployment.provider->name, 0, ctx.elapsed());
-    co_await respond_upstream_failure(ctx, sent.error, sent.detail);
+  UpstreamCall call(ctx);
+  if (!co_await call.send(ctx.stream ? deployment.stream_target : deployment.target,
+                          std::move(body), ctx.stream)) {
     co_return;
   }
-  auto& response = *sent.response;
-  ctx.upstream_status = response.status();
-  auto record_upstream_done = [&] {
-    ctx.loop.metrics.record_upstream(
-        deployment.provider->name, ctx.upstream_status,
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - upstream_started));
-  };
-  bool upstream_ok = response.status() >= 200 && response.status() < 300;
-  bool is_event_stream =
-      net::find_header(response.headers(), "content-type").starts_with("text/event-stream");
   ir::EncodeOptions options = encode_options(ctx, surface);
 
   // relay: errors and JSON responses
-  if (!upstream_ok || !ctx.stream || !is_event_stream) {
-    std::pair<net::ClientError, std::string> read;
-    {
-      WaitTimer wait{ctx.upstream_wait};
-      read = co_await response.read_all(kMaxUpstreamJsonBytes);
-    }
-    record_upstream_done();
-    if (read.first != net::ClientError::none) {
-      co_await respond_upstream_failure(ctx, read.first, std::string(net::to_string(read.first)));
-      co_return;
-    }
+  if (!call.ok() || !ctx.stream || !call.is_event_stream()) {
+    std::optional<std::string> read = co_await call.read_body();
+    if (!read) co_return;
     net::Headers extra;
-    copy_upstream_headers(response.headers(), extra);
-    if (!upstream_ok) {
+    call.copy_headers(extra);
+    if (!call.ok()) {
       // The provider's error, in the client's format, with the provider's status.
-      ir::Error error = family.decode_error(response.status(), read.second);
-      error.status = response.status();
-      error.code = "upstream_" + std::to_string(response.status());
+      ir::Error error = family.decode_error(call.status(), *read);
+      error.status = call.status();
+      error.code = "upstream_" + std::to_string(call.status());
       co_await respond_error(ctx, error, std::move(extra));
       co_return;
     }
+    ir::Response decoded;
     if (ctx.stream) {  // a 2xx that is not a stream: nothing the client could be sent
       co_await respond_error(ctx, 502,
                              "Upstream provider '" + deployment.provider->name +
@@ -98,8 +71,7 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
                              "upstream_invalid_response");
       co_return;
     }
-    ir::Response decoded;
-    if (auto error = family.decode_response(read.second, decoded)) {
+    if (auto error = family.decode_response(*read, decoded)) {
       error->message = "Upstream provider '" + deployment.provider->name +
                        "' returned a malformed response: " + error->message;
       co_await respond_error(ctx, *error);
@@ -112,42 +84,26 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
   }
 
   // relay: the stream, event by event
-  net::Headers headers{{"content-type", "text/event-stream"}, {"cache-control", "no-cache"}};
-  add_common_headers(ctx, headers);
-  copy_upstream_headers(response.headers(), headers);
-  ctx.status = 200;
   StreamGauge gauge(services_.metrics);
-  bool client_ok;
-  {
-    WaitTimer wait{ctx.client_wait};
-    client_ok = co_await ctx.writer.start_stream(200, std::move(headers));
-  }
-
+  bool client_ok = co_await start_client_stream(ctx, call);
   std::string out;
   std::unique_ptr<ir::EventSink> encoder = surface.stream_encoder(out, options, ctx.ir);
   std::unique_ptr<UpstreamStreamDecoder> decoder = family.stream_decoder();
   MeteringSink meter(encoder.get());
   net::sse::Decoder sse;
-  std::string stream_error;  // stable code when the upstream stream broke
+  std::string_view stream_error;  // stable code when the upstream stream broke
   while (client_ok && !meter.ended && !meter.errored) {
-    std::pair<net::ClientError, std::string_view> piece;
-    {
-      WaitTimer wait{ctx.upstream_wait};
-      piece = co_await response.read_some();
-    }
-    if (piece.first != net::ClientError::none) {
-      stream_error =
-          net::is_timeout(piece.first) ? "upstream_timeout" : "upstream_stream_interrupted";
+    auto [error, piece] = co_await call.read_piece();
+    if (error != net::ClientError::none) {
+      stream_error = stream_read_failure(error);
       break;
     }
-    if (piece.second.empty()) {  // upstream body ended
+    if (piece.empty()) {  // upstream body ended
       const bool errored_before = meter.errored;  // the upstream's own error event
-      if (!decoder->finish(meter) && !errored_before) {
-        stream_error = "upstream_stream_interrupted";
-      }
+      if (!decoder->finish(meter) && !errored_before) stream_error = "upstream_stream_interrupted";
       break;
     }
-    sse.feed(piece.second, [&](const net::sse::Event& event) {
+    sse.feed(piece, [&](const net::sse::Event& event) {
       if (!decoder->failed() && !meter.ended) decoder->feed(event.event, event.data, meter);
     });
     if (sse.overflowed() && !meter.errored) stream_error = "upstream_invalid_response";
@@ -158,31 +114,15 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
     }
     if (!stream_error.empty()) break;
   }
-  record_upstream_done();
-
-  if (!client_ok) {
-    // The client went away: dropping `response` closes the upstream connection, so the
-    // provider stops generating. What was produced so far is what gets recorded.
-    ctx.client_disconnected = true;
-    ctx.error_code = "client_disconnected";
-  } else {
-    if (!stream_error.empty()) {
-      // The status line has gone: the client learns of it from an error event in its format
-      // (unless the upstream's decoder has already sent one through the encoder).
-      ctx.error_code = stream_error;
-      if (!meter.errored) {
-        ir::Event failure;
-        failure.kind = ir::Event::Kind::error;
-        failure.error = stream_failure(stream_error);
-        meter.on_event(failure);
-      }
-    } else if (meter.errored) {
-      ctx.error_code = "upstream_stream_error";
-    }
-    WaitTimer wait{ctx.client_wait};
-    bool delivered = out.empty() || co_await ctx.writer.write_chunk(out);
-    if (!delivered || !co_await ctx.writer.finish_stream()) ctx.client_disconnected = true;
-  }
+  call.record();
+  // A decoder that found the stream broken has already sent the client its error event.
+  co_await finish_client_stream(ctx, client_ok, out, stream_error, meter.errored,
+                                [&](const ir::Error& error) {
+                                  ir::Event failure;
+                                  failure.kind = ir::Event::Kind::error;
+                                  failure.error = error;
+                                  meter.on_event(failure);
+                                });
   take_usage(ctx, meter.usage, meter.deltas);
 }
 

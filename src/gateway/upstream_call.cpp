@@ -16,6 +16,12 @@ StreamGauge::StreamGauge(obs::Metrics& metrics) : metrics_(metrics) {
 
 StreamGauge::~StreamGauge() { metrics_.active_streams().Decrement(); }
 
+namespace {
+
+constexpr std::size_t kMaxUpstreamJsonBytes = 64 * 1024 * 1024;
+
+// A POST to `target` on ctx.deployment with `body`: content type, accept, request id, the
+// provider's credentials, and the client headers the provider's forward_headers name.
 net::ClientRequest upstream_post(const RequestContext& ctx, std::string target, std::string body,
                                  bool stream) {
   const Deployment& deployment = *ctx.deployment;
@@ -46,6 +52,7 @@ net::ClientRequest upstream_post(const RequestContext& ctx, std::string target, 
   return upstream;
 }
 
+// 504 (timeout) or 502 (unreachable) in the client's format.
 boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx, net::ClientError error,
                                                       const std::string& detail) {
   const std::string& provider = ctx.deployment->provider->name;
@@ -61,13 +68,116 @@ boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx, net::
   }
 }
 
-void copy_upstream_headers(const net::Headers& from, net::Headers& to) {
-  for (const auto& h : from) {
+}  // namespace
+
+boost::asio::awaitable<bool> UpstreamCall::send(std::string target, std::string body,
+                                                bool stream) {
+  started_ = Clock::now();
+  net::ClientResult sent;
+  {
+    WaitTimer wait{ctx_.upstream_wait};
+    sent = co_await ctx_.loop.client.send(
+        ctx_.deployment->origin, upstream_post(ctx_, std::move(target), std::move(body), stream));
+  }
+  if (sent.error != net::ClientError::none) {
+    record();
+    co_await respond_upstream_failure(ctx_, sent.error, sent.detail);
+    co_return false;
+  }
+  response_ = std::move(sent.response);
+  ctx_.upstream_status = response_->status();
+  co_return true;
+}
+
+std::string_view UpstreamCall::content_type() const {
+  return net::find_header(response_->headers(), "content-type");
+}
+
+void UpstreamCall::copy_headers(net::Headers& to) const {
+  for (const auto& h : response_->headers()) {
     if (net::iequals(h.name, "retry-after") || net::iequals(h.name, "openai-processing-ms") ||
         h.name.starts_with("x-ratelimit-") || h.name.starts_with("X-RateLimit-")) {
       to.push_back(h);
     }
   }
+}
+
+boost::asio::awaitable<std::optional<std::string>> UpstreamCall::read_body() {
+  std::pair<net::ClientError, std::string> read;
+  {
+    WaitTimer wait{ctx_.upstream_wait};
+    read = co_await response_->read_all(kMaxUpstreamJsonBytes);
+  }
+  record();
+  if (read.first != net::ClientError::none) {
+    co_await respond_upstream_failure(ctx_, read.first, std::string(net::to_string(read.first)));
+    co_return std::nullopt;
+  }
+  co_return std::move(read.second);
+}
+
+boost::asio::awaitable<std::pair<net::ClientError, std::string_view>> UpstreamCall::read_piece() {
+  WaitTimer wait{ctx_.upstream_wait};
+  co_return co_await response_->read_some();
+}
+
+void UpstreamCall::record() {
+  if (recorded_ || !ctx_.deployment) return;
+  recorded_ = true;
+  ctx_.loop.metrics.record_upstream(
+      ctx_.deployment->provider->name, response_ ? ctx_.upstream_status : 0,
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_));
+}
+
+boost::asio::awaitable<void> relay_upstream_error(RequestContext& ctx, const UpstreamCall& call,
+                                                  std::string body) {
+  ctx.error_code = "upstream_" + std::to_string(call.status());
+  ctx.status = call.status();
+  std::string_view content_type = call.content_type();
+  net::Headers headers{{"content-type", content_type.empty() ? std::string("application/json")
+                                                             : std::string(content_type)}};
+  add_common_headers(ctx, headers);
+  call.copy_headers(headers);
+  WaitTimer wait{ctx.client_wait};
+  if (!co_await ctx.writer.send(call.status(), std::move(headers), std::move(body))) {
+    ctx.client_disconnected = true;
+  }
+}
+
+boost::asio::awaitable<bool> start_client_stream(RequestContext& ctx, const UpstreamCall& call) {
+  net::Headers headers{{"content-type", "text/event-stream"}, {"cache-control", "no-cache"}};
+  add_common_headers(ctx, headers);
+  call.copy_headers(headers);
+  ctx.status = 200;
+  WaitTimer wait{ctx.client_wait};
+  co_return co_await ctx.writer.start_stream(200, std::move(headers));
+}
+
+std::string_view stream_read_failure(net::ClientError error) {
+  return net::is_timeout(error) ? "upstream_timeout" : "upstream_stream_interrupted";
+}
+
+boost::asio::awaitable<void> finish_client_stream(
+    RequestContext& ctx, bool client_ok, std::string& out, std::string_view stream_error,
+    bool error_sent, const std::function<void(const ir::Error&)>& append_error) {
+  if (!client_ok) {
+    // The client went away: the caller drops the upstream response, which closes the upstream
+    // connection, so the provider stops generating. What was produced so far is recorded.
+    ctx.client_disconnected = true;
+    ctx.error_code = "client_disconnected";
+    co_return;
+  }
+  if (!stream_error.empty()) {
+    // The status line has gone: the client learns of it from an error event in its format.
+    ctx.error_code = std::string(stream_error);
+    if (!error_sent) append_error(stream_failure(stream_error));
+  } else if (error_sent) {
+    ctx.error_code = "upstream_stream_error";  // the upstream's own error event, relayed
+  }
+  WaitTimer wait{ctx.client_wait};
+  bool delivered = out.empty() || co_await ctx.writer.write_chunk(out);
+  out.clear();
+  if (!delivered || !co_await ctx.writer.finish_stream()) ctx.client_disconnected = true;
 }
 
 void estimate_usage(RequestContext& ctx, std::int64_t generated_deltas) {

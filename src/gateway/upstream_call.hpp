@@ -1,13 +1,17 @@
-// What every pipeline does around an upstream call: build the request (the family's target,
+// What every pipeline does around an upstream call: send the request (the family's target,
 // credentials and the headers it forwards), time the waits that are not the gateway's overhead,
-// turn transport failures into errors in the client's format, and estimate usage when the
-// upstream reports none.
+// turn transport failures into errors in the client's format, open and close the client's
+// stream, and estimate usage when the upstream reports none.
 #pragma once
 
 #include "gateway/request_context.hpp"
 #include "net/http_client.hpp"
 
 #include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
 
 namespace tollgate::obs {
 class Metrics;
@@ -34,17 +38,60 @@ class StreamGauge {
   obs::Metrics& metrics_;
 };
 
-// A POST to `target` on ctx.deployment with `body`: content type, accept, request id, the
-// provider's credentials, and the client headers the provider's forward_headers name.
-net::ClientRequest upstream_post(const RequestContext& ctx, std::string target, std::string body,
-                                 bool stream);
+// One exchange with ctx.deployment's provider (the attempt phase and the upstream side of the
+// relay): every wait on it counts as upstream time, not overhead; its outcome is recorded in the
+// upstream metrics once; a transport failure becomes a 502 or 504 in the client's format.
+class UpstreamCall {
+ public:
+  explicit UpstreamCall(RequestContext& ctx) : ctx_(ctx) {}
+  ~UpstreamCall() { record(); }
+  UpstreamCall(const UpstreamCall&) = delete;
+  UpstreamCall& operator=(const UpstreamCall&) = delete;
 
-// 504 (timeout) or 502 (unreachable) in the client's format.
-boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx, net::ClientError error,
-                                                      const std::string& detail);
+  // POSTs `body` to `target` with the provider's credentials and the forwarded client headers.
+  // False when the provider could not be reached (the client has had its 502/504).
+  boost::asio::awaitable<bool> send(std::string target, std::string body, bool stream);
 
-// Headers worth passing from an upstream response to the client (retry-after, rate limits).
-void copy_upstream_headers(const net::Headers& from, net::Headers& to);
+  int status() const { return response_->status(); }
+  bool ok() const { return status() >= 200 && status() < 300; }
+  std::string_view content_type() const;
+  bool is_event_stream() const { return content_type().starts_with("text/event-stream"); }
+  // Headers worth passing on to the client: retry-after and rate limits.
+  void copy_headers(net::Headers& to) const;
+
+  // The whole body; nullopt when reading it failed (the client has had its 502/504).
+  boost::asio::awaitable<std::optional<std::string>> read_body();
+  // The next piece of a streamed body: empty at its end; an error code if the read failed.
+  boost::asio::awaitable<std::pair<net::ClientError, std::string_view>> read_piece();
+  // Records the upstream metric (status, time); later calls do nothing.
+  void record();
+
+ private:
+  RequestContext& ctx_;
+  std::unique_ptr<net::ClientResponse> response_;
+  Clock::time_point started_;
+  bool recorded_ = false;
+};
+
+// The upstream's error response passed on with its status and body as they are (for a client
+// that speaks the upstream's format).
+boost::asio::awaitable<void> relay_upstream_error(RequestContext& ctx, const UpstreamCall& call,
+                                                  std::string body);
+
+// Starts the client's SSE response (status 200, the upstream's rate-limit headers). False when
+// the client has gone.
+boost::asio::awaitable<bool> start_client_stream(RequestContext& ctx, const UpstreamCall& call);
+
+// The code of a failed stream read: upstream_timeout or upstream_stream_interrupted.
+std::string_view stream_read_failure(net::ClientError error);
+
+// Ends the client's stream. `client_ok` false: the client went away (recorded as such). A
+// `stream_error` code: the stream broke, and `append_error` is asked to write the client
+// format's error event into `out` (unless `error_sent`: one is already in it or was sent).
+// `out` holds frames not written yet.
+boost::asio::awaitable<void> finish_client_stream(
+    RequestContext& ctx, bool client_ok, std::string& out, std::string_view stream_error,
+    bool error_sent, const std::function<void(const ir::Error&)>& append_error);
 
 // Rough token estimates for when the upstream reports no usage: ~4 characters per prompt token,
 // one token per streamed delta. Sets usage_source = "estimated".
