@@ -1,5 +1,8 @@
 #include "api/gemini/decode_support.hpp"
 
+#include "api/json_text.hpp"
+
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -123,6 +126,60 @@ Result read_struct(dom::element value, std::string_view path, std::string& out) 
   if (!value.is_object()) return invalid_value(path, "TYPE_MESSAGE", value);
   out = simdjson::minify(value);
   return std::nullopt;
+}
+
+namespace {
+
+bool is_literal_keyword(std::string_view key) {
+  return key == "enum" || key == "default" || key == "example" || key == "const";
+}
+
+void append_lower_case(std::string& out, std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  append_json_string(out, lower);
+}
+
+void append_json_schema(std::string& out, dom::element value) {
+  if (value.is_array()) {
+    out += '[';
+    bool first = true;
+    for (dom::element item : dom::array(value)) {
+      if (!first) out += ',';
+      first = false;
+      append_json_schema(out, item);
+    }
+    out += ']';
+    return;
+  }
+  if (!value.is_object()) {
+    out += simdjson::minify(value);
+    return;
+  }
+  out += '{';
+  bool first = true;
+  for (dom::key_value_pair field : dom::object(value)) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, field.key);
+    out += ':';
+    if (field.key == "type" && field.value.is_string()) {
+      append_lower_case(out, std::string_view(field.value));
+    } else if (is_literal_keyword(field.key)) {
+      out += simdjson::minify(field.value);
+    } else {
+      append_json_schema(out, field.value);
+    }
+  }
+  out += '}';
+}
+
+}  // namespace
+
+std::string openapi_to_json_schema(dom::element schema) {
+  std::string out;
+  append_json_schema(out, schema);
+  return out;
 }
 
 }  // namespace tollgate::api::gemini::detail

@@ -40,6 +40,11 @@ Result read_array(dom::element value, std::string_view path, dom::array& out);
 // An object value (a Struct in Google's terms: function args, responses) as minified JSON text.
 Result read_struct(dom::element value, std::string_view path, std::string& out);
 
+// A schema in Google's OpenAPI subset (`parameters`, `responseSchema`: types written "OBJECT",
+// "STRING", ...) as JSON Schema text, the IR's convention: every `type` name lower-cased, at
+// every level; literal values (`enum`, `default`, `example`, `const`) are left alone.
+std::string openapi_to_json_schema(dom::element schema);
+
 // Decodes `contents` into out.messages (contents_decoder.cpp).
 Result decode_contents(dom::element contents, ir::Request& out);
 // Decodes `systemInstruction` (a Content whose parts must be text) into out.system.

@@ -133,7 +133,7 @@ class GenerationConfigDecoder {
     if (key == "responseMimeType") return read_string(field, path, mime_type_);
     if (key == "responseSchema" || key == "responseJsonSchema") {
       if (!field.is_object()) return invalid_value(path, "TYPE_MESSAGE", field);
-      schema_ = simdjson::minify(field);
+      schema_ = key == "responseSchema" ? openapi_to_json_schema(field) : simdjson::minify(field);
       return std::nullopt;
     }
     if (key == "thinkingConfig") return decode_thinking_config(field, path, out_.reasoning);
@@ -208,7 +208,8 @@ Result decode_function_declaration(dom::element value, const std::string& path, 
       error = read_string(field, join_path(path, "description"), tool.description);
     } else if (key == "parameters" || key == "parametersJsonSchema") {
       if (!field.is_object()) return invalid_value(join_path(path, raw_key), "TYPE_MESSAGE", field);
-      tool.parameters = simdjson::minify(field);
+      tool.parameters =
+          key == "parameters" ? openapi_to_json_schema(field) : simdjson::minify(field);
     } else if (key == "response" || key == "responseJsonSchema" || key == "behavior") {
       continue;  // the result schema and blocking behaviour: hints other families cannot use
     } else {

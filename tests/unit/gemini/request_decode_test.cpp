@@ -151,7 +151,7 @@ TEST(GeminiDecodeRequest, ToolsAndToolConfig) {
   ASSERT_EQ(request.tools.size(), 3u);
   EXPECT_EQ(request.tools[0].name, "a");
   EXPECT_EQ(request.tools[0].description, "A");
-  EXPECT_EQ(request.tools[0].parameters, R"({"type":"OBJECT","properties":{"q":{"type":"STRING"}}})");
+  EXPECT_EQ(request.tools[0].parameters, R"({"type":"object","properties":{"q":{"type":"string"}}})");
   EXPECT_EQ(request.tools[1].parameters, R"({"type":"object","additionalProperties":false})");
   EXPECT_EQ(request.tools[2].parameters, "{}");
   EXPECT_EQ(request.tool_choice.mode, ir::ToolChoice::Mode::tool);
@@ -329,6 +329,32 @@ TEST(GeminiDecodeRequest, DeepNestingIsRejectedNotCrashed) {
   body += std::string(5000, ']');
   body += '}';
   EXPECT_EQ(decode_error(body).code, "invalid_json");
+}
+
+}  // namespace
+}  // namespace tollgate::api::gemini
+
+namespace tollgate::api::gemini {
+namespace {
+
+// Google's OpenAPI schemas (types in upper case) become JSON Schema, the IR's convention, so an
+// OpenAI or Anthropic upstream accepts them; literal values keep their case.
+TEST(GeminiDecodeRequest, OpenApiSchemasBecomeJsonSchema) {
+  ir::Request request;
+  ASSERT_FALSE(decode_request(R"({"contents": [{"parts": [{"text": "x"}]}],
+    "tools": [{"functionDeclarations": [{"name": "a", "parameters": {"type": "OBJECT",
+      "properties": {"unit": {"type": "STRING", "enum": ["C", "F"], "default": "C"},
+                     "tags": {"type": "ARRAY", "items": {"type": "STRING"}},
+                     "type": {"type": "INTEGER", "nullable": true}}}}]}],
+    "generationConfig": {"responseMimeType": "application/json",
+      "responseSchema": {"type": "OBJECT", "properties": {"n": {"type": "NUMBER"}}}}})",
+                              "m", false, request));
+  EXPECT_EQ(request.tools[0].parameters,
+            R"({"type":"object","properties":{"unit":{"type":"string","enum":["C","F"],)"
+            R"("default":"C"},"tags":{"type":"array","items":{"type":"string"}},)"
+            R"("type":{"type":"integer","nullable":true}}})");
+  EXPECT_EQ(request.response_format.schema,
+            R"({"type":"object","properties":{"n":{"type":"number"}}})");
 }
 
 }  // namespace
