@@ -56,6 +56,9 @@ struct ProviderConfig {
   // Client request headers passed on to this provider, by case-insensitive name prefix
   // (e.g. "x-mock-" for the mock upstream's fault injection). Empty: none.
   std::vector<std::string> forward_headers;
+  // openai only: the name of the token limit in translated requests, "max_completion_tokens"
+  // (OpenAI's current name) or "max_tokens" (servers that only know the older one).
+  std::string max_tokens_field = "max_completion_tokens";
 };
 
 // Exact decimal price as written in the config (e.g. "0.15" USD per 1M tokens), kept as an

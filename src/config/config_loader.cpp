@@ -192,7 +192,7 @@ class ConfigBuilder {
     const std::optional<Mapping> m =
         reader_.mapping(node, path,
                         {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "timeouts",
-                         "max_idle_connections", "forward_headers"});
+                         "max_idle_connections", "forward_headers", "max_tokens_field"});
     if (!m) return provider;
 
     if (const Field name = reader_.field(*m, "name"); name.absent()) {
@@ -251,6 +251,16 @@ class ConfigBuilder {
     }
     read_forward_headers(m->get("forward_headers"), child_path(path, "forward_headers"),
                          provider.forward_headers);
+    if (const Field field = reader_.field(*m, "max_tokens_field"); field.present()) {
+      if (provider.type != "openai") {
+        reader_.issue(field.path, "applies to type \"openai\" providers only");
+      } else if (field.text != "max_completion_tokens" && field.text != "max_tokens") {
+        reader_.issue(field.path, "must be \"max_completion_tokens\" or \"max_tokens\", not \"" +
+                                      field.text + "\"");
+      } else {
+        provider.max_tokens_field = field.text;
+      }
+    }
     return provider;
   }
 

@@ -101,7 +101,10 @@ class OpenAiFamily final : public FamilyCodec {
  public:
   std::optional<ir::Error> encode_request(const ir::Request& request, const Deployment& deployment,
                                           std::string& body) const override {
-    return providers::openai::encode_chat_request(request, deployment.model->upstream_model, body);
+    providers::openai::ChatDialect dialect;
+    dialect.max_tokens_field = deployment.provider->max_tokens_field;
+    return providers::openai::encode_chat_request(request, deployment.model->upstream_model, body,
+                                                  dialect);
   }
   std::optional<ir::Error> decode_response(std::string_view body,
                                            ir::Response& out) const override {

@@ -15,11 +15,19 @@
 
 namespace tollgate::providers::openai {
 
+// Where OpenAI-compatible servers differ in what they accept.
+struct ChatDialect {
+  // The token limit's name: OpenAI's current "max_completion_tokens" (its reasoning models
+  // refuse "max_tokens"), or "max_tokens" for servers that only know the older name.
+  std::string_view max_tokens_field = "max_completion_tokens";
+};
+
 // `request` as a chat completions body for `upstream_model`. A streaming request always asks for
 // the usage chunk (the gateway meters every stream). Returns a 400 for what chat cannot carry
 // (extras of another family that are not droppable, audio other than wav/mp3, files by URL...).
 std::optional<ir::Error> encode_chat_request(const ir::Request& request,
-                                             std::string_view upstream_model, std::string& body);
+                                             std::string_view upstream_model, std::string& body,
+                                             const ChatDialect& dialect = {});
 
 // A 2xx chat.completion body → `out` (the first choice). A body that is not a chat.completion is
 // a 502 "upstream_invalid_response"; a 2xx body holding an error object is a 502 carrying it.

@@ -48,8 +48,8 @@ void append_data_url(std::string& out, const ir::Part& part) {
 
 class ChatRequestEncoder {
  public:
-  ChatRequestEncoder(const ir::Request& request, std::string& body)
-      : request_(request), out_(body) {}
+  ChatRequestEncoder(const ir::Request& request, std::string& body, const ChatDialect& dialect)
+      : request_(request), out_(body), dialect_(dialect) {}
 
   std::optional<ir::Error> encode(std::string_view upstream_model);
 
@@ -87,6 +87,7 @@ class ChatRequestEncoder {
 
   const ir::Request& request_;
   std::string& out_;
+  const ChatDialect& dialect_;
   std::optional<ir::Error> error_;
   bool first_message_ = true;
 };
@@ -447,7 +448,7 @@ void ChatRequestEncoder::write_reasoning() {
 void ChatRequestEncoder::write_sampling() {
   const ir::Request& r = request_;
   if (r.max_tokens) {
-    key("max_completion_tokens");
+    key(dialect_.max_tokens_field);
     append_int(out_, *r.max_tokens);
   }
   const std::pair<std::string_view, const std::optional<double>*> numbers[] = {
@@ -511,8 +512,9 @@ const ir::Extra* ChatRequestEncoder::same_family_extra(std::string_view name) co
 }  // namespace
 
 std::optional<ir::Error> encode_chat_request(const ir::Request& request,
-                                             std::string_view upstream_model, std::string& body) {
-  ChatRequestEncoder encoder(request, body);
+                                             std::string_view upstream_model, std::string& body,
+                                             const ChatDialect& dialect) {
+  ChatRequestEncoder encoder(request, body, dialect);
   return encoder.encode(upstream_model);
 }
 

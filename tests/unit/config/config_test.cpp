@@ -733,6 +733,32 @@ models:
                           "\"openai\" (any OpenAI-compatible API), \"anthropic\" or \"gemini\""));
 }
 
+TEST(ConfigProviders, MaxTokensFieldIsForOpenAiProvidersOnly) {
+  const std::string yaml = R"(
+providers:
+  - { name: a, type: openai, base_url: "http://localhost:11434/v1", max_tokens_field: max_tokens }
+  - { name: b, type: openai, base_url: "http://localhost:11434/v1" }
+  - { name: c, type: anthropic, base_url: "https://api.anthropic.com/v1", max_tokens_field: max_tokens }
+  - { name: d, type: openai, base_url: "http://localhost:11434/v1", max_tokens_field: limit }
+models:
+  - { id: m, provider: a, pricing: { input_per_m: 1, output_per_m: 1 } }
+)";
+  EXPECT_THAT(issues_of(yaml),
+              ElementsAre("providers[2].max_tokens_field: applies to type \"openai\" providers only",
+                          "providers[3].max_tokens_field: must be \"max_completion_tokens\" or "
+                          "\"max_tokens\", not \"limit\""));
+  const std::string good = R"(
+providers:
+  - { name: a, type: openai, base_url: "http://localhost:11434/v1", max_tokens_field: max_tokens }
+  - { name: b, type: openai, base_url: "http://localhost:11434/v1" }
+models:
+  - { id: m, provider: a, pricing: { input_per_m: 1, output_per_m: 1 } }
+)";
+  Config config = load_config_text(good);
+  EXPECT_EQ(config.providers[0].max_tokens_field, "max_tokens");
+  EXPECT_EQ(config.providers[1].max_tokens_field, "max_completion_tokens");
+}
+
 TEST(ConfigModels, SurfacesDefaultToTheTextApisAndAreChecked) {
   const std::string base = R"(
 providers:

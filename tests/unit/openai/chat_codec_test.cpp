@@ -218,6 +218,16 @@ TEST(EncodeChatRequest, ThinkingBudgetsBecomeEffortLevels) {
   EXPECT_EQ(encoded(r).find("reasoning_effort"), std::string::npos);
 }
 
+TEST(EncodeChatRequest, TheTokenLimitTakesTheDialectsName) {
+  ir::Request r;
+  r.messages.push_back({ir::Role::user, {ir::Part::make_text("hi")}, ""});
+  r.max_tokens = 7;
+  std::string body;
+  ASSERT_FALSE(encode_chat_request(r, "m", body, ChatDialect{"max_tokens"}));
+  EXPECT_NE(body.find(R"("max_tokens":7)"), std::string::npos) << body;
+  EXPECT_EQ(body.find("max_completion_tokens"), std::string::npos) << body;
+}
+
 TEST(EncodeChatRequest, RoundTripsAChatBodyThroughTheIR) {
   const std::string body =
       R"({"model":"up-model","messages":[{"role":"system","content":"s"},)"
