@@ -107,59 +107,20 @@ boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
     else
       co_await method_not_allowed();
   } else if (path == "/v1/models" || path.starts_with("/v1/models/")) {
-    ctx.surface = "openai.models";
-    if (method != "GET") {
-      co_await respond_error(ctx, 405, "Method not allowed: use GET", "method_not_allowed");
-    } else if (!co_await authenticate(ctx, services_)) {
-      // authenticate() has responded
-    } else if (path == "/v1/models") {
-      co_await list_models(ctx);
-    } else {
-      co_await retrieve_model(ctx, path.substr(std::string_view("/v1/models/").size()));
-    }
+    // Anthropic's SDK lists models here too; it always sends anthropic-version.
+    ctx.surface = "models";
+    ctx.format = request.header("anthropic-version").empty() ? ir::Format::openai_chat
+                                                             : ir::Format::anthropic;
+    co_await models(ctx, path.substr(std::string_view("/v1/models").size()));
+  } else if (path == "/v1beta/models" || path.starts_with(gemini_models)) {
+    ctx.surface = "models";
+    ctx.format = ir::Format::gemini;
+    co_await models(ctx, path.substr(std::string_view("/v1beta/models").size()));
   } else {
     ctx.surface = "unknown";
     co_await not_found(ctx);
   }
   settle(ctx, services_);
-}
-
-namespace {
-
-void append_model_object(std::string& out, const Deployment& d) {
-  out += R"({"id":)";
-  api::append_json_string(out, d.model->id);
-  out += R"(,"object":"model","created":0,"owned_by":)";
-  api::append_json_string(out, d.model->owned_by);
-  if (d.model->context_length) {
-    out += R"(,"context_length":)";
-    out += std::to_string(*d.model->context_length);
-  }
-  out += '}';
-}
-
-}  // namespace
-
-boost::asio::awaitable<void> Gateway::list_models(RequestContext& ctx) {
-  std::string body = R"({"object":"list","data":[)";
-  bool first = true;
-  for (const auto& d : catalog_.deployments()) {
-    if (!first) body += ',';
-    first = false;
-    append_model_object(body, d);
-  }
-  body += "]}";
-  co_await respond_json(ctx, 200, std::move(body));
-}
-
-boost::asio::awaitable<void> Gateway::retrieve_model(RequestContext& ctx, std::string_view id) {
-  if (const Deployment* d = catalog_.find(id)) {
-    std::string body;
-    append_model_object(body, *d);
-    co_await respond_json(ctx, 200, std::move(body));
-    co_return;
-  }
-  co_await respond_model_not_found(ctx, catalog_, id);
 }
 
 boost::asio::awaitable<void> Gateway::not_found(RequestContext& ctx) {

@@ -63,8 +63,9 @@ class Gateway {
   boost::asio::awaitable<void> translate(RequestContext& ctx);
   // Anthropic → Anthropic and Gemini → Gemini (same_format.cpp): `body` goes upstream as is.
   boost::asio::awaitable<void> relay_same_format(RequestContext& ctx, std::string body);
-  boost::asio::awaitable<void> list_models(RequestContext& ctx);
-  boost::asio::awaitable<void> retrieve_model(RequestContext& ctx, std::string_view id);
+  // GET the catalog (`rest` empty) or one model (`rest` = "/<id>"), in the client's format
+  // (models.cpp).
+  boost::asio::awaitable<void> models(RequestContext& ctx, std::string_view rest);
   boost::asio::awaitable<void> not_found(RequestContext& ctx);
 
   const config::Config& config_;

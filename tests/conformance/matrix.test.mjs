@@ -430,3 +430,30 @@ for (const [surfaceName, makeSurface] of Object.entries(surfaces)) {
     });
   }
 }
+
+// The catalog through each SDK: every model in the shape that SDK expects.
+test('models: listed and retrieved through each SDK', async () => {
+  const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
+  const ids = [];
+  for await (const m of openai.models.list()) ids.push(m.id);
+  assert.deepEqual(ids, Object.values(families));
+  assert.equal((await openai.models.retrieve(families.gemini)).id, families.gemini);
+
+  const anthropic = new Anthropic({ baseURL: gw.url, apiKey: gw.key, maxRetries: 0 });
+  const claudeIds = [];
+  for await (const m of anthropic.models.list()) {
+    assert.equal(m.type, 'model');
+    claudeIds.push(m.id);
+  }
+  assert.deepEqual(claudeIds, Object.values(families));
+  assert.equal((await anthropic.models.retrieve(families.openai)).display_name, families.openai);
+  await assert.rejects(anthropic.models.retrieve('nope'), Anthropic.NotFoundError);
+
+  const ai = new GoogleGenAI({ apiKey: gw.key, httpOptions: { baseUrl: gw.url } });
+  const names = [];
+  for await (const m of await ai.models.list()) names.push(m.name);
+  assert.deepEqual(names, Object.values(families).map((id) => `models/${id}`));
+  const one = await ai.models.get({ model: families.anthropic });
+  assert.equal(one.name, `models/${families.anthropic}`);
+  assert.ok(one.supportedActions.includes('generateContent'));
+});

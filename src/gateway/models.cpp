@@ -1,0 +1,126 @@
+// GET the model catalog, in the shape of the API the client speaks:
+//
+//   GET /v1/models[/{id}]                          OpenAI   {"object":"list","data":[{"id","object":"model",...}]}
+//   GET /v1/models[/{id}] + anthropic-version      Anthropic {"data":[{"type":"model","id",...}],"has_more",...}
+//   GET /v1beta/models[/{id}]                      Gemini   {"models":[{"name":"models/{id}",...}]}
+//
+// The Anthropic and Gemini lists show the models that may be called through their surface.
+#include "api/json_text.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/phases.hpp"
+#include "gateway/respond.hpp"
+
+namespace tollgate::gateway {
+
+namespace {
+
+using api::append_json_string;
+
+void append_openai_model(std::string& out, const Deployment& d) {
+  out += R"({"id":)";
+  append_json_string(out, d.model->id);
+  out += R"(,"object":"model","created":0,"owned_by":)";
+  append_json_string(out, d.model->owned_by);
+  if (d.model->context_length) {
+    out += R"(,"context_length":)";
+    out += std::to_string(*d.model->context_length);
+  }
+  out += R"(,"surfaces":[)";
+  bool first = true;
+  for (const auto& surface : d.model->surfaces) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, surface);
+  }
+  out += "]}";
+}
+
+void append_anthropic_model(std::string& out, const Deployment& d) {
+  out += R"({"type":"model","id":)";
+  append_json_string(out, d.model->id);
+  out += R"(,"display_name":)";
+  append_json_string(out, d.model->id);
+  out += R"(,"created_at":"1970-01-01T00:00:00Z","capabilities":null,"deprecated_at":null,)"
+         R"("lifecycle":"active","line":null,"max_input_tokens":)";
+  out += d.model->context_length ? std::to_string(*d.model->context_length) : "null";
+  out += R"(,"max_tokens":null,"retires_at":null})";
+}
+
+void append_gemini_model(std::string& out, const Deployment& d) {
+  out += R"({"name":)";
+  append_json_string(out, "models/" + d.model->id);
+  out += R"(,"displayName":)";
+  append_json_string(out, d.model->id);
+  if (d.model->context_length) {
+    out += R"(,"inputTokenLimit":)";
+    out += std::to_string(*d.model->context_length);
+  }
+  out += R"(,"supportedGenerationMethods":["generateContent","streamGenerateContent"]})";
+}
+
+using AppendModel = void (*)(std::string&, const Deployment&);
+
+struct CatalogShape {
+  Surface surface;      // the models listed: those callable through it (chat: every model)
+  AppendModel append;
+  std::string_view list_open;
+};
+
+CatalogShape shape_of(ir::Format format) {
+  switch (format) {
+    case ir::Format::anthropic: return {Surface::messages, append_anthropic_model, R"({"data":[)"};
+    case ir::Format::gemini: return {Surface::gemini, append_gemini_model, R"({"models":[)"};
+    default: return {Surface::chat, append_openai_model, R"({"object":"list","data":[)"};
+  }
+}
+
+bool listed(const Deployment& d, ir::Format format, Surface surface) {
+  return format == ir::Format::openai_chat || d.allows(surface);
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> Gateway::models(RequestContext& ctx, std::string_view rest) {
+  if (ctx.request.method != "GET") {
+    co_await respond_error(ctx, 405, "Method not allowed: use GET", "method_not_allowed");
+    co_return;
+  }
+  if (!co_await authenticate(ctx, services_)) co_return;
+  const CatalogShape shape = shape_of(ctx.format);
+
+  if (rest.empty() || rest == "/") {
+    std::string body(shape.list_open);
+    const Deployment* first = nullptr;
+    const Deployment* last = nullptr;
+    for (const auto& d : catalog_.deployments()) {
+      if (!listed(d, ctx.format, shape.surface)) continue;
+      if (last) body += ',';
+      shape.append(body, d);
+      if (!first) first = &d;
+      last = &d;
+    }
+    body += ']';
+    if (ctx.format == ir::Format::anthropic) {
+      body += R"(,"has_more":false,"first_id":)";
+      first ? append_json_string(body, first->model->id) : void(body += "null");
+      body += R"(,"last_id":)";
+      last ? append_json_string(body, last->model->id) : void(body += "null");
+    }
+    body += '}';
+    co_await respond_json(ctx, 200, std::move(body));
+    co_return;
+  }
+
+  std::string_view id = rest.substr(1);
+  if (ctx.format == ir::Format::gemini && id.starts_with("models/")) id.remove_prefix(7);
+  const Deployment* d = catalog_.find(id);
+  if (d && listed(*d, ctx.format, shape.surface)) {
+    std::string body;
+    shape.append(body, *d);
+    co_await respond_json(ctx, 200, std::move(body));
+    co_return;
+  }
+  co_await respond_model_not_found(ctx, catalog_, id);
+}
+
+}  // namespace tollgate::gateway
