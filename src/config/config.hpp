@@ -61,12 +61,31 @@ struct ProviderConfig {
   std::string max_tokens_field = "max_completion_tokens";
 };
 
-// Exact decimal price as written in the config (e.g. "0.15" USD per 1M tokens), kept as an
-// integer count of micro-USD per 1M tokens so nothing is ever rounded through a double.
+// Prices are exact decimals as written in the config (e.g. "0.15" USD per 1M tokens), kept as
+// integer micro-USD so nothing is ever rounded through a double. billing::price_of turns them
+// into the pricing engine's ModelPrice.
+
+// Long-context rates: they apply to a whole request whose input tokens exceed the threshold.
+struct PricingTier {
+  int64_t above_input_tokens = 0;
+  int64_t input_micros_per_m = 0;
+  int64_t output_micros_per_m = 0;
+  int64_t cached_input_micros_per_m = 0;  // cache_read_per_m; defaults to the tier's input price
+  int64_t cache_write_micros_per_m = 0;   // defaults to the tier's input price
+};
+
 struct Pricing {
   int64_t input_micros_per_m = 0;
   int64_t output_micros_per_m = 0;
-  int64_t cached_input_micros_per_m = 0;  // defaults to input price when not given
+  // `cache_read_per_m` (alias `cached_input_per_m`); defaults to the input price.
+  int64_t cached_input_micros_per_m = 0;
+  int64_t cache_write_micros_per_m = 0;  // defaults to the input price
+  std::vector<PricingTier> tiers{};      // ascending above_input_tokens, each threshold once
+  int64_t per_request_micros = 0;
+  int64_t per_image_micros = 0;
+  int64_t video_per_second_micros = 0;
+  // Clip length in seconds → price of one clip; when set, video_per_second is 0.
+  std::map<int64_t, int64_t> video_duration_micros{};
 };
 
 struct ModelConfig {
@@ -87,9 +106,30 @@ inline constexpr std::string_view kSurfaceNames =
     "chat, messages, responses, gemini, embeddings or images";
 bool is_surface_name(std::string_view name);
 
+// When a response waits for its ledger entries to be on disk.
+enum class Durability : uint8_t {
+  batched,  // group commit in the background; a crash may lose the last few milliseconds
+  sync,     // the response waits for the commit
+};
+
+// The top-level `billing:` section: wallets, reservations and the rules every price follows.
+struct BillingConfig {
+  bool enabled = false;  // false: usage is metered and priced, no wallet is charged
+  Durability durability = Durability::batched;
+  int64_t default_max_tokens = 4096;  // output tokens reserved when a request sets no limit
+  int64_t min_reserve_micros = 100;   // the smallest reservation (USD 0.0001)
+  int64_t min_charge_micros = 0;      // a non-zero cost below this is raised to it
+  int64_t credits_per_usd = 2'000'000;
+  int64_t markup_ppm = 1'000'000;  // multiplier on every price, in parts per million (1.0)
+  int batch_discount_percent = 50;
+  int64_t byok_fee_micros_per_m = 500'000;  // per 1M tokens sent with the client's own key
+  int64_t low_balance_micros = 0;           // warn when a balance falls below this; 0 = never
+};
+
 struct Config {
   ServerConfig server;
   StoreConfig store;
+  BillingConfig billing;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
 

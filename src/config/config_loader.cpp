@@ -8,6 +8,7 @@
 #include <string_view>
 #include <variant>
 
+#include "config/billing_reader.hpp"
 #include "config/did_you_mean.hpp"
 #include "config/value_parsing.hpp"
 #include "config/yaml_reader.hpp"
@@ -115,14 +116,16 @@ class ConfigBuilder {
     }
     if (!root.IsMap()) {
       reader_.issue(source_name_,
-                    "must be a YAML mapping with the keys server, store, providers and models");
+                    "must be a YAML mapping with the keys server, store, billing, "
+                    "providers and models");
       return config;
     }
     const std::optional<Mapping> top =
-        reader_.mapping(root, "", {"server", "store", "providers", "models"});
+        reader_.mapping(root, "", {"server", "store", "billing", "providers", "models"});
     if (!top) return config;
     read_server(top->get("server"), config.server);
     read_store(top->get("store"), config.store);
+    read_billing(reader_, top->get("billing"), config.billing);
     read_providers(top->get("providers"), config.providers);
     read_models(top->get("models"), config);
     return config;
@@ -360,7 +363,8 @@ class ConfigBuilder {
                                       "must be a positive whole number of tokens")) {
       model.context_length = static_cast<int64_t>(*length);
     }
-    read_pricing(m->get("pricing"), child_path(path, "pricing"), model.pricing);
+    read_pricing(reader_, m->get("pricing"), child_path(path, "pricing"), model.context_length,
+                 model.pricing);
     read_surfaces(m->get("surfaces"), child_path(path, "surfaces"), model.surfaces);
     return model;
   }
@@ -408,29 +412,6 @@ class ConfigBuilder {
       message += " (configured providers: " + listed + ")";
     }
     reader_.issue(provider.path, std::move(message));
-  }
-
-  void read_pricing(const YAML::Node& node, const std::string& path, Pricing& pricing) {
-    if (!node.IsDefined() || node.IsNull()) {
-      reader_.issue(
-          path, R"(is required (write input_per_m: "0" and output_per_m: "0" for a free model))");
-      return;
-    }
-    const std::optional<Mapping> m =
-        reader_.mapping(node, path, {"input_per_m", "output_per_m", "cached_input_per_m"});
-    if (!m) return;
-    const Field input = reader_.field(*m, "input_per_m");
-    const Field output = reader_.field(*m, "output_per_m");
-    if (input.absent()) reader_.issue(input.path, "is required");
-    if (output.absent()) reader_.issue(output.path, "is required");
-    if (auto micros = reader_.price(input)) {
-      pricing.input_micros_per_m = *micros;
-      pricing.cached_input_micros_per_m = *micros;
-    }
-    if (auto micros = reader_.price(output)) pricing.output_micros_per_m = *micros;
-    if (auto micros = reader_.price(*m, "cached_input_per_m")) {
-      pricing.cached_input_micros_per_m = *micros;
-    }
   }
 
   const std::string& source_name_;

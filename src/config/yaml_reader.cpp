@@ -179,17 +179,17 @@ std::optional<bool> YamlReader::boolean(const Mapping& m, std::string_view key) 
   return std::nullopt;
 }
 
-std::optional<int64_t> YamlReader::price(const Mapping& m, std::string_view key) {
-  return price(field(m, key));
+std::optional<int64_t> YamlReader::price(const Mapping& m, std::string_view key,
+                                         std::string_view unit) {
+  return price(field(m, key), unit);
 }
 
-std::optional<int64_t> YamlReader::price(const Field& f) {
+std::optional<int64_t> YamlReader::price(const Field& f, std::string_view unit) {
   if (!f.present()) return std::nullopt;
   std::optional<int64_t> micros = parse_usd_micros(f.text);
   if (!micros) {
-    issue(f.path, "invalid price \"" + f.text +
-                      "\": must be a non-negative decimal number of USD per 1M tokens with at "
-                      "most 6 decimal places, e.g. \"0.15\"");
+    issue(f.path, "invalid price \"" + f.text + "\": must be a non-negative decimal number of " +
+                      std::string(unit) + " with at most 6 decimal places, e.g. \"0.15\"");
   }
   return micros;
 }

@@ -75,8 +75,10 @@ class YamlReader {
   std::optional<uint64_t> byte_size(const Mapping& m, std::string_view key);
   std::optional<std::chrono::milliseconds> millis(const Mapping& m, std::string_view key);
   std::optional<bool> boolean(const Mapping& m, std::string_view key);
-  std::optional<int64_t> price(const Mapping& m, std::string_view key);
-  std::optional<int64_t> price(const Field& f);
+  // A price in micro-USD; `unit` words the error message ("USD per 1M tokens", "USD per image").
+  std::optional<int64_t> price(const Mapping& m, std::string_view key,
+                               std::string_view unit = "USD per 1M tokens");
+  std::optional<int64_t> price(const Field& f, std::string_view unit = "USD per 1M tokens");
 
  private:
   std::vector<ConfigIssue>& issues_;

@@ -334,8 +334,8 @@ TEST(ConfigSyntax, EmptyDocumentIsAnError) {
 
 TEST(ConfigSyntax, TopLevelMustBeAMapping) {
   EXPECT_THAT(issues_of("- a\n- b\n"),
-              ElementsAre("<config>: must be a YAML mapping with the keys server, store, providers "
-                          "and models"));
+              ElementsAre("<config>: must be a YAML mapping with the keys server, store, "
+                          "billing, providers and models"));
 }
 
 TEST(ConfigSyntax, MoreThanOneDocumentIsAnError) {
@@ -368,8 +368,8 @@ TEST(ConfigKeys, UnknownKeyWithoutCloseMatchListsTheValidKeys) {
   EXPECT_THAT(issues_of("store: { postgres: x }\n" + minimal()),
               ElementsAre("store.postgres: unknown key (valid keys here: sqlite)"));
   EXPECT_THAT(issues_of("logging: {}\n" + minimal()),
-              ElementsAre("logging: unknown key (valid keys here: server, store, providers, "
-                          "models)"));
+              ElementsAre("logging: unknown key (valid keys here: server, store, billing, "
+                          "providers, models)"));
 }
 
 TEST(ConfigKeys, RepeatedKeyIsAnError) {
