@@ -55,7 +55,7 @@ int serve(const std::string& config_path) {
   unsigned threads = server_config.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
 
-  gateway::Gateway gateway(config, {keys, usage, metrics}, threads);
+  gateway::Gateway gateway(config, {keys, usage, metrics, config.billing}, threads);
   net::ServerOptions options;
   options.host = server_config.listen_host;
   options.port = server_config.listen_port;

@@ -150,29 +150,4 @@ constexpr Micros with_minimum_charge(Micros cost, Micros minimum) {
   return cost > 0 && cost < minimum ? minimum : cost;
 }
 
-// --- The single-rate form the gateway used before tiers (kept until the catalog carries a
-// ModelPrice): prompt includes cached; cached is billed at cached_input_per_m. Same rounding.
-struct TokenCounts {
-  int64_t prompt = 0;  // includes cached
-  int64_t cached = 0;  // the part of prompt served from the provider's cache
-  int64_t completion = 0;
-};
-
-struct TokenPrices {
-  Micros input_per_m = 0;
-  Micros cached_input_per_m = 0;
-  Micros output_per_m = 0;
-};
-
-constexpr Micros cost_micros(const TokenCounts& tokens, const TokenPrices& prices) {
-  using namespace detail;
-  const Wide prompt = non_negative(tokens.prompt);
-  const Wide cached = non_negative(tokens.cached) > prompt ? prompt : non_negative(tokens.cached);
-  Wide scaled = saturating_mul(prompt - cached, non_negative(prices.input_per_m));
-  scaled = saturating_add(scaled, saturating_mul(cached, non_negative(prices.cached_input_per_m)));
-  scaled = saturating_add(
-      scaled, saturating_mul(non_negative(tokens.completion), non_negative(prices.output_per_m)));
-  return round_up(scaled, kPerMillion);
-}
-
 }  // namespace tollgate::billing

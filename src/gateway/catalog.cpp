@@ -125,8 +125,7 @@ Catalog::Catalog(const config::Config& config) {
     }
     d.timeouts = {provider->timeouts.connect, provider->timeouts.first_byte,
                   provider->timeouts.idle, provider->timeouts.total};
-    d.prices = {model.pricing.input_micros_per_m, model.pricing.cached_input_micros_per_m,
-                model.pricing.output_micros_per_m};
+    d.price = billing::price_of(model);
     deployments_.push_back(std::move(d));
   }
   for (std::size_t i = 0; i < deployments_.size(); ++i) {

@@ -36,7 +36,7 @@ struct Deployment {
   // (anthropic-version).
   net::Headers upstream_headers;
   net::ClientTimeouts timeouts;
-  billing::TokenPrices prices;
+  billing::ModelPrice price;
   std::uint8_t surfaces = 0;  // bit (1 << Surface) per allowed surface
 
   bool allows(Surface surface) const { return surfaces & (1u << static_cast<unsigned>(surface)); }

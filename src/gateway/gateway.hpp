@@ -33,6 +33,7 @@ struct Services {
   auth::KeyCache& keys;
   billing::UsageWriter& usage;
   obs::Metrics& metrics;
+  const config::BillingConfig& billing;
 };
 
 class Gateway {

@@ -171,9 +171,10 @@ void settle(RequestContext& ctx, Services& services) {
   record.reasoning_tokens = ctx.usage.reasoning;
   record.usage_source = ctx.usage_source;
   if (ctx.deployment) {
-    record.cost_micros = billing::cost_micros(
-        {ctx.usage.input, ctx.usage.cache_read, ctx.usage.output},
-        ctx.deployment->prices);
+    record.cost_micros = billing::request_cost(
+        ctx.deployment->price,
+        {ctx.usage.input, ctx.usage.output, ctx.usage.cache_read, ctx.usage.cache_write, 0, 0},
+        services.billing.markup_ppm);
   }
   record.status = ctx.status;
   record.error_code = ctx.error_code;

@@ -391,7 +391,7 @@ TEST(RequestCostProperty, SplittingInputBetweenClassesAtEqualRatesChangesNothing
   }
 }
 
-TEST(RequestCostProperty, MarkupOneIsTheIdentityAndMatchesTheSingleRateForm) {
+TEST(RequestCostProperty, MarkupOneIsTheIdentity) {
   Generator gen;
   for (int i = 0; i < 20'000; ++i) {
     ModelPrice price;
@@ -399,10 +399,6 @@ TEST(RequestCostProperty, MarkupOneIsTheIdentityAndMatchesTheSingleRateForm) {
     price.base.cache_write_per_m = price.base.input_per_m;
     const Metered m = gen.metered();
     const Micros cost = request_cost(price, m, kMarkupOne);
-    ASSERT_EQ(cost, cost_micros({m.input, m.cache_read, m.output},
-                                {price.base.input_per_m, price.base.cache_read_per_m,
-                                 price.base.output_per_m}))
-        << "case " << i;
     ASSERT_TRUE(is_ceiling_of_exact(cost, exact_cost_scaled(price, m, kMarkupOne)));
   }
 }

@@ -42,7 +42,7 @@ TEST(Catalog, ResolvesPublicIdsToTheirDeployment) {
   EXPECT_TRUE(d->allows(Surface::chat));
   EXPECT_TRUE(d->allows(Surface::messages));
   EXPECT_FALSE(d->allows(Surface::embeddings)) << "embeddings must be listed explicitly";
-  EXPECT_EQ(d->prices.cached_input_per_m, 75'000);
+  EXPECT_EQ(d->price.base.cache_read_per_m, 75'000);
   EXPECT_EQ(catalog.find("gpt-4o-upstream"), nullptr) << "upstream names are not public ids";
   EXPECT_EQ(catalog.find("GPT-4O"), nullptr) << "ids are exact";
 }
