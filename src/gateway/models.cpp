@@ -6,6 +6,7 @@
 //
 // The Anthropic and Gemini lists show the models that may be called through their surface.
 #include "api/json_text.hpp"
+#include "billing/pricing.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/phases.hpp"
 #include "gateway/respond.hpp"
@@ -15,6 +16,50 @@ namespace tollgate::gateway {
 namespace {
 
 using api::append_json_string;
+
+// The model's prices as exact decimal USD strings (markup not included: it depends on the
+// account).
+void append_prices(std::string& out, const billing::TokenRates& rates) {
+  const std::pair<std::string_view, billing::Micros> fields[] = {
+      {"input_per_m", rates.input_per_m},
+      {"output_per_m", rates.output_per_m},
+      {"cache_read_per_m", rates.cache_read_per_m},
+      {"cache_write_per_m", rates.cache_write_per_m}};
+  bool first = true;
+  for (const auto& [name, micros] : fields) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, name);
+    out += ':';
+    append_json_string(out, billing::usd_decimal(micros));
+  }
+}
+
+void append_pricing(std::string& out, const billing::ModelPrice& price) {
+  out += R"(,"pricing":{"currency":"USD",)";
+  append_prices(out, price.base);
+  if (price.per_request > 0) {
+    out += R"(,"per_request":)";
+    append_json_string(out, billing::usd_decimal(price.per_request));
+  }
+  if (price.per_image > 0) {
+    out += R"(,"per_image":)";
+    append_json_string(out, billing::usd_decimal(price.per_image));
+  }
+  if (!price.tiers.empty()) {
+    out += R"(,"tiers":[)";
+    for (std::size_t i = 0; i < price.tiers.size(); ++i) {
+      if (i) out += ',';
+      out += R"({"above_input_tokens":)";
+      out += std::to_string(price.tiers[i].above_input_tokens);
+      out += ',';
+      append_prices(out, price.tiers[i].rates);
+      out += '}';
+    }
+    out += ']';
+  }
+  out += '}';
+}
 
 void append_openai_model(std::string& out, const Deployment& d) {
   out += R"({"id":)";
@@ -32,7 +77,9 @@ void append_openai_model(std::string& out, const Deployment& d) {
     first = false;
     append_json_string(out, surface);
   }
-  out += "]}";
+  out += ']';
+  append_pricing(out, d.price);
+  out += '}';
 }
 
 void append_anthropic_model(std::string& out, const Deployment& d) {

@@ -437,7 +437,11 @@ test('models: listed and retrieved through each SDK', async () => {
   const ids = [];
   for await (const m of openai.models.list()) ids.push(m.id);
   assert.deepEqual(ids, Object.values(families));
-  assert.equal((await openai.models.retrieve(families.gemini)).id, families.gemini);
+  const retrieved = await openai.models.retrieve(families.gemini);
+  assert.equal(retrieved.id, families.gemini);
+  assert.deepEqual(retrieved.pricing, {
+    currency: 'USD', input_per_m: '1.00', output_per_m: '2.00', cache_read_per_m: '1.00', cache_write_per_m: '1.00',
+  });
 
   const anthropic = new Anthropic({ baseURL: gw.url, apiKey: gw.key, maxRetries: 0 });
   const claudeIds = [];
