@@ -26,6 +26,24 @@ KeyHash to_key_hash(const std::vector<uint8_t>& bytes) {
   return hash;
 }
 
+std::optional<std::string> column_optional_text(const store::Statement& row, int index) {
+  if (row.column_is_null(index)) return std::nullopt;
+  return row.column_text(index);
+}
+
+// The policy columns disabled .. rate_limits, starting at column `first`.
+store::KeyPolicy read_policy(const store::Statement& row, int first) {
+  store::KeyPolicy policy;
+  policy.disabled = row.column_int64(first) != 0;
+  policy.scopes_json = column_optional_text(row, first + 1);
+  policy.allowed_models_json = column_optional_text(row, first + 2);
+  policy.limit_threshold_micros = row.column_optional_int64(first + 3);
+  policy.limit_retention = column_optional_text(row, first + 4);
+  policy.expires_at_ms = row.column_optional_int64(first + 5);
+  policy.rate_limits_json = column_optional_text(row, first + 6);
+  return policy;
+}
+
 }  // namespace
 
 std::string_view to_string(RevokeOutcome outcome) {
@@ -43,30 +61,42 @@ std::string_view to_string(RevokeOutcome outcome) {
 KeyStore::KeyStore(store::Database& database) : database_(database) {}
 
 CreatedKey KeyStore::create(std::string_view name) {
+  return create(store::kDefaultAccountId, name, store::KeyPolicy{});
+}
+
+CreatedKey KeyStore::create(int64_t account_id, std::string_view name,
+                            const store::KeyPolicy& policy,
+                            std::optional<store::SaltedHash> secret) {
   if (name.empty()) throw std::invalid_argument("a key needs a name");
-  store::Statement insert = database_.prepare(
-      "INSERT INTO api_keys (prefix, name, salt, hash, created_at) VALUES (?, ?, ?, ?, ?)");
+  store::AccountStore accounts(database_);
   for (int attempt = 1;; ++attempt) {
     GeneratedKey generated = generate_api_key();
-    CreatedKey created;
-    created.record.prefix = generated.prefix;
-    created.record.name = std::string(name);
-    created.record.salt = generate_salt();
-    created.record.hash = hash_key(created.record.salt, generated.plaintext);
-    created.record.created_at_ms = unix_now_ms();
-    insert.bind_text(1, created.record.prefix)
-        .bind_text(2, created.record.name)
-        .bind_blob(3, created.record.salt)
-        .bind_blob(4, created.record.hash)
-        .bind_int64(5, created.record.created_at_ms);
+    store::NewKeyRow row;
+    row.account_id = account_id;
+    row.prefix = generated.prefix;
+    row.name = std::string(name);
+    row.key.salt = generate_salt();
+    const KeyHash hash = hash_key(row.key.salt, generated.plaintext);
+    row.key.hash.assign(hash.begin(), hash.end());
+    row.secret = secret;
+    row.policy = policy;
+    store::StoredKey stored;
     try {
-      insert.step();
+      stored = accounts.insert_key(row);
     } catch (const store::DatabaseError& error) {
-      insert.reset();
       if (error.is_unique_violation() && attempt < kCreateAttempts) continue;
       throw;
     }
-    created.record.id = database_.last_insert_rowid();
+    CreatedKey created;
+    created.record.id = stored.id;
+    created.record.prefix = stored.prefix;
+    created.record.name = stored.name;
+    created.record.salt = std::move(row.key.salt);
+    created.record.hash = hash;
+    created.record.created_at_ms = stored.created_at_ms;
+    created.record.account_id = stored.account_id;
+    created.record.policy = stored.policy;
+    created.record.secret = std::move(row.secret);
     created.plaintext = std::move(generated.plaintext);
     return created;
   }
@@ -102,7 +132,9 @@ RevokeOutcome KeyStore::revoke(std::string_view prefix) {
 
 std::vector<KeyRecord> KeyStore::load_all() {
   store::Statement query = database_.prepare(
-      "SELECT id, prefix, name, salt, hash, created_at, revoked_at FROM api_keys ORDER BY id");
+      "SELECT id, prefix, name, salt, hash, created_at, revoked_at, account_id, disabled, scopes, "
+      "allowed_models, limit_threshold_micros, limit_retention, expires_at, rate_limits, "
+      "secret_salt, secret_hash FROM api_keys ORDER BY id");
   std::vector<KeyRecord> keys;
   while (query.step()) {
     KeyRecord& key = keys.emplace_back();
@@ -113,6 +145,11 @@ std::vector<KeyRecord> KeyStore::load_all() {
     key.hash = to_key_hash(query.column_blob(4));
     key.created_at_ms = query.column_int64(5);
     key.revoked_at_ms = query.column_optional_int64(6);
+    key.account_id = query.column_int64(7);
+    key.policy = read_policy(query, 8);
+    if (!query.column_is_null(16)) {
+      key.secret = store::SaltedHash{query.column_blob(15), query.column_blob(16)};
+    }
   }
   return keys;
 }

@@ -19,8 +19,8 @@ constexpr std::string_view kInsertUsage =
     "INSERT INTO usage_log (request_id, created_at, key_prefix, surface, public_model, "
     "upstream_model, provider, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
     "usage_source, cost_micros, status, error_code, latency_us, upstream_latency_us, overhead_us, "
-    "stream, client_disconnected) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "stream, client_disconnected, account_id, cache_write_tokens, charged_micros) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 constexpr std::chrono::milliseconds kFirstBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
@@ -56,6 +56,19 @@ void bind_record(store::Statement& insert, const UsageRecord& record) {
   insert.bind_int64(18, record.overhead_us);
   insert.bind_int64(19, record.stream ? 1 : 0);
   insert.bind_int64(20, record.client_disconnected ? 1 : 0);
+  if (record.account_id != 0) {
+    insert.bind_int64(21, record.account_id);
+  } else {
+    insert.bind_null(21);
+  }
+  insert.bind_int64(22, record.cache_write_tokens);
+  insert.bind_optional_int64(23, record.charged_micros);
+}
+
+int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -66,6 +79,7 @@ UsageWriter::UsageWriter(std::string sqlite_path, UsageWriterOptions options)
   database_ = std::make_unique<store::Database>(
       sqlite_path_, store::DatabaseOptions{.busy_timeout = options_.busy_timeout});
   insert_ = std::make_unique<store::Statement>(database_->prepare(kInsertUsage));
+  insert_ledger_ = std::make_unique<store::Statement>(store::prepare_ledger_insert(*database_));
   thread_ = std::thread([this] { run(); });
 }
 
@@ -73,7 +87,24 @@ UsageWriter::~UsageWriter() {
   stop();
 }
 
-bool UsageWriter::submit(UsageRecord record) {
+bool UsageWriter::submit(UsageRecord record, std::vector<store::LedgerEntry> ledger,
+                         CommitCallback on_commit) {
+  return enqueue({std::move(record), std::move(ledger), std::move(on_commit)});
+}
+
+bool UsageWriter::submit_ledger(std::vector<store::LedgerEntry> ledger, CommitCallback on_commit) {
+  return enqueue({std::nullopt, std::move(ledger), std::move(on_commit)});
+}
+
+bool UsageWriter::enqueue(Submission submission) {
+  // Checked here, on the caller's thread: an invalid entry would fail its whole batch forever.
+  for (const store::LedgerEntry& entry : submission.ledger) {
+    if (store::ledger_entry_problem(entry)) {
+      rejected_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+  }
+  const bool waited_for = static_cast<bool>(submission.on_commit);
   bool wake_writer = false;
   {
     std::lock_guard lock(mutex_);
@@ -81,11 +112,13 @@ bool UsageWriter::submit(UsageRecord record) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    pending_.push_back(std::move(record));
+    pending_.push_back(std::move(submission));
     ++accepted_;
-    // The writer sleeps either until the queue is non-empty or until a batch is full; the queue
-    // grows one record at a time, so it passes through exactly these sizes.
-    wake_writer = pending_.size() == 1 || pending_.size() == options_.max_batch;
+    if (waited_for) ++pending_callbacks_;
+    // The writer sleeps either until the queue is non-empty, until a batch is full or until
+    // someone waits for a commit; the queue grows one submission at a time, so it passes
+    // through exactly these sizes.
+    wake_writer = pending_.size() == 1 || pending_.size() == options_.max_batch || waited_for;
   }
   if (wake_writer) work_ready_.notify_one();
   return true;
@@ -127,21 +160,24 @@ void lower_writer_priority() {
 void UsageWriter::run() {
   pthread_setname_np(pthread_self(), "tg-usage");
   lower_writer_priority();
-  std::vector<UsageRecord> writing;
+  std::vector<Submission> writing;
   std::unique_lock lock(mutex_);
   for (;;) {
     work_ready_.wait(lock, [this] { return !pending_.empty() || stop_requested_; });
     if (pending_.empty()) break;  // stopping, and everything is written
-    if (!stop_requested_ && flush_waiters_ == 0 && pending_.size() < options_.max_batch) {
+    if (!stop_requested_ && flush_waiters_ == 0 && pending_callbacks_ == 0 &&
+        pending_.size() < options_.max_batch) {
       // Let a batch form: at low rates this turns many tiny commits into one.
       work_ready_.wait_for(lock, options_.max_delay, [this] {
-        return pending_.size() >= options_.max_batch || stop_requested_ || flush_waiters_ > 0;
+        return pending_.size() >= options_.max_batch || stop_requested_ || flush_waiters_ > 0 ||
+               pending_callbacks_ > 0;
       });
     }
     writing.swap(pending_);
+    pending_callbacks_ = 0;
     lock.unlock();
 
-    std::span<const UsageRecord> all(writing);
+    std::span<Submission> all(writing);
     for (std::size_t offset = 0; offset < all.size(); offset += options_.max_batch) {
       write_with_retry(all.subspan(offset, std::min(options_.max_batch, all.size() - offset)));
     }
@@ -155,14 +191,16 @@ void UsageWriter::run() {
   lock.unlock();
   progress_.notify_all();
   if (giving_up_) {
-    std::fprintf(stderr, "tollgate: usage writer: %llu usage records were NOT saved\n",
+    std::fprintf(stderr,
+                 "tollgate: usage writer: %llu usage records / ledger submissions were NOT "
+                 "saved\n",
                  static_cast<unsigned long long>(abandoned()));
   }
 }
 
-void UsageWriter::write_with_retry(std::span<const UsageRecord> batch) {
+void UsageWriter::write_with_retry(std::span<Submission> batch) {
   if (giving_up_) {  // shutdown deadline passed on an earlier batch: do not wait on each one
-    count_done(0, batch.size());
+    finish(batch, false);
     return;
   }
   std::chrono::milliseconds backoff = kFirstBackoff;
@@ -172,7 +210,7 @@ void UsageWriter::write_with_retry(std::span<const UsageRecord> batch) {
     try {
       write_batch(batch);
       batches_.fetch_add(1, std::memory_order_relaxed);
-      count_done(batch.size(), 0);
+      finish(batch, true);
       if (attempts_failed > 0) {
         std::fprintf(stderr, "tollgate: usage writer: batch of %zu written after %llu retries\n",
                      batch.size(), static_cast<unsigned long long>(attempts_failed));
@@ -193,7 +231,7 @@ void UsageWriter::write_with_retry(std::span<const UsageRecord> batch) {
                    "remaining usage records (last error: %s)\n",
                    error.c_str());
       giving_up_ = true;
-      count_done(0, batch.size());
+      finish(batch, false);
       return;
     }
     if (attempts_failed == 1 || attempts_failed % kLogEveryAttempts == 0) {
@@ -211,27 +249,50 @@ void UsageWriter::write_with_retry(std::span<const UsageRecord> batch) {
   }
 }
 
-void UsageWriter::write_batch(std::span<const UsageRecord> batch) {
+void UsageWriter::write_batch(std::span<const Submission> batch) {
   store::Transaction transaction(*database_);
+  const int64_t now_ms = unix_now_ms();
+  uint64_t entries = 0;
   try {
-    for (const UsageRecord& record : batch) {
-      bind_record(*insert_, record);
-      insert_->step();
-      insert_->reset();
+    for (const Submission& submission : batch) {
+      if (submission.usage) {
+        bind_record(*insert_, *submission.usage);
+        insert_->step();
+        insert_->reset();
+      }
+      for (const store::LedgerEntry& entry : submission.ledger) {
+        store::bind_ledger_entry(*insert_ledger_, entry, now_ms);
+        insert_ledger_->step();
+        insert_ledger_->reset();
+        entries += static_cast<uint64_t>(database_->changes());  // 0 for a repeated idempotency key
+      }
     }
   } catch (...) {
-    insert_->reset();  // before the rollback, so no statement of this connection is left active
+    // Before the rollback, so no statement of this connection is left active.
+    insert_->reset();
+    insert_ledger_->reset();
     throw;
   }
   transaction.commit();  // all or nothing: a retried batch is never written twice
+  ledger_entries_written_.fetch_add(entries, std::memory_order_relaxed);
 }
 
-void UsageWriter::count_done(std::size_t written, std::size_t abandoned) {
+// Runs the callbacks before counting the batch as settled, so flush() returns after them.
+void UsageWriter::finish(std::span<Submission> batch, bool committed) {
+  for (Submission& submission : batch) {
+    if (!submission.on_commit) continue;
+    try {
+      submission.on_commit(committed);
+    } catch (const std::exception& failure) {
+      std::fprintf(stderr, "tollgate: usage writer: a commit callback threw: %s\n", failure.what());
+    } catch (...) {
+      std::fprintf(stderr, "tollgate: usage writer: a commit callback threw\n");
+    }
+  }
   {
     std::lock_guard lock(mutex_);
-    settled_ += written + abandoned;
-    written_.fetch_add(written, std::memory_order_relaxed);
-    abandoned_.fetch_add(abandoned, std::memory_order_relaxed);
+    settled_ += batch.size();
+    (committed ? written_ : abandoned_).fetch_add(batch.size(), std::memory_order_relaxed);
   }
   progress_.notify_all();
 }

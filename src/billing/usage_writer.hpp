@@ -1,15 +1,31 @@
-// Usage records from the request path to the usage_log table, without the request path ever
-// waiting on the disk: submit() appends to a bounded in-memory queue; one background thread takes
-// what has accumulated and writes it in one transaction per batch (group commit).
+// Usage records and ledger entries from the request path to the database, without the request
+// path ever waiting on the disk: submit() appends to a bounded in-memory queue; one background
+// thread takes what has accumulated and writes it in one transaction per batch (group commit).
+//
+// A submission is a usage record and/or the ledger entries of a request (reserve, settle,
+// refund); submissions are written in the order accepted, each one's usage row before its
+// entries, and a submission is never split across transactions. Its on_commit callback, if any,
+// runs on the writer thread once: true after the transaction holding it committed, false if it
+// was given up at shutdown. A submission with a callback (`durability: sync`) skips the batching
+// delay; whatever else is queued rides along in the same commit.
+//
+// Top-ups and adjustments do not go through the writer: they are written by store::LedgerStore
+// directly, whose caller must know at once whether the idempotency key was new. Should an entry
+// with an already-used idempotency key reach the writer anyway, it is skipped (ON CONFLICT DO
+// NOTHING) rather than failing the batch it shares with other requests.
 #pragma once
+
+#include "store/ledger.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -34,10 +50,13 @@ struct UsageRecord {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   int64_t cached_tokens = 0;
+  int64_t cache_write_tokens = 0;
   int64_t reasoning_tokens = 0;
-  std::string usage_source = "none";  // "upstream" | "estimated" | "none"
-  int64_t cost_micros = 0;
-  int status = 0;  // HTTP status sent to the client
+  std::string usage_source = "none";      // "upstream" | "estimated" | "none"
+  int64_t cost_micros = 0;                // the priced cost
+  std::optional<int64_t> charged_micros;  // what the ledger charged; nullopt with billing off
+  int64_t account_id = 0;                 // 0: none (stored NULL)
+  int status = 0;                         // HTTP status sent to the client
   std::string error_code;
   int64_t latency_us = 0;
   int64_t upstream_latency_us = 0;
@@ -46,9 +65,13 @@ struct UsageRecord {
   bool client_disconnected = false;
 };
 
+// Called on the writer thread, once per accepted submission: committed or given up. Must not
+// throw or block for long (it delays the next batch); post to an event loop instead.
+using CommitCallback = std::function<void(bool committed)>;
+
 struct UsageWriterOptions {
-  std::size_t max_queue = 100'000;  // records waiting; submit() refuses beyond this
-  std::size_t max_batch = 512;      // records per transaction
+  std::size_t max_queue = 100'000;  // submissions waiting; submit() refuses beyond this
+  std::size_t max_batch = 512;      // submissions per transaction
   // How long the first record of a batch may wait for company before the batch is written.
   std::chrono::milliseconds max_delay{20};
   std::chrono::milliseconds busy_timeout{5000};  // per attempt, for the write lock
@@ -66,47 +89,69 @@ class UsageWriter {
   UsageWriter& operator=(const UsageWriter&) = delete;
   ~UsageWriter();  // stop()
 
-  // Queues the record; never touches the disk, never waits for the writer's I/O. Returns false
-  // (and counts it in dropped()) if the queue is full or the writer is stopping.
-  bool submit(UsageRecord record);
-  // Blocks until every record accepted before the call is committed (or given up at shutdown).
+  // Queues the record and the request's ledger entries; never touches the disk, never waits for
+  // the writer's I/O. Returns false if the queue is full or the writer is stopping (counted in
+  // dropped()) or an entry is invalid (store::ledger_entry_problem; counted in rejected()); the
+  // callback is then never called.
+  bool submit(UsageRecord record, std::vector<store::LedgerEntry> ledger = {},
+              CommitCallback on_commit = {});
+  // Ledger entries without a usage record (e.g. a reserve before dispatch).
+  bool submit_ledger(std::vector<store::LedgerEntry> ledger, CommitCallback on_commit = {});
+  // Blocks until every submission accepted before the call is committed (or given up at
+  // shutdown).
   // Skips the batching delay. For tests and shutdown: never call it on an event loop.
   void flush();
   // Writes everything still queued, then joins the writer thread. Idempotent.
   void stop();
 
+  // Counted per submission, except ledger_entries_written().
   uint64_t written() const { return written_.load(std::memory_order_relaxed); }
+  uint64_t ledger_entries_written() const {
+    return ledger_entries_written_.load(std::memory_order_relaxed);
+  }
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
   uint64_t batches() const { return batches_.load(std::memory_order_relaxed); }
   uint64_t failed_attempts() const { return failed_attempts_.load(std::memory_order_relaxed); }
   uint64_t abandoned() const { return abandoned_.load(std::memory_order_relaxed); }
 
  private:
+  struct Submission {
+    std::optional<UsageRecord> usage;
+    std::vector<store::LedgerEntry> ledger;
+    CommitCallback on_commit;
+  };
+
+  bool enqueue(Submission submission);
   void run();
-  void write_with_retry(std::span<const UsageRecord> batch);
-  void write_batch(std::span<const UsageRecord> batch);
-  void count_done(std::size_t written, std::size_t abandoned);
+  void write_with_retry(std::span<Submission> batch);
+  void write_batch(std::span<const Submission> batch);
+  void finish(std::span<Submission> batch, bool committed);
 
   std::string sqlite_path_;
   UsageWriterOptions options_;
-  std::unique_ptr<store::Database> database_;  // writer thread only once started
-  std::unique_ptr<store::Statement> insert_;   // writer thread only once started
-  bool giving_up_ = false;                     // writer thread only
+  std::unique_ptr<store::Database> database_;        // writer thread only once started
+  std::unique_ptr<store::Statement> insert_;         // writer thread only once started
+  std::unique_ptr<store::Statement> insert_ledger_;  // writer thread only once started
+  bool giving_up_ = false;                           // writer thread only
 
   std::mutex mutex_;
-  std::condition_variable work_ready_;                // writer waits: records, flush or stop
-  std::condition_variable progress_;                  // flush() waits: records committed
-  std::vector<UsageRecord> pending_;                  // guarded by mutex_
-  uint64_t accepted_ = 0;                             // guarded by mutex_
-  uint64_t settled_ = 0;                              // written + abandoned; guarded by mutex_
-  std::size_t flush_waiters_ = 0;                     // guarded by mutex_
-  bool stop_requested_ = false;                       // guarded by mutex_
-  bool writer_finished_ = false;                      // guarded by mutex_
+  std::condition_variable work_ready_;  // writer waits: records, flush or stop
+  std::condition_variable progress_;    // flush() waits: records committed
+  std::vector<Submission> pending_;     // guarded by mutex_
+  std::size_t pending_callbacks_ = 0;   // pending submissions with on_commit; guarded by mutex_
+  uint64_t accepted_ = 0;               // guarded by mutex_
+  uint64_t settled_ = 0;                // written + abandoned; guarded by mutex_
+  std::size_t flush_waiters_ = 0;       // guarded by mutex_
+  bool stop_requested_ = false;         // guarded by mutex_
+  bool writer_finished_ = false;        // guarded by mutex_
   std::chrono::steady_clock::time_point give_up_at_;  // guarded by mutex_; set by stop()
   std::thread thread_;
 
   std::atomic<uint64_t> written_{0};
+  std::atomic<uint64_t> ledger_entries_written_{0};
   std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> rejected_{0};
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> failed_attempts_{0};
   std::atomic<uint64_t> abandoned_{0};

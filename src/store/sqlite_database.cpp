@@ -53,6 +53,85 @@ CREATE TABLE usage_log (
 CREATE INDEX usage_log_created_at ON usage_log (created_at);
 CREATE INDEX usage_log_model_created_at ON usage_log (public_model, created_at);
 )sql"},
+    // Accounts, key policy and the ledger. Every key of a version-1 file (and every key created
+    // without an account) belongs to account 1, 'default'. Times are unix milliseconds.
+    {2, R"sql(
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  email TEXT UNIQUE COLLATE NOCASE,
+  password_hash TEXT,
+  markup_ppm INTEGER NOT NULL DEFAULT 1000000,  -- price multiplier, parts per million
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+INSERT INTO accounts (id, name, created_at, updated_at)
+  VALUES (1, 'default', CAST(strftime('%s', 'now') AS INTEGER) * 1000,
+          CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+
+-- SQLite cannot ADD a column that REFERENCES another table with a non-NULL default while
+-- foreign keys are on, so api_keys is rebuilt (ids, hashes and times carried over).
+CREATE TABLE api_keys_v2 (
+  id INTEGER PRIMARY KEY,
+  prefix TEXT UNIQUE NOT NULL,
+  name TEXT NOT NULL,
+  salt BLOB NOT NULL,
+  hash BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  last_used_at INTEGER,
+  account_id INTEGER NOT NULL DEFAULT 1 REFERENCES accounts(id),
+  disabled INTEGER NOT NULL DEFAULT 0,
+  scopes TEXT,                   -- JSON array of surfaces; NULL = all
+  allowed_models TEXT,           -- JSON array of public model ids; NULL = all
+  limit_threshold_micros INTEGER,  -- spend allowed per retention period; NULL = no limit
+  limit_retention TEXT CHECK (limit_retention IN ('day', 'week', 'month', 'no_reset')),
+  expires_at INTEGER,
+  updated_at INTEGER,
+  secret_salt BLOB,              -- the key + secret form: salted hash of the secret
+  secret_hash BLOB,
+  rate_limits TEXT               -- JSON, for later
+);
+INSERT INTO api_keys_v2 (id, prefix, name, salt, hash, created_at, revoked_at, last_used_at,
+                         updated_at)
+  SELECT id, prefix, name, salt, hash, created_at, revoked_at, last_used_at, created_at
+  FROM api_keys;
+DROP TABLE api_keys;
+ALTER TABLE api_keys_v2 RENAME TO api_keys;
+CREATE INDEX api_keys_account ON api_keys (account_id);
+
+-- Append-only: an account's balance IS the sum of its amounts (micro-USD). A request writes
+-- 'reserve' (-R) before dispatch and 'settle' (R - C, cost_micros = C) when it ends; a
+-- 'refund' (+) returns money afterwards (e.g. a reservation a crash left open); 'topup' (+) and
+-- 'adjustment' (+/-) carry an idempotency key. usage_log rows link to their entries through
+-- request_id. `instance` names the process that wrote the entry.
+CREATE TABLE ledger (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  key_prefix TEXT,
+  kind TEXT NOT NULL CHECK (kind IN ('topup', 'reserve', 'settle', 'refund', 'adjustment')),
+  amount_micros INTEGER NOT NULL,
+  cost_micros INTEGER,
+  request_id TEXT,
+  idempotency_key TEXT,
+  note TEXT,
+  instance TEXT,
+  created_at INTEGER NOT NULL,
+  UNIQUE (account_id, idempotency_key)
+);
+CREATE INDEX ledger_account_id ON ledger (account_id, id);
+CREATE INDEX ledger_request_id ON ledger (request_id);
+
+-- usage_log.request_id = ledger.request_id links a request to its reserve/settle/refund entries.
+-- cost_micros stays the priced cost; charged_micros is what the ledger charged (NULL when billing
+-- is off).
+ALTER TABLE usage_log ADD COLUMN account_id INTEGER;
+ALTER TABLE usage_log ADD COLUMN cache_write_tokens INTEGER;
+ALTER TABLE usage_log ADD COLUMN charged_micros INTEGER;
+CREATE INDEX usage_log_account_created_at ON usage_log (account_id, created_at);
+CREATE INDEX usage_log_key_created_at ON usage_log (key_prefix, created_at);
+)sql"},
 };
 
 int64_t unix_now_ms() {

@@ -1,0 +1,65 @@
+// Read-only billing reports over usage_log (migration 2 columns): usage rolled up per UTC day and
+// model for `GET /v1/usage` and the CLI, and the spend of a key or an account since a time (a
+// key's `monthly_usage`, its spend limit per retention period).
+//
+// Figures are exact integer sums. `cost_micros` is the priced cost of the requests;
+// `charged_micros` is what the ledger charged for them (0 for rows written with billing off).
+// Runs on its own connection off the event loop (admin worker, CLI); SQLite errors throw
+// store::DatabaseError.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tollgate::store {
+
+class Database;
+
+inline constexpr int64_t kMillisPerDay = 86'400'000;
+
+// Whose usage, over which half-open time range [from_ms, to_ms) of created_at.
+struct UsageScope {
+  std::optional<int64_t> account_id{};      // nullopt: every account
+  std::optional<std::string> key_prefix{};  // nullopt: every key
+  int64_t from_ms = 0;
+  int64_t to_ms = 0;
+};
+
+struct DailyModelUsage {
+  std::string day{};           // "YYYY-MM-DD", UTC
+  int64_t day_start_ms = 0;    // 00:00:00 UTC of that day
+  std::string public_model{};  // "" for requests that never resolved a model
+  int64_t requests = 0;
+  int64_t errors = 0;         // status >= 400
+  int64_t input_tokens = 0;   // prompt tokens, cached and cache-write included
+  int64_t output_tokens = 0;  // completion tokens, reasoning included
+  int64_t cached_tokens = 0;
+  int64_t cache_write_tokens = 0;
+  int64_t reasoning_tokens = 0;
+  int64_t cost_micros = 0;
+  int64_t charged_micros = 0;
+
+  friend bool operator==(const DailyModelUsage&, const DailyModelUsage&) = default;
+};
+
+struct Spend {
+  int64_t requests = 0;
+  int64_t cost_micros = 0;
+  int64_t charged_micros = 0;
+};
+
+// One entry per (UTC day, model) with any request in scope, by day then model.
+std::vector<DailyModelUsage> usage_by_day_and_model(Database& database, const UsageScope& scope);
+
+// Usage of one key / one account with created_at >= since_ms.
+Spend key_spend(Database& database, const std::string& key_prefix, int64_t since_ms);
+Spend account_spend(Database& database, int64_t account_id, int64_t since_ms);
+
+// "YYYY-MM-DD" of the UTC day that contains unix_ms (proleptic Gregorian; any int64 value).
+std::string utc_day(int64_t unix_ms);
+// 00:00 UTC of the day that contains unix_ms.
+int64_t utc_day_start_ms(int64_t unix_ms);
+
+}  // namespace tollgate::store
