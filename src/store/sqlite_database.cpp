@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <thread>
 #include <utility>
 
 namespace tollgate::store {
@@ -139,6 +140,27 @@ int64_t unix_now_ms() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+[[noreturn]] void throw_error(sqlite3* connection, int code, std::string_view context);
+
+}  // namespace
+
+// Several connections opening a new file at once may find the switch to WAL busy at once, the
+// busy handler notwithstanding: it is retried until the busy timeout has passed.
+std::string Database::enable_wal(std::chrono::milliseconds busy_timeout) {
+  const auto give_up = std::chrono::steady_clock::now() + busy_timeout;
+  for (;;) {
+    try {
+      Statement journal = prepare("PRAGMA journal_mode=WAL");
+      return journal.step() ? journal.column_text(0) : std::string();
+    } catch (const DatabaseError& error) {
+      if (!error.is_busy() || std::chrono::steady_clock::now() >= give_up) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+}
+
+namespace {
 
 [[noreturn]] void throw_error(sqlite3* connection, int code, std::string_view context) {
   std::string message(context);
@@ -277,8 +299,7 @@ Database::Database(const std::string& path, DatabaseOptions options) : path_(pat
   try {
     // The busy timeout comes first: switching to WAL needs a lock another process may hold.
     sqlite3_busy_timeout(connection_, static_cast<int>(options.busy_timeout.count()));
-    Statement journal = prepare("PRAGMA journal_mode=WAL");
-    std::string mode = journal.step() ? journal.column_text(0) : std::string();
+    std::string mode = enable_wal(options.busy_timeout);
     if (mode != "wal" && path != ":memory:") {
       throw DatabaseError(SQLITE_ERROR, "cannot enable WAL journal on '" + path + "' (got '" +
                                             mode + "'; network file system?)");

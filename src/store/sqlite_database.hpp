@@ -115,6 +115,7 @@ class Database {
 
  private:
   void close() noexcept;
+  std::string enable_wal(std::chrono::milliseconds busy_timeout);  // returns the journal mode
 
   sqlite3* connection_ = nullptr;
   std::string path_;
