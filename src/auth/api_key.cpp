@@ -1,5 +1,7 @@
 #include "auth/api_key.hpp"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -95,6 +97,12 @@ KeyHash hash_key(std::span<const uint8_t> salt, std::string_view key) {
 
 bool hash_equals(std::span<const uint8_t, 32> a, std::span<const uint8_t, 32> b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+KeyHash to_key_hash(std::span<const uint8_t> bytes) {
+  KeyHash hash{};
+  if (bytes.size() == hash.size()) std::copy(bytes.begin(), bytes.end(), hash.begin());
+  return hash;
 }
 
 }  // namespace tollgate::auth

@@ -42,6 +42,9 @@ std::string_view key_prefix(std::string_view presented_key);
 
 // SHA-256(salt || key).
 KeyHash hash_key(std::span<const uint8_t> salt, std::string_view key);
+// A stored hash read back from the database. One of the wrong size (a damaged row) stays all
+// zeros, which no key hashes to.
+KeyHash to_key_hash(std::span<const uint8_t> bytes);
 
 // Constant-time comparison (CRYPTO_memcmp): the time taken says nothing about where they differ.
 bool hash_equals(std::span<const uint8_t, 32> a, std::span<const uint8_t, 32> b);

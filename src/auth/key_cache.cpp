@@ -1,6 +1,9 @@
 #include "auth/key_cache.hpp"
 
+#include "auth/credentials.hpp"
 #include "store/sqlite_database.hpp"
+
+#include <simdjson.h>
 
 #include <pthread.h>
 
@@ -25,21 +28,83 @@ void KeyCache::publish(std::shared_ptr<const Snapshot> next) {
   // uses it.
 }
 
+std::string_view to_string(KeyRefusal refusal) {
+  switch (refusal) {
+    case KeyRefusal::unknown: return "unknown";
+    case KeyRefusal::disabled: return "disabled";
+    case KeyRefusal::expired: return "expired";
+    case KeyRefusal::secret_required: return "secret_required";
+  }
+  return "unknown";
+}
+
 std::optional<AuthenticatedKey> KeyCache::authenticate(std::string_view presented_key) const {
+  auto result = authenticate(presented_key, {}, 0);
+  if (auto* key = std::get_if<AuthenticatedKey>(&result)) return std::move(*key);
+  return std::nullopt;
+}
+
+std::variant<AuthenticatedKey, KeyRefusal> KeyCache::authenticate(
+    std::string_view presented_key, std::string_view presented_secret, int64_t now_ms) const {
   std::string_view prefix = key_prefix(presented_key);
-  if (prefix.empty()) return std::nullopt;
+  if (prefix.empty()) return KeyRefusal::unknown;
 
   // Holding the shared_ptr keeps this snapshot alive even if a reload swaps it out meanwhile.
   std::shared_ptr<const Snapshot> snapshot = current();
   auto found = snapshot->find(prefix);
   // The prefix is not secret (it is shown in listings), so an early return for an unknown one
   // leaks nothing; the secret itself is only ever compared in constant time.
-  if (found == snapshot->end()) return std::nullopt;
+  if (found == snapshot->end()) return KeyRefusal::unknown;
 
   const ActiveKey& key = found->second;
   KeyHash presented_hash = hash_key(key.salt, presented_key);
-  if (!hash_equals(presented_hash, key.hash)) return std::nullopt;
-  return AuthenticatedKey{key.id, key.prefix, key.name};
+  if (!hash_equals(presented_hash, key.hash)) return KeyRefusal::unknown;
+  if (key.secret) {
+    if (presented_secret.empty()) return KeyRefusal::secret_required;
+    if (!verify_key_secret(presented_secret, key.secret->salt, to_key_hash(key.secret->hash))) {
+      return KeyRefusal::unknown;
+    }
+  }
+  if (key.disabled) return KeyRefusal::disabled;
+  if (key.expires_at_ms && now_ms >= *key.expires_at_ms) return KeyRefusal::expired;
+  return key.identity;
+}
+
+namespace {
+
+// A JSON array of strings, as the policy columns store them; anything else reads as empty.
+std::vector<std::string> string_list(const std::optional<std::string>& json) {
+  std::vector<std::string> out;
+  if (!json) return out;
+  simdjson::dom::parser parser;
+  simdjson::dom::array array;
+  if (parser.parse(*json).get_array().get(array)) return out;
+  for (simdjson::dom::element item : array) {
+    std::string_view text;
+    if (!item.get_string().get(text)) out.emplace_back(text);
+  }
+  return out;
+}
+
+}  // namespace
+
+KeyCache::ActiveKey KeyCache::active_key(KeyRecord& record) {
+  ActiveKey key;
+  key.identity.id = record.id;
+  key.identity.prefix = record.prefix;
+  key.identity.name = std::move(record.name);
+  key.identity.account_id = record.account_id;
+  key.identity.account_markup_ppm = record.account_markup_ppm;
+  key.identity.scopes = string_list(record.policy.scopes_json);
+  key.identity.allowed_models = string_list(record.policy.allowed_models_json);
+  key.identity.limit_threshold_micros = record.policy.limit_threshold_micros;
+  key.identity.limit_retention = record.policy.limit_retention.value_or("no_reset");
+  key.salt = std::move(record.salt);
+  key.hash = record.hash;
+  key.disabled = record.policy.disabled || record.account_disabled;
+  key.expires_at_ms = record.policy.expires_at_ms;
+  key.secret = std::move(record.secret);
+  return key;
 }
 
 void KeyCache::reload(std::vector<KeyRecord> records) {
@@ -54,9 +119,7 @@ void KeyCache::reload(std::vector<KeyRecord> records) {
       continue;
     }
     std::string prefix = record.prefix;
-    next->emplace(std::move(prefix),
-                  ActiveKey{record.id, std::move(record.prefix), std::move(record.name),
-                            std::move(record.salt), record.hash});
+    next->emplace(std::move(prefix), active_key(record));
   }
   // Keys the database shows revoked or no longer has need no tombstone.
   revoked_in_process_ = std::move(still_pending);

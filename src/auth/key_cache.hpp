@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <variant>
 #include <vector>
 
 namespace tollgate::store {
@@ -26,11 +27,27 @@ class Database;
 
 namespace tollgate::auth {
 
+// What the request path knows of a key once it is authenticated: whose it is and what it may do.
 struct AuthenticatedKey {
   int64_t id = 0;
   std::string prefix;
   std::string name;
+  int64_t account_id = 0;
+  int64_t account_markup_ppm = 1'000'000;  // the account's price multiplier
+  std::vector<std::string> scopes;          // surfaces it may call ("chat", ...); empty: all
+  std::vector<std::string> allowed_models;  // public model ids; empty: all
+  std::optional<int64_t> limit_threshold_micros;  // spend allowed per period
+  std::string limit_retention;                    // "day" | "week" | "month" | "no_reset"
 };
+
+// Why authenticate() refused a key.
+enum class KeyRefusal : uint8_t {
+  unknown,           // malformed, not found, revoked, or the secret does not match
+  disabled,          // the key or its account is disabled
+  expired,           // past its expires_at
+  secret_required,   // created in the key + secret form: the secret must come with it
+};
+std::string_view to_string(KeyRefusal refusal);
 
 class KeyCache {
  public:
@@ -40,6 +57,11 @@ class KeyCache {
   // matches (salted SHA-256, constant-time compare); nullopt otherwise. Thread-safe; takes a
   // mutex only to copy the snapshot pointer (writers hold it just for the swap); no I/O.
   std::optional<AuthenticatedKey> authenticate(std::string_view presented_key) const;
+  // The same with the policy applied at `now_ms`: a disabled or expired key (or one of a disabled
+  // account) is refused, and a key created with a secret needs `presented_secret` to match.
+  std::variant<AuthenticatedKey, KeyRefusal> authenticate(std::string_view presented_key,
+                                                         std::string_view presented_secret,
+                                                         int64_t now_ms) const;
 
   // Replaces the whole set of keys (revoked records are kept out).
   void reload(std::vector<KeyRecord> records);
@@ -52,12 +74,14 @@ class KeyCache {
 
  private:
   struct ActiveKey {
-    int64_t id = 0;
-    std::string prefix;
-    std::string name;
+    AuthenticatedKey identity;
     std::vector<uint8_t> salt;
     KeyHash hash{};
+    bool disabled = false;  // the key or its account
+    std::optional<int64_t> expires_at_ms;
+    std::optional<store::SaltedHash> secret;
   };
+  static ActiveKey active_key(KeyRecord& record);
   struct PrefixHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const noexcept {

@@ -19,13 +19,6 @@ int64_t unix_now_ms() {
       .count();
 }
 
-KeyHash to_key_hash(const std::vector<uint8_t>& bytes) {
-  KeyHash hash{};
-  // A hash of the wrong size (a damaged row) stays all zeros, which no key hashes to.
-  if (bytes.size() == hash.size()) std::copy(bytes.begin(), bytes.end(), hash.begin());
-  return hash;
-}
-
 std::optional<std::string> column_optional_text(const store::Statement& row, int index) {
   if (row.column_is_null(index)) return std::nullopt;
   return row.column_text(index);
@@ -132,9 +125,10 @@ RevokeOutcome KeyStore::revoke(std::string_view prefix) {
 
 std::vector<KeyRecord> KeyStore::load_all() {
   store::Statement query = database_.prepare(
-      "SELECT id, prefix, name, salt, hash, created_at, revoked_at, account_id, disabled, scopes, "
-      "allowed_models, limit_threshold_micros, limit_retention, expires_at, rate_limits, "
-      "secret_salt, secret_hash FROM api_keys ORDER BY id");
+      "SELECT k.id, k.prefix, k.name, k.salt, k.hash, k.created_at, k.revoked_at, k.account_id, "
+      "k.disabled, k.scopes, k.allowed_models, k.limit_threshold_micros, k.limit_retention, "
+      "k.expires_at, k.rate_limits, k.secret_salt, k.secret_hash, a.disabled, a.markup_ppm "
+      "FROM api_keys k JOIN accounts a ON a.id = k.account_id ORDER BY k.id");
   std::vector<KeyRecord> keys;
   while (query.step()) {
     KeyRecord& key = keys.emplace_back();
@@ -150,6 +144,8 @@ std::vector<KeyRecord> KeyStore::load_all() {
     if (!query.column_is_null(16)) {
       key.secret = store::SaltedHash{query.column_blob(15), query.column_blob(16)};
     }
+    key.account_disabled = query.column_int64(17) != 0;
+    key.account_markup_ppm = query.column_int64(18);
   }
   return keys;
 }

@@ -29,6 +29,9 @@ struct KeyRecord {
   int64_t account_id = store::kDefaultAccountId;
   store::KeyPolicy policy;                  // disabled, scopes, models, limit, expiry
   std::optional<store::SaltedHash> secret;  // the key + secret form
+  // Of the account that owns the key (load_all only).
+  bool account_disabled = false;
+  int64_t account_markup_ppm = 1'000'000;
 };
 
 // What a listing shows: no salt, no hash.

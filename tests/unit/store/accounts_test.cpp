@@ -1,5 +1,7 @@
 #include "store/accounts.hpp"
 
+#include "auth/credentials.hpp"
+
 #include "auth/key_cache.hpp"
 #include "auth/key_store.hpp"
 #include "store/sqlite_database.hpp"
@@ -176,8 +178,12 @@ TEST_F(AccountStoreTest, KeyStoreCreatesKeysForAnAccountThatAuthenticate) {
   const int64_t acme = accounts_.create({.name = "acme"}).account.id;
   auth::KeyStore keys(database_);
   KeyPolicy policy{.allowed_models_json = R"(["m"])", .limit_retention = "week"};
-  auth::CreatedKey created =
-      keys.create(acme, "acme ci", policy, SaltedHash{{1, 2}, std::vector<uint8_t>(32, 3)});
+  const std::string secret = auth::generate_key_secret();
+  const std::vector<uint8_t> secret_salt{1, 2};
+  const auth::KeyHash secret_hash = auth::hash_key_secret(secret, secret_salt);
+  auth::CreatedKey created = keys.create(
+      acme, "acme ci", policy,
+      SaltedHash{secret_salt, std::vector<uint8_t>(secret_hash.begin(), secret_hash.end())});
   EXPECT_EQ(created.record.account_id, acme);
   EXPECT_EQ(created.record.policy, policy);
   ASSERT_TRUE(created.record.secret);
@@ -190,7 +196,18 @@ TEST_F(AccountStoreTest, KeyStoreCreatesKeysForAnAccountThatAuthenticate) {
   EXPECT_EQ(loaded[0].secret->salt, (std::vector<uint8_t>{1, 2}));
   auth::KeyCache cache;
   cache.reload(std::move(loaded));
-  EXPECT_TRUE(cache.authenticate(created.plaintext));
+  auto without_secret = cache.authenticate(created.plaintext, "", 0);
+  ASSERT_TRUE(std::holds_alternative<auth::KeyRefusal>(without_secret));
+  EXPECT_EQ(std::get<auth::KeyRefusal>(without_secret), auth::KeyRefusal::secret_required);
+  EXPECT_FALSE(cache.authenticate(created.plaintext)) << "the key alone is not enough";
+  auto with_secret = cache.authenticate(created.plaintext, secret, 0);
+  ASSERT_TRUE(std::holds_alternative<auth::AuthenticatedKey>(with_secret));
+  const auto& key = std::get<auth::AuthenticatedKey>(with_secret);
+  EXPECT_EQ(key.account_id, acme);
+  EXPECT_EQ(key.allowed_models, (std::vector<std::string>{"m"}));
+  EXPECT_EQ(key.limit_retention, "week");
+  EXPECT_EQ(std::get<auth::KeyRefusal>(cache.authenticate(created.plaintext, "tgs_wrong", 0)),
+            auth::KeyRefusal::unknown);
 
   EXPECT_EQ(keys.create("legacy").record.account_id, kDefaultAccountId);
   EXPECT_THROW(keys.create(404, "x", {}), std::invalid_argument);

@@ -59,6 +59,43 @@ TEST(KeyCache, AuthenticatesAKnownKey) {
   EXPECT_EQ(cache.active_keys(), 1u);
 }
 
+TEST(KeyCache, AppliesTheKeyPolicyAndItsAccount) {
+  TestKey plain = make_key(1, "plain");
+  plain.record.account_id = 3;
+  plain.record.account_markup_ppm = 1'100'000;
+  plain.record.policy.scopes_json = R"(["chat","messages"])";
+  plain.record.policy.limit_threshold_micros = 25'000'000;
+  plain.record.policy.limit_retention = "week";
+  TestKey disabled = make_key(2, "disabled");
+  disabled.record.policy.disabled = true;
+  TestKey closed_account = make_key(3, "closed");
+  closed_account.record.account_disabled = true;
+  TestKey expiring = make_key(4, "expiring");
+  expiring.record.policy.expires_at_ms = 1'000;
+  KeyCache cache;
+  cache.reload({plain.record, disabled.record, closed_account.record, expiring.record});
+
+  auto found = cache.authenticate(plain.plaintext, "", 999);
+  ASSERT_TRUE(std::holds_alternative<AuthenticatedKey>(found));
+  const AuthenticatedKey& key = std::get<AuthenticatedKey>(found);
+  EXPECT_EQ(key.account_id, 3);
+  EXPECT_EQ(key.account_markup_ppm, 1'100'000);
+  EXPECT_EQ(key.scopes, (std::vector<std::string>{"chat", "messages"}));
+  EXPECT_TRUE(key.allowed_models.empty());
+  EXPECT_EQ(key.limit_threshold_micros, 25'000'000);
+  EXPECT_EQ(key.limit_retention, "week");
+
+  auto refusal = [&](const TestKey& k, int64_t now_ms) {
+    auto result = cache.authenticate(k.plaintext, "", now_ms);
+    return std::holds_alternative<KeyRefusal>(result) ? std::get<KeyRefusal>(result)
+                                                      : KeyRefusal::unknown;
+  };
+  EXPECT_EQ(refusal(disabled, 0), KeyRefusal::disabled);
+  EXPECT_EQ(refusal(closed_account, 0), KeyRefusal::disabled) << "the account's flag counts";
+  EXPECT_TRUE(std::holds_alternative<AuthenticatedKey>(cache.authenticate(expiring.plaintext, "", 999)));
+  EXPECT_EQ(refusal(expiring, 1'000), KeyRefusal::expired);
+}
+
 TEST(KeyCache, RefusesAnUnknownKey) {
   KeyCache cache;
   cache.reload({make_key(1, "a").record});
