@@ -2,7 +2,9 @@
 // may run while a gateway serves from the same database (SQLite WAL; the gateway picks up key
 // changes within its refresh interval).
 #include "app/commands.hpp"
+#include "auth/credentials.hpp"
 #include "auth/key_store.hpp"
+#include "store/accounts.hpp"
 #include "config/config.hpp"
 #include "store/sqlite_database.hpp"
 #include "store/usage_queries.hpp"
@@ -62,14 +64,71 @@ int migrate(const std::string& config_path) {
   return 0;
 }
 
-int keys_create(const std::string& config_path, const std::string& name) {
+namespace {
+
+// A comma-separated list as the JSON array the policy columns store; nullopt when empty.
+std::optional<std::string> json_list(const std::string& comma_separated) {
+  if (comma_separated.empty()) return std::nullopt;
+  std::string json = "[";
+  std::size_t start = 0;
+  while (start <= comma_separated.size()) {
+    std::size_t end = comma_separated.find(',', start);
+    if (end == std::string::npos) end = comma_separated.size();
+    if (json.size() > 1) json += ',';
+    json += '"';
+    for (char c : comma_separated.substr(start, end - start)) {
+      if (c == '"' || c == '\\') json += '\\';
+      json += c;
+    }
+    json += '"';
+    start = end + 1;
+  }
+  return json + "]";
+}
+
+}  // namespace
+
+int keys_create(const std::string& config_path, const KeyOptions& options) {
   store::Database database = open_store(config_path);
+  store::KeyPolicy policy;
+  policy.scopes_json = json_list(options.scopes);
+  policy.allowed_models_json = json_list(options.models);
+  if (!options.limit_usd.empty()) {
+    std::optional<int64_t> micros = config::parse_usd_micros(options.limit_usd);
+    if (!micros) {
+      std::fprintf(stderr, "tollgate: --limit-usd must be a decimal USD amount\n");
+      return 2;
+    }
+    policy.limit_threshold_micros = *micros;
+    policy.limit_retention = options.limit_retention;
+  }
+  int64_t account_id = store::kDefaultAccountId;
+  if (!options.account.empty()) {
+    std::optional<store::Account> account = store::AccountStore(database).find_by_name(options.account);
+    if (!account) {
+      std::fprintf(stderr, "tollgate: no account named \"%s\"\n", options.account.c_str());
+      return 1;
+    }
+    account_id = account->id;
+  }
+  std::optional<store::SaltedHash> secret_hash;
+  std::string secret;
+  if (options.with_secret) {
+    secret = auth::generate_key_secret();
+    std::vector<uint8_t> salt = auth::generate_salt();
+    auth::KeyHash hash = auth::hash_key_secret(secret, salt);
+    secret_hash = store::SaltedHash{salt, std::vector<uint8_t>(hash.begin(), hash.end())};
+  }
   auth::KeyStore keys(database);
-  auto created = keys.create(name);
-  // The key on stdout alone (scripts capture it); the note on stderr.
-  std::printf("%s\n", created.plaintext.c_str());
+  auto created = keys.create(account_id, options.name, policy, secret_hash);
+  // The key (and its secret) on stdout alone: scripts capture it; the note on stderr.
+  if (options.with_secret) {
+    std::printf("%s\n%s\n", created.plaintext.c_str(), secret.c_str());
+  } else {
+    std::printf("%s\n", created.plaintext.c_str());
+  }
   std::fprintf(stderr, "created key %s (%s); it is shown only this once\n",
-               created.record.prefix.c_str(), name.c_str());
+               created.record.prefix.c_str(), options.name.c_str());
   return 0;
 }
 

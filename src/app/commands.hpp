@@ -9,9 +9,25 @@ namespace tollgate::app {
 int serve(const std::string& config_path);
 int config_check(const std::string& config_path);
 int migrate(const std::string& config_path);
-int keys_create(const std::string& config_path, const std::string& name);
+struct KeyOptions {
+  std::string name;
+  std::string account;          // account name; empty: the default account
+  std::string scopes;           // comma-separated surfaces; empty: all
+  std::string models;           // comma-separated public model ids; empty: all
+  std::string limit_usd;        // spend allowed per period; empty: none
+  std::string limit_retention = "month";
+  bool with_secret = false;     // the key + secret form
+};
+int keys_create(const std::string& config_path, const KeyOptions& options);
 int keys_list(const std::string& config_path);
 int keys_revoke(const std::string& config_path, const std::string& prefix);
 int usage_report(const std::string& config_path, int limit, std::optional<int> since_hours);
+int accounts_create(const std::string& config_path, const std::string& name,
+                    const std::optional<std::string>& email);
+int accounts_list(const std::string& config_path);
+int credits_topup(const std::string& config_path, const std::string& account,
+                  const std::string& usd, const std::string& idempotency_key,
+                  const std::string& note);
+int credits_balance(const std::string& config_path, const std::string& account);
 
 }  // namespace tollgate::app

@@ -4,6 +4,8 @@
 //   tollgate migrate --config FILE          create or upgrade the database
 //   tollgate keys create|list|revoke ...    API keys
 //   tollgate usage --config FILE            recent requests and per-model totals
+//   tollgate accounts create|list ...       accounts (each owns a credit balance and keys)
+//   tollgate credits topup|balance ...      an account's credits
 #include "app/commands.hpp"
 
 #include <CLI/CLI.hpp>
@@ -32,7 +34,18 @@ int main(int argc, char** argv) {
   std::string key_name, key_prefix;
   auto* create = keys->add_subcommand("create", "Create a key and print it (shown only once)");
   create->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
-  create->add_option("-n,--name", key_name, "A name for the key")->required();
+  tollgate::app::KeyOptions key_options;
+  create->add_option("-n,--name", key_options.name, "A name for the key")->required();
+  create->add_option("-a,--account", key_options.account, "Owning account (default: default)");
+  create->add_option("--scopes", key_options.scopes,
+                     "APIs it may call, comma-separated: chat,messages,responses,gemini,...");
+  create->add_option("--models", key_options.models, "Model ids it may use, comma-separated");
+  create->add_option("--limit-usd", key_options.limit_usd, "Spend allowed per period (USD)");
+  create->add_option("--limit-retention", key_options.limit_retention,
+                     "The period: day, week, month or no_reset")
+      ->check(CLI::IsMember({"day", "week", "month", "no_reset"}));
+  create->add_flag("--with-secret", key_options.with_secret,
+                   "Also create a secret (key + secret form); printed on the second line");
   auto* list = keys->add_subcommand("list", "List keys (prefixes only, never secrets)");
   list->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
   auto* revoke = keys->add_subcommand("revoke", "Revoke a key by its prefix");
@@ -46,6 +59,32 @@ int main(int argc, char** argv) {
   usage->add_option("-n,--limit", limit, "How many recent requests to show");
   usage->add_option("--since-hours", since_hours, "Totals over the last N hours only");
 
+  auto* accounts = app.add_subcommand("accounts", "Manage accounts");
+  accounts->require_subcommand(1);
+  std::string account_name;
+  std::optional<std::string> account_email;
+  auto* account_create = accounts->add_subcommand("create", "Create an account; prints its id");
+  account_create->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
+  account_create->add_option("-n,--name", account_name, "Unique account name")->required();
+  account_create->add_option("--email", account_email, "Login email (optional)");
+  auto* account_list = accounts->add_subcommand("list", "List accounts with their balances");
+  account_list->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
+
+  auto* credits = app.add_subcommand("credits", "An account's credits");
+  credits->require_subcommand(1);
+  std::string usd, idempotency_key, note = "top-up (cli)";
+  auto* topup = credits->add_subcommand("topup", "Credit an account (idempotent); prints the balance");
+  topup->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
+  topup->add_option("-a,--account", account_name, "Account name")->required();
+  topup->add_option("--usd", usd, "Amount in USD, e.g. 10 or 2.50")->required();
+  topup->add_option("--idempotency-key", idempotency_key,
+                    "Unique per top-up: repeating it credits nothing more")
+      ->required();
+  topup->add_option("--note", note, "Shown in the ledger");
+  auto* balance = credits->add_subcommand("balance", "Print an account's balance (USD)");
+  balance->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
+  balance->add_option("-a,--account", account_name, "Account name")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   using namespace tollgate::app;
@@ -53,10 +92,14 @@ int main(int argc, char** argv) {
     if (*serve) return tollgate::app::serve(config_path);
     if (*check) return config_check(config_path);
     if (*migrate) return tollgate::app::migrate(config_path);
-    if (*create) return keys_create(config_path, key_name);
+    if (*create) return keys_create(config_path, key_options);
     if (*list) return keys_list(config_path);
     if (*revoke) return keys_revoke(config_path, key_prefix);
     if (*usage) return usage_report(config_path, limit, since_hours);
+    if (*account_create) return accounts_create(config_path, account_name, account_email);
+    if (*account_list) return accounts_list(config_path);
+    if (*topup) return credits_topup(config_path, account_name, usd, idempotency_key, note);
+    if (*balance) return credits_balance(config_path, account_name);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tollgate: %s\n", e.what());
     return 1;

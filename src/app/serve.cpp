@@ -2,6 +2,8 @@
 #include "app/commands.hpp"
 #include "auth/key_cache.hpp"
 #include "billing/usage_writer.hpp"
+#include "billing/wallet.hpp"
+#include "billing/wallet_sync.hpp"
 #include "config/config.hpp"
 #include "gateway/gateway.hpp"
 #include "net/http_server.hpp"
@@ -15,10 +17,28 @@
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <optional>
+#include <random>
 #include <thread>
 
 namespace tollgate::app {
+
+namespace {
+
+// This process's name in the ledger's `instance` column: host, pid and a random suffix.
+std::string instance_name() {
+  char host[64] = "host";
+  gethostname(host, sizeof host - 1);
+  char name[128];
+  std::snprintf(name, sizeof name, "%s-%d-%08x", host, static_cast<int>(getpid()),
+                static_cast<unsigned>(std::random_device{}()));
+  return name;
+}
+
+}  // namespace
 
 int serve(const std::string& config_path) {
   config::Config config = config::load_config_file(config_path);
@@ -55,7 +75,24 @@ int serve(const std::string& config_path) {
   unsigned threads = server_config.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
 
-  gateway::Gateway gateway(config, {keys, usage, metrics, config.billing}, threads);
+  // Billing: the wallet is loaded from the ledger before the first request (reservations a crash
+  // left open are released first) and follows what other processes append.
+  const std::string instance = instance_name();
+  std::optional<billing::Wallet> wallet;
+  std::optional<billing::WalletSync> wallet_sync;
+  if (config.billing.enabled) {
+    wallet.emplace();
+    wallet_sync.emplace(*wallet, config.store.sqlite_path, instance);
+    const int64_t released = wallet_sync->start();
+    if (released > 0) {
+      std::fprintf(stderr, "tollgate: released %lld reservations left open by an earlier run\n",
+                   static_cast<long long>(released));
+    }
+  }
+
+  gateway::Gateway gateway(
+      config, {keys, usage, metrics, config.billing, wallet ? &*wallet : nullptr, instance},
+      threads);
   net::ServerOptions options;
   options.host = server_config.listen_host;
   options.port = server_config.listen_port;
@@ -92,6 +129,7 @@ int serve(const std::string& config_path) {
 
   // Every loop has stopped: nothing produces usage any more. Commit what is queued.
   usage.stop();
+  if (wallet_sync) wallet_sync->stop();
   key_refresher.stop();
   access_log.flush();
   std::fprintf(stderr, "tollgate: stopped (%llu usage records written)\n",

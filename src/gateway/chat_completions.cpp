@@ -10,6 +10,7 @@
 #include "api/openai/chat_ir.hpp"
 #include "api/openai/chat_request.hpp"
 #include "api/openai/errors.hpp"
+#include "gateway/admission.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/loop_state.hpp"
 #include "gateway/phases.hpp"
@@ -52,9 +53,11 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   ctx.requested_model = ctx.chat.model;
   ctx.stream = ctx.chat.stream;
   ctx.prompt_chars = ctx.chat.prompt_chars;
+  ctx.max_tokens = ctx.chat.max_tokens;
 
-  // resolve
+  // resolve, admit
   if (!co_await resolve(ctx, catalog_, ctx.chat.model, Surface::chat)) co_return;
+  if (!co_await admit(ctx, services_, Surface::chat)) co_return;
   const Deployment& deployment = *ctx.deployment;
   if (deployment.family != ir::Format::openai_chat) {
     if (auto error = api::openai::decode_request(ctx.request.body, ctx.ir)) {
@@ -93,9 +96,10 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
       co_return;
     }
     take_usage(ctx, to_ir(scan.usage), 0);
-    net::Headers extra;
+    net::Headers extra = co_await charge(ctx, services_);
     call.copy_headers(extra);
-    co_await respond_json(ctx, 200, std::move(scan.body), std::move(extra));
+    co_await respond_json(ctx, 200, with_cost_echo(ctx, services_, std::move(scan.body)),
+                          std::move(extra));
     co_return;
   }
 
@@ -137,7 +141,8 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
       if (chunk.forward) net::sse::append_event(out, chunk.data);
     });
     if (decoder.overflowed()) stream_error = "upstream_invalid_response";
-    if (!out.empty()) {
+    // [DONE] waits until the request is charged (charge() below).
+    if (!out.empty() && !done) {
       WaitTimer wait{ctx.client_wait};
       client_ok = co_await ctx.writer.write_chunk(out);
       out.clear();
@@ -145,11 +150,12 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
     if (!stream_error.empty()) break;
   }
   call.record();
+  take_usage(ctx, usage, content_chunks);
+  co_await charge(ctx, services_);
   co_await finish_client_stream(ctx, client_ok, out, stream_error, false,
                                 [&](const ir::Error& error) {
                                   net::sse::append_event(out, api::openai::error_body(error));
                                 });
-  take_usage(ctx, usage, content_chunks);
 }
 
 }  // namespace tollgate::gateway

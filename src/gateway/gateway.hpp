@@ -18,6 +18,7 @@ class KeyCache;
 }
 namespace tollgate::billing {
 class UsageWriter;
+class Wallet;
 }
 namespace tollgate::obs {
 class Metrics;
@@ -34,6 +35,8 @@ struct Services {
   billing::UsageWriter& usage;
   obs::Metrics& metrics;
   const config::BillingConfig& billing;
+  billing::Wallet* wallet = nullptr;  // set when billing is enabled
+  std::string instance;               // this process, in the ledger's `instance` column
 };
 
 class Gateway {

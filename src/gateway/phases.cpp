@@ -1,9 +1,11 @@
 #include "gateway/phases.hpp"
 
 #include "api/json_text.hpp"
+#include "auth/credentials.hpp"
 #include "auth/key_cache.hpp"
 #include "billing/pricing.hpp"
 #include "billing/usage_writer.hpp"
+#include "gateway/admission.hpp"
 #include "gateway/loop_state.hpp"
 #include "gateway/respond.hpp"
 #include "obs/metrics.hpp"
@@ -13,30 +15,6 @@
 namespace tollgate::gateway {
 
 namespace {
-
-// The API key as the client's SDK sends it: `Authorization: Bearer` (OpenAI, and accepted on
-// every surface), `x-api-key` (Anthropic), `x-goog-api-key` or the `key` query parameter
-// (Gemini). The query parameter is never logged: the access log records the path only.
-std::string_view presented_key(const net::HttpRequest& request) {
-  constexpr std::string_view bearer = "Bearer ";
-  std::string_view authorization = request.header("authorization");
-  if (!authorization.empty()) {
-    if (authorization.size() > bearer.size() &&
-        net::iequals(authorization.substr(0, bearer.size()), bearer)) {
-      return authorization.substr(bearer.size());
-    }
-    return "\x01";  // present but not a bearer credential: never a valid key
-  }
-  if (auto key = request.header("x-api-key"); !key.empty()) return key;
-  if (auto key = request.header("x-goog-api-key"); !key.empty()) return key;
-  std::string_view query = request.query();
-  while (!query.empty()) {
-    std::string_view pair = query.substr(0, query.find('&'));
-    query.remove_prefix(std::min(query.size(), pair.size() + 1));
-    if (pair.starts_with("key=") && pair.size() > 4) return pair.substr(4);
-  }
-  return {};
-}
 
 std::string missing_key_message(ir::Format format) {
   switch (format) {
@@ -50,23 +28,67 @@ std::string missing_key_message(ir::Format format) {
   }
 }
 
+std::string refusal_message(auth::KeyRefusal refusal, ir::Format format) {
+  switch (refusal) {
+    case auth::KeyRefusal::disabled: return "This API key is disabled.";
+    case auth::KeyRefusal::expired: return "This API key has expired.";
+    case auth::KeyRefusal::secret_required:
+      return "This API key was created with a secret: send it too (X-API-Secret, or "
+             "Authorization: Bearer <key>:<secret>).";
+    case auth::KeyRefusal::unknown: break;
+  }
+  // Never echo the presented key: it may be a real secret sent to the wrong place.
+  return format == ir::Format::anthropic ? "invalid x-api-key" : "Incorrect API key provided.";
+}
+
+std::string_view refusal_code(auth::KeyRefusal refusal) {
+  switch (refusal) {
+    case auth::KeyRefusal::disabled: return "key_disabled";
+    case auth::KeyRefusal::expired: return "key_expired";
+    case auth::KeyRefusal::secret_required: return "secret_required";
+    case auth::KeyRefusal::unknown: break;
+  }
+  return "invalid_api_key";
+}
+
+int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
+// The credential as the client's SDK sends it (auth/credentials.hpp): `Authorization: Bearer`
+// with a key or key:secret (every API), `X-API-Key` (+ `X-API-Secret`), `x-goog-api-key` or the
+// `key` query parameter (Gemini). The query string is never logged: the access log has the path.
 boost::asio::awaitable<bool> authenticate(RequestContext& ctx, Services& services) {
-  std::string_view presented = presented_key(ctx.request);
-  if (presented.empty()) {
-    co_await respond_error(ctx, 401, missing_key_message(ctx.format), "missing_api_key");
+  const net::HttpRequest& request = ctx.request;
+  const auth::PresentedCredential presented = auth::parse_presented_credential(
+      {request.header("authorization"), request.header("x-api-key"),
+       request.header("x-api-secret"), request.header("x-goog-api-key"), request.query()});
+  switch (presented.kind) {
+    case auth::CredentialKind::none:
+      co_await respond_error(ctx, 401, missing_key_message(ctx.format), "missing_api_key");
+      co_return false;
+    case auth::CredentialKind::malformed:
+      co_await respond_error(ctx, 401, std::string(presented.problem), "invalid_api_key");
+      co_return false;
+    case auth::CredentialKind::jwt:
+      co_await respond_error(ctx, 401,
+                             "Model APIs take an API key, not a session token: create a key "
+                             "with POST /v1/keys.",
+                             "invalid_api_key");
+      co_return false;
+    default: break;
+  }
+  auto result = services.keys.authenticate(presented.key, presented.secret, unix_now_ms());
+  if (auto* refusal = std::get_if<auth::KeyRefusal>(&result)) {
+    co_await respond_error(ctx, 401, refusal_message(*refusal, ctx.format),
+                           std::string(refusal_code(*refusal)));
     co_return false;
   }
-  ctx.key = services.keys.authenticate(presented);
-  if (!ctx.key) {
-    // Never echo the presented key: it may be a real secret sent to the wrong place.
-    co_await respond_error(ctx, 401,
-                           ctx.format == ir::Format::anthropic ? "invalid x-api-key"
-                                                               : "Incorrect API key provided.",
-                           "invalid_api_key");
-    co_return false;
-  }
+  ctx.key = std::get<auth::AuthenticatedKey>(std::move(result));
   co_return true;
 }
 
@@ -114,12 +136,6 @@ boost::asio::awaitable<bool> resolve(RequestContext& ctx, const Catalog& catalog
 
 namespace {
 
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void annotate_access_log(RequestContext& ctx) {
   std::string fields = "\"request_id\":\"" + ctx.request_id + "\"";
   if (ctx.key) {
@@ -154,9 +170,10 @@ void settle(RequestContext& ctx, Services& services) {
   // One usage record per authenticated model call (rejections before authentication are in
   // the access log and metrics only, so unauthenticated traffic cannot grow the database).
   if (!ctx.key || !ctx.model_call) return;
+  charge_now(ctx, services);  // requests that ended without charge() (errors, refusals)
   billing::UsageRecord record;
   record.request_id = ctx.request_id;
-  record.created_at_ms = unix_ms();
+  record.created_at_ms = unix_now_ms();
   record.key_prefix = ctx.key->prefix;
   record.surface = std::string(ctx.surface);
   record.public_model = ctx.requested_model;
@@ -168,14 +185,12 @@ void settle(RequestContext& ctx, Services& services) {
   record.prompt_tokens = ctx.usage.input;
   record.completion_tokens = ctx.usage.output;
   record.cached_tokens = ctx.usage.cache_read;
+  record.cache_write_tokens = ctx.usage.cache_write;
+  record.account_id = ctx.key->account_id;
+  if (ctx.hold) record.charged_micros = ctx.cost;
   record.reasoning_tokens = ctx.usage.reasoning;
   record.usage_source = ctx.usage_source;
-  if (ctx.deployment) {
-    record.cost_micros = billing::request_cost(
-        ctx.deployment->price,
-        {ctx.usage.input, ctx.usage.output, ctx.usage.cache_read, ctx.usage.cache_write, 0, 0},
-        services.billing.markup_ppm);
-  }
+  record.cost_micros = ctx.cost;  // 0 for a request that produced nothing
   record.status = ctx.status;
   record.error_code = ctx.error_code;
   record.latency_us = total.count();

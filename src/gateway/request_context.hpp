@@ -4,6 +4,7 @@
 
 #include "api/openai/chat_request.hpp"
 #include "auth/key_cache.hpp"
+#include "billing/wallet.hpp"
 #include "gateway/catalog.hpp"
 #include "ir/ir.hpp"
 #include "net/http.hpp"
@@ -36,10 +37,16 @@ struct RequestContext {
   std::string requested_model;  // "model" as the client sent it
   bool stream = false;
   std::size_t prompt_chars = 0;     // basis of token estimates
+  std::optional<std::int64_t> max_tokens;  // the answer's token limit, when the client set one
   api::openai::ChatRequestView chat;  // OpenAI chat, read without decoding (passthrough)
   ir::Request ir;                     // every other request, decoded
   // resolve
   const Deployment* deployment = nullptr;
+  // admit (billing on): the money set aside before dispatch
+  std::optional<billing::Hold> hold;
+  // charge: what the request cost, and whether it has been settled against the hold
+  billing::Micros cost = 0;
+  bool charged = false;
 
   // outcome
   int status = 0;

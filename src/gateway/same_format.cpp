@@ -6,6 +6,7 @@
 // "message.model" in message_start, Gemini's "modelVersion"). Usage is read on the way by the
 // family's own decoder.
 #include "api/json_patch.hpp"
+#include "gateway/admission.hpp"
 #include "gateway/formats.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/loop_state.hpp"
@@ -76,7 +77,7 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
       co_return;
     }
     take_usage(ctx, decoded.usage, 0);
-    net::Headers extra;
+    net::Headers extra = co_await charge(ctx, services_);
     call.copy_headers(extra);
     co_await respond_json(
         ctx, 200,
@@ -113,7 +114,8 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
           event.event);
     });
     if (sse.overflowed()) stream_error = "upstream_invalid_response";
-    if (!out.empty()) {
+    // The stream's last events wait until the request is charged (charge() below).
+    if (!out.empty() && !meter.ended) {
       WaitTimer wait{ctx.client_wait};
       client_ok = co_await ctx.writer.write_chunk(out);
       out.clear();
@@ -121,11 +123,12 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
     if (!stream_error.empty()) break;
   }
   call.record();
+  take_usage(ctx, meter.usage, meter.deltas);
+  co_await charge(ctx, services_);
   // An upstream error event has been relayed as it came; a broken stream gets the format's own.
   co_await finish_client_stream(ctx, client_ok, out, stream_error,
                                 meter.errored && stream_error.empty(),
                                 [&](const ir::Error& error) { append_error_event(ctx, out, error); });
-  take_usage(ctx, meter.usage, meter.deltas);
 }
 
 }  // namespace tollgate::gateway

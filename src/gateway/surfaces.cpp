@@ -13,6 +13,7 @@
 #include "api/gemini/generate_content.hpp"
 #include "api/openai/model_field.hpp"
 #include "api/responses/request.hpp"
+#include "gateway/admission.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/loop_state.hpp"
 #include "gateway/phases.hpp"
@@ -29,6 +30,7 @@ void take_request(RequestContext& ctx) {
   ctx.requested_model = ctx.ir.model;
   ctx.stream = ctx.ir.stream;
   ctx.prompt_chars = ctx.ir.prompt_chars;
+  ctx.max_tokens = ctx.ir.max_tokens;
 }
 
 int hex_value(char c) {
@@ -74,7 +76,9 @@ boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
       ctx.model_call = true;
       ctx.requested_model = view->model;
       ctx.stream = view->stream;
-      ctx.prompt_chars = ctx.request.body.size();  // a ceiling, for estimates only
+      ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
+      ctx.max_tokens = view->max_tokens;
+      if (!co_await admit(ctx, services_, Surface::messages)) co_return;
       co_await relay_same_format(
           ctx, api::openai::replace_model(ctx.request.body, *view,
                                           ctx.deployment->model->upstream_model));
@@ -90,6 +94,7 @@ boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
       !co_await resolve(ctx, catalog_, ctx.ir.model, Surface::messages)) {
     co_return;
   }
+  if (!co_await admit(ctx, services_, Surface::messages)) co_return;
   co_await translate(ctx);
 }
 
@@ -101,6 +106,7 @@ boost::asio::awaitable<void> Gateway::responses(RequestContext& ctx) {
   }
   take_request(ctx);
   if (!co_await resolve(ctx, catalog_, ctx.ir.model, Surface::responses)) co_return;
+  if (!co_await admit(ctx, services_, Surface::responses)) co_return;
   co_await translate(ctx);
 }
 
@@ -135,7 +141,8 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
     ctx.model_call = true;
     ctx.requested_model = model;
     ctx.stream = stream;
-    ctx.prompt_chars = ctx.request.body.size();  // a ceiling, for estimates only
+    ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
+    if (!co_await admit(ctx, services_, Surface::gemini)) co_return;
     co_await relay_same_format(ctx, std::string(ctx.request.body));
     co_return;
   }
@@ -144,6 +151,7 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
     co_return;
   }
   take_request(ctx);
+  if (!co_await admit(ctx, services_, Surface::gemini)) co_return;
   co_await translate(ctx);
 }
 
@@ -178,6 +186,10 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
     co_return;
   }
 
+  ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
+  ctx.max_tokens = 0;                          // nothing generated but what the usage says
+  if (!co_await admit(ctx, services_, surface)) co_return;
+
   const std::string& target =
       surface == Surface::embeddings ? deployment.embeddings_target : deployment.images_target;
   UpstreamCall call(ctx);
@@ -200,9 +212,10 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
   ctx.usage.output = usage.completion_tokens;
   ctx.usage.present = usage.present;
   ctx.usage_source = usage.present ? "upstream" : "none";
-  net::Headers extra;
+  net::Headers extra = co_await charge(ctx, services_);
   call.copy_headers(extra);
-  co_await respond_json(ctx, 200, std::move(restored), std::move(extra));
+  co_await respond_json(ctx, 200, with_cost_echo(ctx, services_, std::move(restored)),
+                        std::move(extra));
 }
 
 }  // namespace tollgate::gateway

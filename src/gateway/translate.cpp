@@ -4,6 +4,7 @@
 // response, an error, or a stream event by event — is decoded into the IR and encoded in the
 // client's format. Stream frames are written as soon as the upstream bytes that make them have
 // arrived: nothing waits for the whole response.
+#include "gateway/admission.hpp"
 #include "gateway/formats.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/loop_state.hpp"
@@ -78,8 +79,13 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
       co_return;
     }
     take_usage(ctx, decoded.usage, 0);
-    co_await respond_json(ctx, 200, surface.encode_response(decoded, options, ctx.ir),
-                          std::move(extra));
+    net::Headers echo = co_await charge(ctx, services_);
+    for (auto& header : echo) extra.push_back(std::move(header));
+    std::string encoded = surface.encode_response(decoded, options, ctx.ir);
+    if (ctx.format == ir::Format::openai_chat || ctx.format == ir::Format::openai_responses) {
+      encoded = with_cost_echo(ctx, services_, std::move(encoded));
+    }
+    co_await respond_json(ctx, 200, std::move(encoded), std::move(extra));
     co_return;
   }
 
@@ -107,7 +113,8 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
       if (!decoder->failed() && !meter.ended) decoder->feed(event.event, event.data, meter);
     });
     if (sse.overflowed() && !meter.errored) stream_error = "upstream_invalid_response";
-    if (!out.empty()) {
+    // The stream's last frames wait until the request is charged (charge() below).
+    if (!out.empty() && !meter.ended) {
       WaitTimer wait{ctx.client_wait};
       client_ok = co_await ctx.writer.write_chunk(out);
       out.clear();
@@ -115,6 +122,8 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
     if (!stream_error.empty()) break;
   }
   call.record();
+  take_usage(ctx, meter.usage, meter.deltas);
+  co_await charge(ctx, services_);
   // A decoder that found the stream broken has already sent the client its error event.
   co_await finish_client_stream(ctx, client_ok, out, stream_error, meter.errored,
                                 [&](const ir::Error& error) {
@@ -123,7 +132,6 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
                                   failure.error = error;
                                   meter.on_event(failure);
                                 });
-  take_usage(ctx, meter.usage, meter.deltas);
 }
 
 }  // namespace tollgate::gateway

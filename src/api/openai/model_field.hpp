@@ -1,7 +1,7 @@
 // A validating view of any OpenAI JSON request body the gateway forwards without interpreting
-// (embeddings, image generations): the whole body is checked to be one JSON object, and only
-// `model` (required) and `stream` are read, with where the bytes of `model` are so it can be
-// patched.
+// (embeddings, image generations, Anthropic bodies for an Anthropic upstream): the whole body is
+// checked to be one JSON object, and only `model` (required), `stream` and `max_tokens` are read,
+// with where the bytes of `model` are so it can be patched.
 #pragma once
 
 #include "api/openai/chat_request.hpp"
@@ -16,6 +16,7 @@ struct ModelFieldView {
   std::string model;      // unescaped
   ByteRange model_value;  // the JSON string token, quotes included
   bool stream = false;
+  std::optional<std::int64_t> max_tokens;  // a top-level integer max_tokens, when present
 };
 
 // Errors use the codes of chat_request.hpp (invalid_json, invalid_type,

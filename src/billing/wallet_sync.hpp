@@ -1,0 +1,65 @@
+// Keeps the in-memory wallet equal to the ledger. At start-up, before serving: reservations a
+// crash left open are released, every account's balance is loaded, and every key with a spending
+// limit gets what it has spent in its current period. Afterwards a background thread applies,
+// every `interval`, the entries other processes appended (a top-up made with the CLI, another
+// gateway on the same file); this process's own entries are already in the wallet.
+#pragma once
+
+#include "billing/wallet.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace tollgate::store {
+class Database;
+}
+
+namespace tollgate::billing {
+
+struct WalletSyncOptions {
+  std::chrono::milliseconds interval{200};
+};
+
+class WalletSync {
+ public:
+  // `instance` names this process in the ledger's `instance` column.
+  WalletSync(Wallet& wallet, std::string sqlite_path, std::string instance,
+             WalletSyncOptions options = {});
+  ~WalletSync();  // stop()
+  WalletSync(const WalletSync&) = delete;
+  WalletSync& operator=(const WalletSync&) = delete;
+
+  // Releases open reservations and loads the wallet (throws store::DatabaseError when the file
+  // cannot be read), then starts following. Returns how many reservations were released.
+  int64_t start();
+  void stop();
+
+  // Applies what other processes wrote since the last look (the thread calls it; tests too).
+  void poll_once();
+  std::uint64_t entries_applied() const { return applied_.load(std::memory_order_relaxed); }
+
+ private:
+  void load_key_spends(std::chrono::sys_seconds now);
+  void run();
+
+  Wallet& wallet_;
+  std::string sqlite_path_;
+  std::string instance_;
+  WalletSyncOptions options_;
+  std::unique_ptr<store::Database> database_;  // the thread's, once started
+  std::int64_t last_entry_id_ = 0;
+  std::atomic<std::uint64_t> applied_{0};
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_requested_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tollgate::billing

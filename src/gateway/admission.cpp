@@ -1,0 +1,212 @@
+#include "gateway/admission.hpp"
+
+#include "billing/pricing.hpp"
+#include "billing/usage_writer.hpp"
+#include "billing/wallet.hpp"
+#include "gateway/loop_state.hpp"
+#include "gateway/respond.hpp"
+#include "store/ledger.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+
+namespace tollgate::gateway {
+
+namespace {
+
+using billing::Micros;
+
+bool listed(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// A scope names a surface as "chat" or, as the AI/ML API writes it, "model:chat".
+bool scope_allows(const std::vector<std::string>& scopes, Surface surface) {
+  if (scopes.empty()) return true;
+  const std::string name(surface_name(surface));
+  return listed(scopes, name) || listed(scopes, "model:" + name);
+}
+
+std::int64_t markup_of(const RequestContext& ctx, const Services& services) {
+  __extension__ using Wide = __int128;
+  const Wide combined = static_cast<Wide>(services.billing.markup_ppm) *
+                        (ctx.key ? ctx.key->account_markup_ppm : billing::kMarkupOne) /
+                        billing::kMarkupOne;
+  return static_cast<std::int64_t>(combined);
+}
+
+std::chrono::sys_seconds now_seconds() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+std::optional<billing::KeyLimit> limit_of(const auth::AuthenticatedKey& key) {
+  if (!key.limit_threshold_micros) return std::nullopt;
+  return billing::KeyLimit{*key.limit_threshold_micros,
+                           billing::parse_retention(key.limit_retention)
+                               .value_or(billing::Retention::no_reset)};
+}
+
+store::RequestLedgerContext ledger_context(const RequestContext& ctx, const Services& services) {
+  return {ctx.key->account_id, ctx.key->prefix, ctx.request_id, services.instance};
+}
+
+std::int64_t max_output_tokens(const RequestContext& ctx, const Services& services) {
+  return ctx.max_tokens.value_or(services.billing.default_max_tokens);
+}
+
+// Submits ledger entries; with sync durability, waits (without blocking the loop) until the
+// writer reports the commit. False when the writer refused them (queue full, stopping).
+boost::asio::awaitable<bool> write_ledger(const Services& services,
+                                          std::vector<store::LedgerEntry> entries) {
+  if (services.billing.durability != config::Durability::sync) {
+    co_return services.usage.submit_ledger(std::move(entries));
+  }
+  auto executor = co_await boost::asio::this_coro::executor;
+  auto done = std::make_shared<boost::asio::steady_timer>(executor,
+                                                          boost::asio::steady_timer::time_point::max());
+  auto committed = std::make_shared<bool>(false);
+  bool accepted = services.usage.submit_ledger(
+      std::move(entries), [done, committed](bool ok) {
+        // The writer's thread: hand the outcome to the request's loop.
+        boost::asio::post(done->get_executor(), [done, committed, ok] {
+          *committed = ok;
+          done->cancel();
+        });
+      });
+  if (!accepted) co_return false;
+  boost::system::error_code ignored;
+  co_await done->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
+  co_return *committed;
+}
+
+std::string money(Micros micros) { return "$" + billing::usd_decimal(micros); }
+
+// What the request costs, by the rules in admission.hpp.
+Micros cost_of(const RequestContext& ctx, const Services& services, bool produced_output) {
+  if (!produced_output || !ctx.deployment) return 0;
+  // An estimate with nothing generated: the upstream failed before any output.
+  if (ctx.usage_source == "estimated" && ctx.usage.output == 0) return 0;
+  billing::Metered metered{ctx.usage.input, ctx.usage.output, ctx.usage.cache_read,
+                           ctx.usage.cache_write, 0, 0};
+  return billing::with_minimum_charge(
+      billing::request_cost(ctx.deployment->price, metered, markup_of(ctx, services)),
+      services.billing.min_charge_micros);
+}
+
+// Settles the hold with the cost; returns the settle entry to record (nullopt: nothing held).
+std::optional<store::LedgerEntry> settle_hold(RequestContext& ctx, Services& services,
+                                              bool produced_output) {
+  if (ctx.charged) return std::nullopt;
+  ctx.charged = true;
+  ctx.cost = cost_of(ctx, services, produced_output);
+  if (!ctx.hold || !services.wallet) return std::nullopt;
+  services.wallet->settle(*ctx.hold, ctx.cost);
+  return store::settle_entry(ledger_context(ctx, services), ctx.hold->amount, ctx.cost);
+}
+
+}  // namespace
+
+boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface) {
+  const auth::AuthenticatedKey& key = *ctx.key;
+  if (!scope_allows(key.scopes, surface)) {
+    co_await respond_error(ctx, 403,
+                           "This API key may not call " + std::string(surface_path(surface)) +
+                               " (its scopes do not include \"" + std::string(surface_name(surface)) +
+                               "\").",
+                           "scope_not_allowed");
+    co_return false;
+  }
+  if (!key.allowed_models.empty() && !listed(key.allowed_models, ctx.deployment->model->id)) {
+    co_await respond_error(ctx, 403,
+                           "This API key may not use the model `" + ctx.deployment->model->id +
+                               "`.",
+                           "model_not_allowed", "model");
+    co_return false;
+  }
+  co_return true;
+}
+
+boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface) {
+  if (!co_await authorize(ctx, surface)) co_return false;
+  if (!services.billing.enabled || !services.wallet) co_return true;
+  const Micros reserve = billing::reserve_amount(
+      ctx.deployment->price, static_cast<std::int64_t>(ctx.prompt_chars),
+      max_output_tokens(ctx, services), markup_of(ctx, services),
+      services.billing.min_reserve_micros);
+  const std::optional<billing::KeyLimit> limit = limit_of(*ctx.key);
+  auto result =
+      services.wallet->reserve(ctx.key->account_id, ctx.key->prefix, limit, reserve, now_seconds());
+  if (auto* refusal = std::get_if<billing::Refusal>(&result)) {
+    const bool balance = refusal->reason == billing::Refusal::Reason::insufficient_balance;
+    co_await respond_error(
+        ctx, 402,
+        balance ? "Insufficient balance: this request needs up to " + money(refusal->needed) +
+                      " (reserved before it is sent: the prompt and max_tokens at the model's "
+                      "prices) and the account has " +
+                      money(refusal->available) + ". Top up the account or lower max_tokens."
+                : "This API key's spending limit is reached: the request needs up to " +
+                      money(refusal->needed) + " and the key has " + money(refusal->available) +
+                      " left in its period (" + ctx.key->limit_retention + ").",
+        balance ? "insufficient_balance" : "key_limit_reached");
+    co_return false;
+  }
+  ctx.hold = std::get<billing::Hold>(std::move(result));
+  if (ctx.hold->amount == 0) co_return true;
+  std::vector<store::LedgerEntry> entries;
+  entries.push_back(store::reserve_entry(ledger_context(ctx, services), ctx.hold->amount));
+  if (!co_await write_ledger(services, std::move(entries))) {
+    services.wallet->settle(*ctx.hold, 0);
+    ctx.hold.reset();
+    co_await respond_error(ctx, 503, "The gateway cannot record charges right now; try again.",
+                           "billing_unavailable");
+    co_return false;
+  }
+  co_return true;
+}
+
+boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& services) {
+  net::Headers echo;
+  std::optional<store::LedgerEntry> entry = settle_hold(ctx, services, true);
+  std::vector<store::LedgerEntry> entries;
+  if (entry && ctx.hold->amount > 0) entries.push_back(std::move(*entry));
+  if (!entries.empty() && !co_await write_ledger(services, std::move(entries))) {
+    std::fprintf(stderr, "tollgate: the settle entry of %s was not recorded\n",
+                 ctx.request_id.c_str());
+  }
+  if (services.billing.enabled) {
+    echo.push_back({"x-tollgate-cost-usd", billing::usd_decimal(ctx.cost)});
+    echo.push_back({"x-tollgate-credits-used",
+                    billing::credits_decimal(ctx.cost, services.billing.credits_per_usd)});
+  }
+  co_return echo;
+}
+
+void charge_now(RequestContext& ctx, Services& services) {
+  std::optional<store::LedgerEntry> entry = settle_hold(ctx, services, ctx.status == 200);
+  if (!entry || ctx.hold->amount == 0) return;
+  std::vector<store::LedgerEntry> entries;
+  entries.push_back(std::move(*entry));
+  services.usage.submit_ledger(std::move(entries));
+}
+
+std::string with_cost_echo(const RequestContext& ctx, const Services& services, std::string body) {
+  if (!services.billing.enabled) return body;
+  const std::size_t end = body.find_last_of('}');
+  if (end == std::string::npos) return body;
+  std::string meta = R"(,"meta":{"usage":{"credits_used":)";
+  meta += billing::credits_decimal(ctx.cost, services.billing.credits_per_usd);
+  meta += R"(,"usd_spent":)";
+  meta += billing::usd_decimal(ctx.cost);
+  meta += "}}";
+  body.insert(end, meta);
+  return body;
+}
+
+}  // namespace tollgate::gateway

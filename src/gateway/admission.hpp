@@ -1,0 +1,43 @@
+// The phases that decide whether a model call may go ahead and what it costs:
+//
+//   authorize  the key's policy: the surfaces (scopes) and models it may use — 403 otherwise
+//   admit      billing on: the reservation, priced at the model's rates for the prompt and the
+//              largest answer allowed — 402 in the caller's format when the balance or the key's
+//              spending limit cannot cover it; nothing is sent upstream then
+//   charge     the exact cost from the usage, settled against the reservation (the unused rest
+//              returns to the balance); with `durability: sync` the response waits for the
+//              ledger commit. Called before a response's last bytes; settle() calls it for
+//              requests that end otherwise.
+//
+// What is charged: the priced usage the upstream reported, or the estimate (usage_source says
+// which); nothing when the request failed before any output (an upstream or gateway error
+// answer, a transport failure); for a client that went away mid-stream, what was produced.
+#pragma once
+
+#include "gateway/catalog.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/request_context.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+namespace tollgate::gateway {
+
+boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface);
+
+// authorize, then the reservation. False when the client has had its 403 / 402 / 503.
+boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface);
+
+// Settles the hold (once) for a request that delivered its answer (whole, or a stream however it
+// ended) and, for sync durability, waits for the commit. Returns the headers that echo the cost
+// (x-tollgate-cost-usd, x-tollgate-credits-used); empty when billing is off.
+boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& services);
+
+// The same without waiting, for requests that ended any other way (the settle phase): charged
+// only if the response was a 200.
+void charge_now(RequestContext& ctx, Services& services);
+
+// `body` (a JSON object from an OpenAI-format response) with the AI/ML API's cost echo
+// `"meta":{"usage":{"credits_used":N,"usd_spent":X}}` added, when billing is on.
+std::string with_cost_echo(const RequestContext& ctx, const Services& services, std::string body);
+
+}  // namespace tollgate::gateway
