@@ -111,23 +111,41 @@ std::optional<store::LedgerEntry> settle_hold(RequestContext& ctx, Services& ser
   return store::settle_entry(ledger_context(ctx, services), ctx.hold->amount, ctx.cost);
 }
 
+ir::Error refusal_error(const RequestContext& ctx, const billing::Refusal& refusal) {
+  if (refusal.reason == billing::Refusal::Reason::insufficient_balance) {
+    return ir::make_error(
+        402,
+        "Insufficient balance: this request needs up to " + money(refusal.needed) +
+            " (reserved before it is sent: the prompt and max_tokens at the model's prices) and "
+            "the account has " +
+            money(refusal.available) + ". Top up the account or lower max_tokens.",
+        "insufficient_balance");
+  }
+  return ir::make_error(402,
+                        "This API key's spending limit is reached: the request needs up to " +
+                            money(refusal.needed) + " and the key has " + money(refusal.available) +
+                            " left in its period (" + ctx.key->limit_retention + ").",
+                        "key_limit_reached");
+}
+
 }  // namespace
 
 boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface) {
   const auth::AuthenticatedKey& key = *ctx.key;
   if (!scope_allows(key.scopes, surface)) {
-    co_await respond_error(ctx, 403,
-                           "This API key may not call " + std::string(surface_path(surface)) +
-                               " (its scopes do not include \"" + std::string(surface_name(surface)) +
-                               "\").",
-                           "scope_not_allowed");
+    const ir::Error error = ir::make_error(
+        403,
+        "This API key may not call " + std::string(surface_path(surface)) +
+            " (its scopes do not include \"" + std::string(surface_name(surface)) + "\").",
+        "scope_not_allowed");
+    co_await respond_error(ctx, error);
     co_return false;
   }
   if (!key.allowed_models.empty() && !listed(key.allowed_models, ctx.deployment->model->id)) {
-    co_await respond_error(ctx, 403,
-                           "This API key may not use the model `" + ctx.deployment->model->id +
-                               "`.",
-                           "model_not_allowed", "model");
+    const ir::Error error = ir::make_error(
+        403, "This API key may not use the model `" + ctx.deployment->model->id + "`.",
+        "model_not_allowed", "model");
+    co_await respond_error(ctx, error);
     co_return false;
   }
   co_return true;
@@ -137,24 +155,16 @@ boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surf
   if (!co_await authorize(ctx, surface)) co_return false;
   if (!services.billing.enabled || !services.wallet) co_return true;
   const Micros reserve = billing::reserve_amount(
-      ctx.deployment->price, static_cast<std::int64_t>(ctx.prompt_chars),
+      ctx.deployment->price, static_cast<std::int64_t>(ctx.request.body.size()),
       max_output_tokens(ctx, services), markup_of(ctx, services),
       services.billing.min_reserve_micros);
   const std::optional<billing::KeyLimit> limit = limit_of(*ctx.key);
   auto result =
       services.wallet->reserve(ctx.key->account_id, ctx.key->prefix, limit, reserve, now_seconds());
   if (auto* refusal = std::get_if<billing::Refusal>(&result)) {
-    const bool balance = refusal->reason == billing::Refusal::Reason::insufficient_balance;
-    co_await respond_error(
-        ctx, 402,
-        balance ? "Insufficient balance: this request needs up to " + money(refusal->needed) +
-                      " (reserved before it is sent: the prompt and max_tokens at the model's "
-                      "prices) and the account has " +
-                      money(refusal->available) + ". Top up the account or lower max_tokens."
-                : "This API key's spending limit is reached: the request needs up to " +
-                      money(refusal->needed) + " and the key has " + money(refusal->available) +
-                      " left in its period (" + ctx.key->limit_retention + ").",
-        balance ? "insufficient_balance" : "key_limit_reached");
+    // Built before the co_await: GCC 12 mishandles temporaries made inside its operand.
+    const ir::Error error = refusal_error(ctx, *refusal);
+    co_await respond_error(ctx, error);
     co_return false;
   }
   ctx.hold = std::get<billing::Hold>(std::move(result));
@@ -164,8 +174,9 @@ boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surf
   if (!co_await write_ledger(services, std::move(entries))) {
     services.wallet->settle(*ctx.hold, 0);
     ctx.hold.reset();
-    co_await respond_error(ctx, 503, "The gateway cannot record charges right now; try again.",
-                           "billing_unavailable");
+    const ir::Error error = ir::make_error(
+        503, "The gateway cannot record charges right now; try again.", "billing_unavailable");
+    co_await respond_error(ctx, error);
     co_return false;
   }
   co_return true;

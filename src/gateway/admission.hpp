@@ -9,9 +9,12 @@
 //              ledger commit. Called before a response's last bytes; settle() calls it for
 //              requests that end otherwise.
 //
-// What is charged: the priced usage the upstream reported, or the estimate (usage_source says
-// which); nothing when the request failed before any output (an upstream or gateway error
-// answer, a transport failure); for a client that went away mid-stream, what was produced.
+// The reservation counts the request body's size in bytes as its prompt tokens: a ceiling for
+// text, tool schemas and per-message overhead alike (a token is at least a byte), generous for
+// inline images. What is charged: the priced usage the upstream reported, or the estimate
+// (usage_source says which); nothing when the request failed before any output (an upstream or
+// gateway error answer, a transport failure, a stream cut before its first token); for a client
+// that went away mid-stream, what was produced until then.
 #pragma once
 
 #include "gateway/catalog.hpp"

@@ -1,0 +1,180 @@
+// Billing on the request path, against the real binary and its SQLite ledger: a request is
+// reserved before dispatch and refused with a 402 in the caller's format when the balance (or
+// the key's spending limit) cannot cover it; a served request is charged its exact cost, echoed
+// in the response; failures cost nothing; top-ups made with the CLI reach the running gateway;
+// under concurrency the wallet never overspends and the ledger always sums to the balance.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import {
+  startMock, startGateway, removeTempDir, runTollgate, sqliteJson, pollUntil, sqlText, httpRequest, sleep,
+} from './harness.mjs';
+
+let mock;
+let gw;
+let acmeKey;
+
+// $1,000 per 1M input tokens and $2,000 per 1M output tokens: 1,000 and 2,000 micro-USD a token.
+const pricing = { input_per_m: '1000', output_per_m: '2000' };
+
+async function cli(args) {
+  const r = await runTollgate([...args, '--config', gw.configPath]);
+  assert.equal(r.code, 0, `tollgate ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+const micros = (usd) => Math.round(Number(usd) * 1e6);
+const balanceOf = async (account) => micros(await cli(['credits', 'balance', '--account', account]));
+// The ledger is written in the background (group commit within ~20 ms): let earlier requests'
+// entries land before reading a balance to compare against.
+const settledBalanceOf = async (account) => {
+  await sleep(200);
+  return balanceOf(account);
+};
+
+before(async () => {
+  mock = await startMock();
+  gw = await startGateway({
+    mockUrl: mock.url,
+    configOverrides: (base) => ({
+      ...base,
+      billing: { enabled: true, default_max_tokens: 50 },
+      providers: [
+        ...base.providers,
+        { name: 'claude', type: 'anthropic', base_url: `${mock.url}/v1`, api_key: 'mock-upstream-key', forward_headers: ['x-mock-'] },
+      ],
+      models: [
+        { id: 'gpt-4o-mini', provider: 'mock', upstream_model: 'gpt-4o-mini-2024-07-18', pricing },
+        { id: 'claude-x', provider: 'claude', pricing },
+      ],
+    }),
+  });
+  await cli(['accounts', 'create', '--name', 'acme']);
+  acmeKey = (await cli(['keys', 'create', '--name', 'acme-ci', '--account', 'acme'])).split('\n')[0];
+  await pollUntil(async () => (await chatAs(acmeKey, 5)).status !== 401, { timeoutMs: 3000 });
+});
+
+after(async () => {
+  await gw?.stop('SIGKILL');
+  await mock?.stop();
+  if (gw) removeTempDir(gw.dir);
+});
+
+function chatAs(key, max_tokens, headers = {}) {
+  return httpRequest(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens, messages: [{ role: 'user', content: 'Say hello.' }] }),
+  });
+}
+
+const ledgerOf = (requestId) =>
+  sqliteJson(gw.dbPath, `SELECT kind, amount_micros, cost_micros FROM ledger WHERE request_id = ${sqlText(requestId)} ORDER BY id`);
+
+test('no balance: a 402 in each API\'s own error shape, and nothing reaches the upstream', async () => {
+  const before = (await mock.stats()).requests;
+  const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: acmeKey, maxRetries: 0 });
+  const err = await openai.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })
+    .then(() => assert.fail('expected a 402'), (e) => e);
+  assert.ok(err instanceof OpenAI.APIError, `got ${err?.constructor?.name}`);
+  assert.equal(err.status, 402);
+  assert.equal(err.code, 'insufficient_balance');
+  assert.equal(err.type, 'insufficient_quota');
+  assert.match(err.message, /Insufficient balance: this request needs up to \$[\d.]+ .* the account has \$0\.00/);
+
+  const anthropic = new Anthropic({ baseURL: gw.url, apiKey: acmeKey, maxRetries: 0 });
+  const aerr = await anthropic.messages.create({ model: 'claude-x', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })
+    .then(() => assert.fail('expected a 402'), (e) => e);
+  assert.ok(aerr instanceof Anthropic.APIError);
+  assert.equal(aerr.status, 402);
+  assert.equal(aerr.error.error.type, 'billing_error');
+  assert.equal((await mock.stats()).requests, before, 'refused before any upstream call');
+});
+
+test('a CLI top-up reaches the running gateway; repeating its idempotency key credits nothing more', async () => {
+  assert.equal(await cli(['credits', 'topup', '--account', 'acme', '--usd', '1', '--idempotency-key', 'first']), '1.00');
+  assert.equal(await cli(['credits', 'topup', '--account', 'acme', '--usd', '1', '--idempotency-key', 'first']), '1.00');
+  const conflict = await runTollgate(['credits', 'topup', '--account', 'acme', '--usd', '2', '--idempotency-key', 'first', '--config', gw.configPath]);
+  assert.equal(conflict.code, 1, 'the same key for another amount is refused');
+  await pollUntil(async () => (await chatAs(acmeKey, 5)).status === 200, { timeoutMs: 3000 });
+});
+
+test('a served request is charged its exact cost, echoed in the body and headers, and the ledger agrees', async () => {
+  const before = await settledBalanceOf('acme');
+  const res = await chatAs(acmeKey, 8);
+  assert.equal(res.status, 200, res.text);
+  const body = res.json();
+  const cost = body.usage.prompt_tokens * 1000 + body.usage.completion_tokens * 2000;
+  assert.equal(micros(res.headers['x-tollgate-cost-usd']), cost);
+  assert.equal(body.meta.usage.usd_spent, cost / 1e6);
+  assert.equal(body.meta.usage.credits_used, cost * 2, '2,000,000 credits per USD');
+
+  const entries = await pollUntil(async () => {
+    const rows = await ledgerOf(res.headers['x-request-id']);
+    return rows.length === 2 ? rows : null;
+  });
+  const [reserve, settle] = entries;
+  assert.equal(reserve.kind, 'reserve');
+  assert.equal(settle.kind, 'settle');
+  assert.equal(settle.cost_micros, cost);
+  assert.equal(reserve.amount_micros + settle.amount_micros, -cost, 'reserve + settle = -cost');
+  assert.ok(-reserve.amount_micros >= cost, 'the reservation covered the cost');
+  assert.equal(await settledBalanceOf('acme'), before - cost);
+  const usage = await sqliteJson(gw.dbPath, `SELECT charged_micros, account_id FROM usage_log WHERE request_id = ${sqlText(res.headers['x-request-id'])}`);
+  assert.equal(usage[0].charged_micros, cost);
+});
+
+test('an upstream failure costs nothing', async () => {
+  const before = await settledBalanceOf('acme');
+  const res = await chatAs(acmeKey, 8, { 'x-mock-fault': '500' });
+  assert.equal(res.status, 500);
+  const rows = await pollUntil(async () => {
+    const r = await ledgerOf(res.headers['x-request-id']);
+    return r.length === 2 ? r : null;
+  });
+  assert.equal(rows[1].cost_micros, 0);
+  assert.equal(rows[0].amount_micros + rows[1].amount_micros, 0);
+  assert.equal(await settledBalanceOf('acme'), before);
+});
+
+test('a key\'s spending limit refuses with a 402 once its period\'s spend would pass it', async () => {
+  const limited = (await cli(['keys', 'create', '--name', 'capped', '--account', 'acme', '--limit-usd', '0.2', '--limit-retention', 'day'])).split('\n')[0];
+  await pollUntil(async () => (await chatAs(limited, 5)).status !== 401, { timeoutMs: 3000 });
+  let refused;
+  for (let i = 0; i < 40 && !refused; i++) {
+    const res = await chatAs(limited, 20);
+    if (res.status === 402) refused = res;
+    else assert.equal(res.status, 200, res.text);
+  }
+  assert.ok(refused, 'the limit was reached');
+  assert.equal(refused.json().error.code, 'key_limit_reached');
+  assert.equal((await chatAs(acmeKey, 20)).status, 200, 'another key of the account still works');
+});
+
+test('1,000 concurrent requests against a balance for some of them: no overspend, exact to the micro-USD', async () => {
+  await cli(['accounts', 'create', '--name', 'crowd']);
+  const key = (await cli(['keys', 'create', '--name', 'crowd', '--account', 'crowd'])).split('\n')[0];
+  await cli(['credits', 'topup', '--account', 'crowd', '--usd', '0.5', '--idempotency-key', 'crowd-1']);
+  await pollUntil(async () => (await chatAs(key, 1)).status === 200, { timeoutMs: 3000 });
+  const initial = await settledBalanceOf('crowd');
+
+  const results = await Promise.all(Array.from({ length: 1000 }, () => chatAs(key, 10)));
+  const served = results.filter((r) => r.status === 200);
+  const refused = results.filter((r) => r.status === 402);
+  assert.equal(served.length + refused.length, 1000, 'every answer is a 200 or a 402');
+  assert.ok(served.length > 0 && refused.length > 0, `served ${served.length}, refused ${refused.length}`);
+  for (const r of refused) assert.equal(r.json().error.code, 'insufficient_balance');
+  const charged = served.reduce((sum, r) => sum + micros(r.headers['x-tollgate-cost-usd']), 0);
+
+  // The ledger (written in the background) catches up, then balance = initial − charges exactly.
+  const final = await pollUntil(async () => {
+    const b = await balanceOf('crowd');
+    return b === initial - charged ? b : null;
+  }, { timeoutMs: 5000 });
+  assert.ok(final >= 0, 'never negative');
+  const [sum] = await sqliteJson(gw.dbPath, "SELECT SUM(amount_micros) AS s FROM ledger WHERE account_id = (SELECT id FROM accounts WHERE name = 'crowd')");
+  assert.equal(sum.s, final, 'the balance is the ledger sum');
+  const open = await sqliteJson(gw.dbPath, `SELECT COUNT(*) AS n FROM ledger r WHERE r.kind = 'reserve' AND r.account_id = (SELECT id FROM accounts WHERE name = 'crowd') AND NOT EXISTS (SELECT 1 FROM ledger s WHERE s.request_id = r.request_id AND s.kind = 'settle')`);
+  assert.equal(open[0].n, 0, 'every reservation was settled');
+});
