@@ -106,6 +106,9 @@ boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
       co_await forward_openai_json(ctx, Surface::images);
     else
       co_await method_not_allowed();
+  } else if (is_management_path(path)) {
+    ctx.surface = "management";
+    co_await management(ctx);
   } else if (path == "/v1/models" || path.starts_with("/v1/models/")) {
     // Anthropic's SDK lists models here too; it always sends anthropic-version.
     ctx.surface = "models";

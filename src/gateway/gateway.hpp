@@ -67,6 +67,11 @@ class Gateway {
   boost::asio::awaitable<void> translate(RequestContext& ctx);
   // Anthropic → Anthropic and Gemini → Gemini (same_format.cpp): `body` goes upstream as is.
   boost::asio::awaitable<void> relay_same_format(RequestContext& ctx, std::string body);
+  // Accounts, keys and billing (management.cpp): the keys API, balances, credits, usage
+  // rollups, registration and login. Their database work runs off the event loops.
+  static bool is_management_path(std::string_view path);
+  boost::asio::awaitable<void> management(RequestContext& ctx);
+
   // GET the catalog (`rest` empty) or one model (`rest` = "/<id>"), in the client's format
   // (models.cpp).
   boost::asio::awaitable<void> models(RequestContext& ctx, std::string_view rest);
