@@ -175,6 +175,30 @@ models:
     }
   }
 
+  // "tollgate-billing": the same gateway set-up with billing on (wallet reservation before
+  // dispatch, exact charge, ledger entries through the group-commit writer), beside "tollgate"
+  // (billing off: metering and the usage log only).
+  if (lanes.includes("tollgate-billing")) {
+    const port = await freePort();
+    const config = join(work, "tollgate-billing.yaml");
+    writeFileSync(config, `
+server: { listen: "127.0.0.1:${port}", threads: 1, access_log: "off" }
+store: { sqlite: "${work}/tollgate-billing.db" }
+billing: { enabled: true, durability: batched }
+providers:
+  - { name: mock, type: openai, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }
+models:
+  - { id: gpt-4o-mini, provider: mock, upstream_model: gpt-4o-mini-2024-07-18, pricing: { input_per_m: "0.15", output_per_m: "0.60" } }
+`);
+    const tollgate = join(bin, "tollgate");
+    const key = execFileSync(tollgate, ["keys", "create", "--config", config, "--name", "bench"],
+                             { encoding: "utf8" }).trim();
+    execFileSync(tollgate, ["credits", "topup", "--config", config, "--account", "default",
+                            "--usd", "1000000", "--idempotency-key", "bench"], { encoding: "utf8" });
+    await start(tollgate, ["serve", "--config", config], { waitFor: /listening/, core: 1 });
+    targets["tollgate-billing"] = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key };
+  }
+
   const results = {};
   for (const lane of ["direct", ...lanes.filter((l) => l !== "direct")]) {
     const t = targets[lane];

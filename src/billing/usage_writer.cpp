@@ -108,7 +108,10 @@ bool UsageWriter::enqueue(Submission submission) {
   bool wake_writer = false;
   {
     std::lock_guard lock(mutex_);
-    if (stop_requested_ || pending_.size() >= options_.max_queue) {
+    // Ledger entries are money: they are queued even beyond max_queue (the gateway stops
+    // admitting billable requests while the queue is congested, which bounds them).
+    const bool over_limit = pending_.size() >= options_.max_queue && submission.ledger.empty();
+    if (stop_requested_ || over_limit) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
@@ -122,6 +125,11 @@ bool UsageWriter::enqueue(Submission submission) {
   }
   if (wake_writer) work_ready_.notify_one();
   return true;
+}
+
+bool UsageWriter::congested() {
+  std::lock_guard lock(mutex_);
+  return pending_.size() >= options_.max_queue;
 }
 
 void UsageWriter::flush() {

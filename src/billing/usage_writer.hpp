@@ -90,13 +90,17 @@ class UsageWriter {
   ~UsageWriter();  // stop()
 
   // Queues the record and the request's ledger entries; never touches the disk, never waits for
-  // the writer's I/O. Returns false if the queue is full or the writer is stopping (counted in
-  // dropped()) or an entry is invalid (store::ledger_entry_problem; counted in rejected()); the
-  // callback is then never called.
+  // the writer's I/O. Returns false if the writer is stopping, or the queue is full and the
+  // submission has no ledger entries (counted in dropped()), or an entry is invalid
+  // (store::ledger_entry_problem; counted in rejected()); the callback is then never called.
+  // Submissions with ledger entries are accepted beyond max_queue: see congested().
   bool submit(UsageRecord record, std::vector<store::LedgerEntry> ledger = {},
               CommitCallback on_commit = {});
   // Ledger entries without a usage record (e.g. a reserve before dispatch).
   bool submit_ledger(std::vector<store::LedgerEntry> ledger, CommitCallback on_commit = {});
+  // The queue holds max_queue submissions or more: the gateway admits no billable request then
+  // (its ledger entries could otherwise grow the queue without bound).
+  bool congested();
   // Blocks until every submission accepted before the call is committed (or given up at
   // shutdown).
   // Skips the batching delay. For tests and shutdown: never call it on an event loop.

@@ -86,7 +86,11 @@ boost::asio::awaitable<bool> write_ledger(const Services& services,
   co_return *committed;
 }
 
-std::string money(Micros micros) { return "$" + billing::usd_decimal(micros); }
+std::string money(Micros micros) {
+  std::string text(1, '$');  // not "$" + ...: GCC 12 warns falsely (-Wrestrict) on that form
+  text += billing::usd_decimal(micros);
+  return text;
+}
 
 // What the request costs, by the rules in admission.hpp.
 Micros cost_of(const RequestContext& ctx, const Services& services, bool produced_output) {
@@ -100,15 +104,25 @@ Micros cost_of(const RequestContext& ctx, const Services& services, bool produce
       services.billing.min_charge_micros);
 }
 
-// Settles the hold with the cost; returns the settle entry to record (nullopt: nothing held).
-std::optional<store::LedgerEntry> settle_hold(RequestContext& ctx, Services& services,
-                                              bool produced_output) {
-  if (ctx.charged) return std::nullopt;
+bool sync_durability(const Services& services) {
+  return services.billing.durability == config::Durability::sync;
+}
+
+// Settles the hold with the cost; returns the ledger entries still to be written: the settle,
+// and with batched durability the reserve too (written together, with the usage record).
+std::vector<store::LedgerEntry> settle_hold(RequestContext& ctx, Services& services,
+                                            bool produced_output) {
+  std::vector<store::LedgerEntry> entries;
+  if (ctx.charged) return entries;
   ctx.charged = true;
   ctx.cost = cost_of(ctx, services, produced_output);
-  if (!ctx.hold || !services.wallet) return std::nullopt;
+  if (!ctx.hold || !services.wallet) return entries;
   services.wallet->settle(*ctx.hold, ctx.cost);
-  return store::settle_entry(ledger_context(ctx, services), ctx.hold->amount, ctx.cost);
+  if (ctx.hold->amount == 0 && ctx.cost == 0) return entries;
+  const store::RequestLedgerContext request = ledger_context(ctx, services);
+  if (!sync_durability(services)) entries.push_back(store::reserve_entry(request, ctx.hold->amount));
+  entries.push_back(store::settle_entry(request, ctx.hold->amount, ctx.cost));
+  return entries;
 }
 
 ir::Error refusal_error(const RequestContext& ctx, const billing::Refusal& refusal) {
@@ -154,6 +168,13 @@ boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface) {
 boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface) {
   if (!co_await authorize(ctx, surface)) co_return false;
   if (!services.billing.enabled || !services.wallet) co_return true;
+  if (services.usage.congested()) {
+    const ir::Error error = ir::make_error(
+        503, "The gateway is recording charges more slowly than requests arrive; try again.",
+        "billing_congested");
+    co_await respond_error(ctx, error);
+    co_return false;
+  }
   const Micros reserve = billing::reserve_amount(
       ctx.deployment->price, static_cast<std::int64_t>(ctx.request.body.size()),
       max_output_tokens(ctx, services), markup_of(ctx, services),
@@ -168,7 +189,9 @@ boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surf
     co_return false;
   }
   ctx.hold = std::get<billing::Hold>(std::move(result));
-  if (ctx.hold->amount == 0) co_return true;
+  if (ctx.hold->amount == 0 || !sync_durability(services)) co_return true;
+  // sync: the reservation is committed before dispatch, so a crash leaves it for the next
+  // start to release. (batched: it is written with the settle, after the answer.)
   std::vector<store::LedgerEntry> entries;
   entries.push_back(store::reserve_entry(ledger_context(ctx, services), ctx.hold->amount));
   if (!co_await write_ledger(services, std::move(entries))) {
@@ -184,12 +207,14 @@ boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surf
 
 boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& services) {
   net::Headers echo;
-  std::optional<store::LedgerEntry> entry = settle_hold(ctx, services, true);
-  std::vector<store::LedgerEntry> entries;
-  if (entry && ctx.hold->amount > 0) entries.push_back(std::move(*entry));
-  if (!entries.empty() && !co_await write_ledger(services, std::move(entries))) {
-    std::fprintf(stderr, "tollgate: the settle entry of %s was not recorded\n",
-                 ctx.request_id.c_str());
+  std::vector<store::LedgerEntry> entries = settle_hold(ctx, services, true);
+  if (sync_durability(services)) {
+    if (!entries.empty() && !co_await write_ledger(services, std::move(entries))) {
+      std::fprintf(stderr, "tollgate: the settle entry of %s was not recorded\n",
+                   ctx.request_id.c_str());
+    }
+  } else {
+    ctx.ledger = std::move(entries);  // written with the usage record (settle phase)
   }
   if (services.billing.enabled) {
     echo.push_back({"x-tollgate-cost-usd", billing::usd_decimal(ctx.cost)});
@@ -200,11 +225,9 @@ boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& servi
 }
 
 void charge_now(RequestContext& ctx, Services& services) {
-  std::optional<store::LedgerEntry> entry = settle_hold(ctx, services, ctx.status == 200);
-  if (!entry || ctx.hold->amount == 0) return;
-  std::vector<store::LedgerEntry> entries;
-  entries.push_back(std::move(*entry));
-  services.usage.submit_ledger(std::move(entries));
+  for (auto& entry : settle_hold(ctx, services, ctx.status == 200)) {
+    ctx.ledger.push_back(std::move(entry));
+  }
 }
 
 std::string with_cost_echo(const RequestContext& ctx, const Services& services, std::string body) {

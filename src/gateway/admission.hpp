@@ -5,8 +5,9 @@
 //              largest answer allowed — 402 in the caller's format when the balance or the key's
 //              spending limit cannot cover it; nothing is sent upstream then
 //   charge     the exact cost from the usage, settled against the reservation (the unused rest
-//              returns to the balance); with `durability: sync` the response waits for the
-//              ledger commit. Called before a response's last bytes; settle() calls it for
+//              returns to the balance); with `durability: sync` the reservation was committed
+//              before dispatch and the response waits for the settle's commit; batched, both
+//              entries are written after the answer, with the usage record. Called before a response's last bytes; settle() calls it for
 //              requests that end otherwise.
 //
 // The reservation counts the request body's size in bytes as its prompt tokens: a ceiling for
@@ -31,12 +32,13 @@ boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface);
 boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface);
 
 // Settles the hold (once) for a request that delivered its answer (whole, or a stream however it
-// ended) and, for sync durability, waits for the commit. Returns the headers that echo the cost
+// ended). sync durability: writes the settle entry and waits for its commit; batched: leaves the
+// reserve and settle entries in ctx.ledger, for the settle phase to write with the usage record. Returns the headers that echo the cost
 // (x-tollgate-cost-usd, x-tollgate-credits-used); empty when billing is off.
 boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& services);
 
-// The same without waiting, for requests that ended any other way (the settle phase): charged
-// only if the response was a 200.
+// The same for requests that ended any other way (the settle phase): charged only if the
+// response was a 200; the entries go to ctx.ledger.
 void charge_now(RequestContext& ctx, Services& services);
 
 // `body` (a JSON object from an OpenAI-format response) with the AI/ML API's cost echo

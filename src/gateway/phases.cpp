@@ -199,7 +199,9 @@ void settle(RequestContext& ctx, Services& services) {
   record.overhead_us = overhead.count();
   record.stream = ctx.stream;
   record.client_disconnected = ctx.client_disconnected;
-  if (!services.usage.submit(std::move(record))) services.metrics.record_usage_dropped(1);
+  if (!services.usage.submit(std::move(record), std::move(ctx.ledger))) {
+    services.metrics.record_usage_dropped(1);
+  }
 }
 
 }  // namespace tollgate::gateway

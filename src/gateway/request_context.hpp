@@ -5,6 +5,7 @@
 #include "api/openai/chat_request.hpp"
 #include "auth/key_cache.hpp"
 #include "billing/wallet.hpp"
+#include "store/ledger.hpp"
 #include "gateway/catalog.hpp"
 #include "ir/ir.hpp"
 #include "net/http.hpp"
@@ -47,6 +48,8 @@ struct RequestContext {
   // charge: what the request cost, and whether it has been settled against the hold
   billing::Micros cost = 0;
   bool charged = false;
+  // batched durability: the request's ledger entries, written with its usage record (settle)
+  std::vector<store::LedgerEntry> ledger;
 
   // outcome
   int status = 0;
