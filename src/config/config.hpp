@@ -126,10 +126,20 @@ struct BillingConfig {
   int64_t low_balance_micros = 0;           // warn when a balance falls below this; 0 = never
 };
 
+// The top-level `auth:` section: account sessions for the account endpoints (management API).
+struct AuthConfig {
+  bool registration = false;  // POST /auth/register open to anyone; off: it answers 404
+  // HS256 key for the session tokens /auth/login issues (at least 32 bytes). Required when
+  // registration is on; empty: no sessions (login answers 404, JWTs are refused).
+  std::string jwt_secret;
+  int64_t token_ttl_seconds = 86'400;  // how long a session token is valid
+};
+
 struct Config {
   ServerConfig server;
   StoreConfig store;
   BillingConfig billing;
+  AuthConfig auth;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
 

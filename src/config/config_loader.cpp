@@ -19,6 +19,10 @@ namespace {
 
 constexpr unsigned kMaxThreads = 256;
 constexpr uint64_t kMaxIdleConnections = 100'000;
+// auth/jwt.hpp's kMinJwtSecretBytes (RFC 7518 §3.2), repeated: config/ does not link auth/.
+constexpr std::size_t kMinJwtSecretBytes = 32;
+constexpr uint64_t kMinTokenTtlSeconds = 60;
+constexpr uint64_t kMaxTokenTtlSeconds = 365 * 24 * 3600;
 
 bool is_provider_name(std::string_view name) {
   for (char c : name) {
@@ -116,16 +120,17 @@ class ConfigBuilder {
     }
     if (!root.IsMap()) {
       reader_.issue(source_name_,
-                    "must be a YAML mapping with the keys server, store, billing, "
+                    "must be a YAML mapping with the keys server, store, billing, auth, "
                     "providers and models");
       return config;
     }
     const std::optional<Mapping> top =
-        reader_.mapping(root, "", {"server", "store", "billing", "providers", "models"});
+        reader_.mapping(root, "", {"server", "store", "billing", "auth", "providers", "models"});
     if (!top) return config;
     read_server(top->get("server"), config.server);
     read_store(top->get("store"), config.store);
     read_billing(reader_, top->get("billing"), config.billing);
+    read_auth(top->get("auth"), config.auth);
     read_providers(top->get("providers"), config.providers);
     read_models(top->get("models"), config);
     return config;
@@ -175,6 +180,29 @@ class ConfigBuilder {
     const std::optional<Mapping> m = reader_.mapping(node, "store", {"sqlite"});
     if (!m) return;
     if (auto path = reader_.non_empty_string(*m, "sqlite")) store.sqlite_path = std::move(*path);
+  }
+
+  void read_auth(const YAML::Node& node, AuthConfig& auth) {
+    const std::optional<Mapping> m =
+        reader_.mapping(node, "auth", {"registration", "jwt_secret", "token_ttl_seconds"});
+    if (!m) return;
+    if (auto registration = reader_.boolean(*m, "registration")) auth.registration = *registration;
+    const Field secret = reader_.field(*m, "jwt_secret");
+    if (secret.present()) auth.jwt_secret = secret.text;
+    if (!auth.jwt_secret.empty() && auth.jwt_secret.size() < kMinJwtSecretBytes) {
+      reader_.issue(secret.path, "must be at least 32 bytes (an HS256 key of 256 bits), not " +
+                                     std::to_string(auth.jwt_secret.size()) +
+                                     "; e.g. the output of `openssl rand -base64 48`");
+    } else if (auth.registration && auth.jwt_secret.empty() && secret.state != Field::State::invalid) {
+      reader_.issue(secret.path,
+                    "is required when registration is on: the key (at least 32 bytes) that signs "
+                    "session tokens, e.g. \"${TOLLGATE_JWT_SECRET}\"");
+    }
+    if (auto ttl = reader_.integer(*m, "token_ttl_seconds", kMinTokenTtlSeconds,
+                                   kMaxTokenTtlSeconds,
+                                   "must be a whole number of seconds from 60 to 31536000 (a year)")) {
+      auth.token_ttl_seconds = static_cast<int64_t>(*ttl);
+    }
   }
 
   void read_providers(const YAML::Node& node, std::vector<ProviderConfig>& providers) {

@@ -4,6 +4,7 @@
 
 #include "api/json_text.hpp"
 #include "auth/key_cache.hpp"
+#include "gateway/blocking_pool.hpp"
 #include "gateway/loop_state.hpp"
 #include "gateway/phases.hpp"
 #include "gateway/respond.hpp"
@@ -14,7 +15,10 @@
 namespace tollgate::gateway {
 
 Gateway::Gateway(const config::Config& config, Services services, unsigned loop_count)
-    : config_(config), services_(services), catalog_(config) {
+    : config_(config),
+      services_(services),
+      catalog_(config),
+      blocking_(std::make_unique<BlockingPool>(config.store.sqlite_path)) {
   loops_.resize(loop_count);
 }
 

@@ -26,6 +26,7 @@ class Metrics;
 
 namespace tollgate::gateway {
 
+class BlockingPool;
 struct LoopState;
 struct RequestContext;
 
@@ -80,6 +81,8 @@ class Gateway {
   const config::Config& config_;
   Services services_;
   Catalog catalog_;
+  // Database work and password hashing of the management endpoints, off the event loops.
+  std::unique_ptr<BlockingPool> blocking_;
   std::vector<std::unique_ptr<LoopState>> loops_;
   std::atomic<bool> draining_{false};
 };
