@@ -21,6 +21,10 @@ else
   key=$(build/bin/tollgate keys create --config "$config" --name demo 2>/dev/null)
   echo "$key" > .demo-key
 fi
+# Demo credits for the default account (billing is on in the demo configuration); the
+# idempotency key makes a second run credit nothing more.
+build/bin/tollgate credits topup --config "$config" --account default --usd 10 \
+  --idempotency-key demo-credits >/dev/null
 
 cat <<EOT
 
@@ -32,7 +36,10 @@ cat <<EOT
       -H "Authorization: Bearer $key" -H "Content-Type: application/json" \\
       -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello, Tollgate!"}]}'
 
+  Other APIs on the same key: POST /v1/messages (Anthropic), /v1/responses,
+  /v1beta/models/gemini-2.5-flash:generateContent (Gemini) — any model, any API.
   Streaming: add "stream":true.  Usage log: build/bin/tollgate usage --config $config
+  Balance ($10 of demo credits): build/bin/tollgate credits balance --config $config --account default
   Stop with Ctrl-C.
 
 EOT
