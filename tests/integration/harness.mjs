@@ -594,3 +594,12 @@ export function sseEvents(text) {
   }
   return out;
 }
+
+// The mock in its Anthropic and Gemini formats as two more providers, "claude" and "google"
+// (forwarding the x-mock-* directives), for configurations with models of every family.
+export function familyProviders(mockUrl) {
+  return [
+    { name: 'claude', type: 'anthropic', base_url: `${mockUrl}/v1`, api_key: MOCK_KEY, forward_headers: ['x-mock-'] },
+    { name: 'google', type: 'gemini', base_url: `${mockUrl}/v1beta`, api_key: MOCK_KEY, forward_headers: ['x-mock-'] },
+  ];
+}

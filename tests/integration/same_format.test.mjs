@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startMock, startGateway, removeTempDir, httpRequest, pollSqlite, sqlText,
-  mockAnthropic, mockGemini, sseEvents,
+  mockAnthropic, mockGemini, sseEvents, familyProviders,
 } from './harness.mjs';
 
 let mock;
@@ -20,8 +20,7 @@ before(async () => {
       ...base,
       providers: [
         ...base.providers,
-        { name: 'claude', type: 'anthropic', base_url: `${mock.url}/v1`, api_key: 'mock-upstream-key', forward_headers: ['x-mock-'] },
-        { name: 'google', type: 'gemini', base_url: `${mock.url}/v1beta`, api_key: 'mock-upstream-key', forward_headers: ['x-mock-'] },
+        ...familyProviders(mock.url),
       ],
       models: [
         ...base.models,

@@ -3,7 +3,7 @@
 // with the error event of the client's format and is recorded as interrupted.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, startGateway, removeTempDir, pollSqlite, sqlText } from './harness.mjs';
+import { startMock, startGateway, removeTempDir, pollSqlite, sqlText, familyProviders } from './harness.mjs';
 
 let mock;
 let gw;
@@ -16,8 +16,7 @@ before(async () => {
       ...base,
       providers: [
         ...base.providers,
-        { name: 'claude', type: 'anthropic', base_url: `${mock.url}/v1`, api_key: 'mock-upstream-key', forward_headers: ['x-mock-'] },
-        { name: 'google', type: 'gemini', base_url: `${mock.url}/v1beta`, api_key: 'mock-upstream-key', forward_headers: ['x-mock-'] },
+        ...familyProviders(mock.url),
       ],
       models: [
         ...base.models,

@@ -5,7 +5,7 @@
 // upstreams with the model patched.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, startGateway, removeTempDir, httpRequest, pollSqlite, sqlText } from './harness.mjs';
+import { startMock, startGateway, removeTempDir, httpRequest, pollSqlite, sqlText, familyProviders } from './harness.mjs';
 
 let mock;
 let gw;
@@ -18,8 +18,7 @@ before(async () => {
       ...base,
       providers: [
         ...base.providers,
-        { name: 'claude', type: 'anthropic', base_url: `${mock.url}/v1`, api_key: 'mock-upstream-key', forward_headers: ['x-mock-'] },
-        { name: 'google', type: 'gemini', base_url: `${mock.url}/v1beta`, api_key: 'mock-upstream-key', forward_headers: ['x-mock-'] },
+        ...familyProviders(mock.url),
       ],
       models: [
         ...base.models,
