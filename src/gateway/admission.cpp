@@ -118,10 +118,16 @@ std::vector<store::LedgerEntry> settle_hold(RequestContext& ctx, Services& servi
   ctx.cost = cost_of(ctx, services, produced_output);
   if (!ctx.hold || !services.wallet) return entries;
   services.wallet->settle(*ctx.hold, ctx.cost);
-  if (ctx.hold->amount == 0 && ctx.cost == 0) return entries;
   const store::RequestLedgerContext request = ledger_context(ctx, services);
-  if (!sync_durability(services)) entries.push_back(store::reserve_entry(request, ctx.hold->amount));
-  entries.push_back(store::settle_entry(request, ctx.hold->amount, ctx.cost));
+  if (sync_durability(services)) {
+    // The reserve row was committed before dispatch: the settle releases it and charges.
+    if (ctx.hold->amount > 0 || ctx.cost > 0) {
+      entries.push_back(store::settle_entry(request, ctx.hold->amount, ctx.cost));
+    }
+  } else if (ctx.cost > 0) {
+    // batched: the reservation lived in memory only; one row records the charge (R = 0).
+    entries.push_back(store::settle_entry(request, 0, ctx.cost));
+  }
   return entries;
 }
 

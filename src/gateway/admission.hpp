@@ -5,9 +5,10 @@
 //              largest answer allowed — 402 in the caller's format when the balance or the key's
 //              spending limit cannot cover it; nothing is sent upstream then
 //   charge     the exact cost from the usage, settled against the reservation (the unused rest
-//              returns to the balance); with `durability: sync` the reservation was committed
-//              before dispatch and the response waits for the settle's commit; batched, both
-//              entries are written after the answer, with the usage record. Called before a response's last bytes; settle() calls it for
+//              returns to the balance). With `durability: sync` the reservation was committed
+//              before dispatch (a reserve row) and the response waits for the settle's commit;
+//              batched, the reservation stays in memory and one settle row (−C) is written after
+//              the answer, with the usage record — none when nothing was charged. Called before a response's last bytes; settle() calls it for
 //              requests that end otherwise.
 //
 // The reservation counts the request body's size in bytes as its prompt tokens: a ceiling for
@@ -33,7 +34,7 @@ boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surf
 
 // Settles the hold (once) for a request that delivered its answer (whole, or a stream however it
 // ended). sync durability: writes the settle entry and waits for its commit; batched: leaves the
-// reserve and settle entries in ctx.ledger, for the settle phase to write with the usage record. Returns the headers that echo the cost
+// settle entry in ctx.ledger, for the settle phase to write with the usage record. Returns the headers that echo the cost
 // (x-tollgate-cost-usd, x-tollgate-credits-used); empty when billing is off.
 boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& services);
 
