@@ -97,8 +97,8 @@ Micros cost_of(const RequestContext& ctx, const Services& services, bool produce
   if (!produced_output || !ctx.deployment) return 0;
   // An estimate with nothing generated: the upstream failed before any output.
   if (ctx.usage_source == "estimated" && ctx.usage.output == 0) return 0;
-  billing::Metered metered{ctx.usage.input, ctx.usage.output, ctx.usage.cache_read,
-                           ctx.usage.cache_write, 0, 0};
+  billing::Metered metered{ctx.usage.input, ctx.usage.output,     ctx.usage.cache_read,
+                           ctx.usage.cache_write, ctx.images, 0};
   return billing::with_minimum_charge(
       billing::request_cost(ctx.deployment->price, metered, markup_of(ctx, services)),
       services.billing.min_charge_micros);
@@ -181,10 +181,16 @@ boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surf
     co_await respond_error(ctx, error);
     co_return false;
   }
-  const Micros reserve = billing::reserve_amount(
-      ctx.deployment->price, static_cast<std::int64_t>(ctx.request.body.size()),
-      max_output_tokens(ctx, services), markup_of(ctx, services),
-      services.billing.min_reserve_micros);
+  // Image generations also reserve their per-image price for the images asked for.
+  const Micros images = billing::request_cost(ctx.deployment->price, {.images = ctx.images},
+                                              markup_of(ctx, services)) -
+                        billing::request_cost(ctx.deployment->price, {}, markup_of(ctx, services));
+  const Micros reserve =
+      billing::reserve_amount(ctx.deployment->price,
+                              static_cast<std::int64_t>(ctx.request.body.size()),
+                              max_output_tokens(ctx, services), markup_of(ctx, services),
+                              services.billing.min_reserve_micros) +
+      images;
   const std::optional<billing::KeyLimit> limit = limit_of(*ctx.key);
   auto result =
       services.wallet->reserve(ctx.key->account_id, ctx.key->prefix, limit, reserve, now_seconds());

@@ -39,6 +39,7 @@ struct RequestContext {
   bool stream = false;
   std::size_t prompt_chars = 0;     // basis of token estimates
   std::optional<std::int64_t> max_tokens;  // the answer's token limit, when the client set one
+  std::int64_t images = 0;                 // image generations: asked for, then generated
   api::openai::ChatRequestView chat;  // OpenAI chat, read without decoding (passthrough)
   ir::Request ir;                     // every other request, decoded
   // resolve

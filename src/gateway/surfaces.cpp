@@ -20,6 +20,10 @@
 #include "gateway/respond.hpp"
 #include "gateway/upstream_call.hpp"
 
+#include <simdjson.h>
+
+#include <algorithm>
+
 namespace tollgate::gateway {
 
 namespace {
@@ -52,6 +56,14 @@ std::string percent_decode(std::string_view text) {
     }
   }
   return out;
+}
+
+// The images an image generation returned: the length of its `data` array.
+std::int64_t count_images(std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array data;
+  if (parser.parse(body).at_key("data").get_array().get(data)) return 0;
+  return static_cast<std::int64_t>(data.size());
 }
 
 bool query_has(std::string_view query, std::string_view pair) {
@@ -188,6 +200,7 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
 
   ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
   ctx.max_tokens = 0;                          // nothing generated but what the usage says
+  if (surface == Surface::images) ctx.images = std::clamp<std::int64_t>(view.n.value_or(1), 1, 100);
   if (!co_await admit(ctx, services_, surface)) co_return;
 
   const std::string& target =
@@ -211,6 +224,7 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
   ctx.usage.input = usage.prompt_tokens;
   ctx.usage.output = usage.completion_tokens;
   ctx.usage.present = usage.present;
+  if (surface == Surface::images) ctx.images = count_images(*body);
   ctx.usage_source = usage.present ? "upstream" : "none";
   net::Headers extra = co_await charge(ctx, services_);
   call.copy_headers(extra);

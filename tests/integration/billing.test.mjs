@@ -47,6 +47,8 @@ before(async () => {
       models: [
         { id: 'gpt-4o-mini', provider: 'mock', upstream_model: 'gpt-4o-mini-2024-07-18', pricing },
         { id: 'claude-x', provider: 'claude', pricing },
+        { id: 'painter', provider: 'mock', upstream_model: 'dall-e-3', surfaces: ['images'],
+          pricing: { input_per_m: '0', output_per_m: '0', per_image: '0.04' } },
       ],
     }),
   });
@@ -122,6 +124,18 @@ test('a served request is charged its exact cost, echoed in the body and headers
   assert.equal(await settledBalanceOf('acme'), before - cost);
   const usage = await sqliteJson(gw.dbPath, `SELECT charged_micros, account_id FROM usage_log WHERE request_id = ${sqlText(res.headers['x-request-id'])}`);
   assert.equal(usage[0].charged_micros, cost);
+});
+
+test('image generations are charged per image generated', async () => {
+  const res = await httpRequest(`${gw.url}/v1/images/generations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${acmeKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'painter', prompt: 'a lighthouse at dusk', n: 2 }),
+  });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json().data.length, 2);
+  assert.equal(res.headers['x-tollgate-cost-usd'], '0.08');
+  assert.equal(res.json().meta.usage.usd_spent, 0.08);
 });
 
 test('an upstream failure costs nothing', async () => {

@@ -67,10 +67,10 @@ std::variant<ModelFieldView, RequestError> read_model_field(std::string_view bod
       if (field.value.get_bool().get(view.stream)) {
         return error("Invalid type for 'stream': expected a boolean.", "stream", "invalid_type");
       }
-    } else if (field.key == "max_tokens") {
-      std::int64_t limit = 0;
-      if (!field.value.get_int64().get(limit)) {
-        view.max_tokens = limit;
+    } else if (field.key == "max_tokens" || field.key == "n") {
+      std::int64_t number = 0;
+      if (!field.value.get_int64().get(number)) {
+        (field.key == "n" ? view.n : view.max_tokens) = number;
       } else if (validate_json_value(field.value, 2)) {
         return invalid_json();
       }

@@ -1,6 +1,6 @@
 // A validating view of any OpenAI JSON request body the gateway forwards without interpreting
 // (embeddings, image generations, Anthropic bodies for an Anthropic upstream): the whole body is
-// checked to be one JSON object, and only `model` (required), `stream` and `max_tokens` are read,
+// checked to be one JSON object, and only `model` (required), `stream`, `max_tokens` and `n` are read,
 // with where the bytes of `model` are so it can be patched.
 #pragma once
 
@@ -17,6 +17,7 @@ struct ModelFieldView {
   ByteRange model_value;  // the JSON string token, quotes included
   bool stream = false;
   std::optional<std::int64_t> max_tokens;  // a top-level integer max_tokens, when present
+  std::optional<std::int64_t> n;           // a top-level integer n (images asked for)
 };
 
 // Errors use the codes of chat_request.hpp (invalid_json, invalid_type,
