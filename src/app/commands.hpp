@@ -23,7 +23,7 @@ int keys_list(const std::string& config_path);
 int keys_revoke(const std::string& config_path, const std::string& prefix);
 int usage_report(const std::string& config_path, int limit, std::optional<int> since_hours);
 int accounts_create(const std::string& config_path, const std::string& name,
-                    const std::optional<std::string>& email);
+                    const std::optional<std::string>& email, const std::string& markup);
 int accounts_list(const std::string& config_path);
 int credits_topup(const std::string& config_path, const std::string& account,
                   const std::string& usd, const std::string& idempotency_key,

@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
   account_create->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
   account_create->add_option("-n,--name", account_name, "Unique account name")->required();
   account_create->add_option("--email", account_email, "Login email (optional)");
+  std::string account_markup = "1";
+  account_create->add_option("--markup", account_markup,
+                             "Price multiplier for this account's requests, e.g. 1.10 (default 1)");
   auto* account_list = accounts->add_subcommand("list", "List accounts with their balances");
   account_list->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
 
@@ -96,7 +99,9 @@ int main(int argc, char** argv) {
     if (*list) return keys_list(config_path);
     if (*revoke) return keys_revoke(config_path, key_prefix);
     if (*usage) return usage_report(config_path, limit, since_hours);
-    if (*account_create) return accounts_create(config_path, account_name, account_email);
+    if (*account_create) {
+      return accounts_create(config_path, account_name, account_email, account_markup);
+    }
     if (*account_list) return accounts_list(config_path);
     if (*topup) return credits_topup(config_path, account_name, usd, idempotency_key, note);
     if (*balance) return credits_balance(config_path, account_name);

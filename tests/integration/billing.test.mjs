@@ -138,6 +138,17 @@ test('image generations are charged per image generated', async () => {
   assert.equal(res.json().meta.usage.usd_spent, 0.08);
 });
 
+test('an account\'s markup multiplies its prices', async () => {
+  await cli(['accounts', 'create', '--name', 'resold', '--markup', '1.5']);
+  const key = (await cli(['keys', 'create', '--name', 'resold', '--account', 'resold'])).split('\n')[0];
+  await cli(['credits', 'topup', '--account', 'resold', '--usd', '1', '--idempotency-key', 'resold-1']);
+  await pollUntil(async () => (await chatAs(key, 8)).status === 200, { timeoutMs: 3000 });
+  const res = await chatAs(key, 8);
+  const usage = res.json().usage;
+  const list = usage.prompt_tokens * 1000 + usage.completion_tokens * 2000;
+  assert.equal(micros(res.headers['x-tollgate-cost-usd']), list * 1.5);
+});
+
 test('an upstream failure costs nothing', async () => {
   const before = await settledBalanceOf('acme');
   const res = await chatAs(acmeKey, 8, { 'x-mock-fault': '500' });
