@@ -78,8 +78,7 @@ int credits_topup(const std::string& config_path, const std::string& account_nam
   store::AccountStore accounts(database);
   const store::Account account = find_account(accounts, account_name);
   store::LedgerStore ledger(database);
-  store::IdempotentResult result =
-      ledger.top_up(account.id, *micros, idempotency_key, note, "cli");
+  store::IdempotentResult result = ledger.top_up(account.id, *micros, idempotency_key, note, "cli");
   switch (result.outcome) {
     case store::IdempotentOutcome::created:
       std::fprintf(stderr, "credited %s USD to %s\n", billing::usd_decimal(*micros).c_str(),
@@ -105,7 +104,8 @@ int credits_balance(const std::string& config_path, const std::string& account_n
   store::Database database = open_store(config_path);
   store::AccountStore accounts(database);
   const store::Account account = find_account(accounts, account_name);
-  std::printf("%s\n", billing::usd_decimal(store::LedgerStore(database).balance(account.id)).c_str());
+  std::printf("%s\n",
+              billing::usd_decimal(store::LedgerStore(database).balance(account.id)).c_str());
   return 0;
 }
 

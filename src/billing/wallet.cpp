@@ -22,10 +22,14 @@ std::optional<Retention> parse_retention(std::string_view text) {
 
 std::string_view to_string(Retention retention) {
   switch (retention) {
-    case Retention::day: return "day";
-    case Retention::week: return "week";
-    case Retention::month: return "month";
-    case Retention::no_reset: return "no_reset";
+    case Retention::day:
+      return "day";
+    case Retention::week:
+      return "week";
+    case Retention::month:
+      return "month";
+    case Retention::no_reset:
+      return "no_reset";
   }
   return "no_reset";
 }
@@ -33,7 +37,8 @@ std::string_view to_string(Retention retention) {
 sys_seconds period_start(Retention retention, sys_seconds now) {
   const sys_days today = std::chrono::floor<days>(now);
   switch (retention) {
-    case Retention::day: return today;
+    case Retention::day:
+      return today;
     case Retention::week: {
       // ISO weeks start on Monday; weekday 0 is Sunday.
       const unsigned weekday = std::chrono::weekday(today).c_encoding();
@@ -43,7 +48,8 @@ sys_seconds period_start(Retention retention, sys_seconds now) {
       const std::chrono::year_month_day date(today);
       return sys_days(date.year() / date.month() / 1);
     }
-    case Retention::no_reset: break;
+    case Retention::no_reset:
+      break;
   }
   return sys_seconds{};
 }

@@ -17,7 +17,9 @@ WalletSync::WalletSync(Wallet& wallet, std::string sqlite_path, std::string inst
       instance_(std::move(instance)),
       options_(options) {}
 
-WalletSync::~WalletSync() { stop(); }
+WalletSync::~WalletSync() {
+  stop();
+}
 
 int64_t WalletSync::start() {
   database_ = std::make_unique<store::Database>(sqlite_path_);

@@ -48,9 +48,9 @@ std::chrono::sys_seconds now_seconds() {
 
 std::optional<billing::KeyLimit> limit_of(const auth::AuthenticatedKey& key) {
   if (!key.limit_threshold_micros) return std::nullopt;
-  return billing::KeyLimit{*key.limit_threshold_micros,
-                           billing::parse_retention(key.limit_retention)
-                               .value_or(billing::Retention::no_reset)};
+  return billing::KeyLimit{
+      *key.limit_threshold_micros,
+      billing::parse_retention(key.limit_retention).value_or(billing::Retention::no_reset)};
 }
 
 store::RequestLedgerContext ledger_context(const RequestContext& ctx, const Services& services) {
@@ -69,17 +69,16 @@ boost::asio::awaitable<bool> write_ledger(const Services& services,
     co_return services.usage.submit_ledger(std::move(entries));
   }
   auto executor = co_await boost::asio::this_coro::executor;
-  auto done = std::make_shared<boost::asio::steady_timer>(executor,
-                                                          boost::asio::steady_timer::time_point::max());
+  auto done = std::make_shared<boost::asio::steady_timer>(
+      executor, boost::asio::steady_timer::time_point::max());
   auto committed = std::make_shared<bool>(false);
-  bool accepted = services.usage.submit_ledger(
-      std::move(entries), [done, committed](bool ok) {
-        // The writer's thread: hand the outcome to the request's loop.
-        boost::asio::post(done->get_executor(), [done, committed, ok] {
-          *committed = ok;
-          done->cancel();
-        });
-      });
+  bool accepted = services.usage.submit_ledger(std::move(entries), [done, committed](bool ok) {
+    // The writer's thread: hand the outcome to the request's loop.
+    boost::asio::post(done->get_executor(), [done, committed, ok] {
+      *committed = ok;
+      done->cancel();
+    });
+  });
   if (!accepted) co_return false;
   boost::system::error_code ignored;
   co_await done->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ignored));
@@ -97,8 +96,8 @@ Micros cost_of(const RequestContext& ctx, const Services& services, bool produce
   if (!produced_output || !ctx.deployment) return 0;
   // An estimate with nothing generated: the upstream failed before any output.
   if (ctx.usage_source == "estimated" && ctx.usage.output == 0) return 0;
-  billing::Metered metered{ctx.usage.input, ctx.usage.output,     ctx.usage.cache_read,
-                           ctx.usage.cache_write, ctx.images, 0};
+  billing::Metered metered{ctx.usage.input,       ctx.usage.output, ctx.usage.cache_read,
+                           ctx.usage.cache_write, ctx.images,       0};
   return billing::with_minimum_charge(
       billing::request_cost(ctx.deployment->price, metered, markup_of(ctx, services)),
       services.billing.min_charge_micros);
@@ -108,8 +107,9 @@ bool sync_durability(const Services& services) {
   return services.billing.durability == config::Durability::sync;
 }
 
-// Settles the hold with the cost; returns the ledger entries still to be written: the settle,
-// and with batched durability the reserve too (written together, with the usage record).
+// Settles the hold with the cost; returns the ledger entry still to be written: the settle
+// (R − C after a committed reserve row with sync durability; the charge alone, −C, batched), or
+// nothing when no money moved.
 std::vector<store::LedgerEntry> settle_hold(RequestContext& ctx, Services& services,
                                             bool produced_output) {
   std::vector<store::LedgerEntry> entries;

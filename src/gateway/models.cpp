@@ -1,8 +1,9 @@
 // GET the model catalog, in the shape of the API the client speaks:
 //
-//   GET /v1/models[/{id}]                          OpenAI   {"object":"list","data":[{"id","object":"model",...}]}
-//   GET /v1/models[/{id}] + anthropic-version      Anthropic {"data":[{"type":"model","id",...}],"has_more",...}
-//   GET /v1beta/models[/{id}]                      Gemini   {"models":[{"name":"models/{id}",...}]}
+//   GET /v1/models[/{id}]                          OpenAI
+//   {"object":"list","data":[{"id","object":"model",...}]} GET /v1/models[/{id}] +
+//   anthropic-version      Anthropic {"data":[{"type":"model","id",...}],"has_more",...} GET
+//   /v1beta/models[/{id}]                      Gemini   {"models":[{"name":"models/{id}",...}]}
 //
 // The Anthropic and Gemini lists show the models that may be called through their surface.
 #include "api/json_text.hpp"
@@ -108,16 +109,19 @@ void append_gemini_model(std::string& out, const Deployment& d) {
 using AppendModel = void (*)(std::string&, const Deployment&);
 
 struct CatalogShape {
-  Surface surface;      // the models listed: those callable through it (chat: every model)
+  Surface surface;  // the models listed: those callable through it (chat: every model)
   AppendModel append;
   std::string_view list_open;
 };
 
 CatalogShape shape_of(ir::Format format) {
   switch (format) {
-    case ir::Format::anthropic: return {Surface::messages, append_anthropic_model, R"({"data":[)"};
-    case ir::Format::gemini: return {Surface::gemini, append_gemini_model, R"({"models":[)"};
-    default: return {Surface::chat, append_openai_model, R"({"object":"list","data":[)"};
+    case ir::Format::anthropic:
+      return {Surface::messages, append_anthropic_model, R"({"data":[)"};
+    case ir::Format::gemini:
+      return {Surface::gemini, append_gemini_model, R"({"models":[)"};
+    default:
+      return {Surface::chat, append_openai_model, R"({"object":"list","data":[)"};
   }
 }
 

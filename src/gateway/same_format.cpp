@@ -80,8 +80,7 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
     net::Headers extra = co_await charge(ctx, services_);
     call.copy_headers(extra);
     co_await respond_json(
-        ctx, 200,
-        with_public_model(*read, response_model_pointer(deployment.family), public_model),
+        ctx, 200, with_public_model(*read, response_model_pointer(deployment.family), public_model),
         std::move(extra));
     co_return;
   }
@@ -100,7 +99,7 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
       stream_error = stream_read_failure(error);
       break;
     }
-    if (piece.empty()) {  // upstream body ended
+    if (piece.empty()) {                          // upstream body ended
       const bool errored_before = meter.errored;  // the upstream's own error event
       if (!decoder->finish(meter) && !errored_before) stream_error = "upstream_stream_interrupted";
       break;
@@ -126,9 +125,9 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
   take_usage(ctx, meter.usage, meter.deltas);
   co_await charge(ctx, services_);
   // An upstream error event has been relayed as it came; a broken stream gets the format's own.
-  co_await finish_client_stream(ctx, client_ok, out, stream_error,
-                                meter.errored && stream_error.empty(),
-                                [&](const ir::Error& error) { append_error_event(ctx, out, error); });
+  co_await finish_client_stream(
+      ctx, client_ok, out, stream_error, meter.errored && stream_error.empty(),
+      [&](const ir::Error& error) { append_error_event(ctx, out, error); });
 }
 
 }  // namespace tollgate::gateway

@@ -47,8 +47,8 @@ int hex_value(char c) {
 std::string percent_decode(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() &&
-        hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
       i += 2;
     } else {
@@ -91,9 +91,9 @@ boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
       ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
       ctx.max_tokens = view->max_tokens;
       if (!co_await admit(ctx, services_, Surface::messages)) co_return;
-      co_await relay_same_format(
-          ctx, api::openai::replace_model(ctx.request.body, *view,
-                                          ctx.deployment->model->upstream_model));
+      co_await relay_same_format(ctx,
+                                 api::openai::replace_model(ctx.request.body, *view,
+                                                            ctx.deployment->model->upstream_model));
       co_return;
     }
   }
@@ -102,8 +102,7 @@ boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
     co_return;
   }
   take_request(ctx);
-  if (!ctx.deployment &&
-      !co_await resolve(ctx, catalog_, ctx.ir.model, Surface::messages)) {
+  if (!ctx.deployment && !co_await resolve(ctx, catalog_, ctx.ir.model, Surface::messages)) {
     co_return;
   }
   if (!co_await admit(ctx, services_, Surface::messages)) co_return;
@@ -206,10 +205,10 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
   const std::string& target =
       surface == Surface::embeddings ? deployment.embeddings_target : deployment.images_target;
   UpstreamCall call(ctx);
-  if (!co_await call.send(target,
-                          api::openai::replace_model(ctx.request.body, view,
-                                                     deployment.model->upstream_model),
-                          false)) {
+  if (!co_await call.send(
+          target,
+          api::openai::replace_model(ctx.request.body, view, deployment.model->upstream_model),
+          false)) {
     co_return;
   }
   std::optional<std::string> body = co_await call.read_body();

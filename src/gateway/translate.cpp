@@ -104,7 +104,7 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
       stream_error = stream_read_failure(error);
       break;
     }
-    if (piece.empty()) {  // upstream body ended
+    if (piece.empty()) {                          // upstream body ended
       const bool errored_before = meter.errored;  // the upstream's own error event
       if (!decoder->finish(meter) && !errored_before) stream_error = "upstream_stream_interrupted";
       break;

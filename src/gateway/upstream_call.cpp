@@ -14,7 +14,9 @@ StreamGauge::StreamGauge(obs::Metrics& metrics) : metrics_(metrics) {
   metrics_.active_streams().Increment();
 }
 
-StreamGauge::~StreamGauge() { metrics_.active_streams().Decrement(); }
+StreamGauge::~StreamGauge() {
+  metrics_.active_streams().Decrement();
+}
 
 namespace {
 
@@ -70,8 +72,7 @@ boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx, net::
 
 }  // namespace
 
-boost::asio::awaitable<bool> UpstreamCall::send(std::string target, std::string body,
-                                                bool stream) {
+boost::asio::awaitable<bool> UpstreamCall::send(std::string target, std::string body, bool stream) {
   started_ = Clock::now();
   net::ClientResult sent;
   {
@@ -213,10 +214,17 @@ void MeteringSink::on_event(const ir::Event& event) {
       if (event.usage.present) usage = event.usage;
       break;
     case ir::Event::Kind::text_delta:
-    case ir::Event::Kind::arguments_delta: ++deltas; break;
-    case ir::Event::Kind::end: ended = true; break;
-    case ir::Event::Kind::error: errored = true; break;
-    default: break;
+    case ir::Event::Kind::arguments_delta:
+      ++deltas;
+      break;
+    case ir::Event::Kind::end:
+      ended = true;
+      break;
+    case ir::Event::Kind::error:
+      errored = true;
+      break;
+    default:
+      break;
   }
   if (next_) next_->on_event(event);
 }
