@@ -68,7 +68,10 @@ int serve(const std::string& config_path) {
   auth::KeyCache keys;
   auth::KeyCacheRefresher key_refresher(keys, config.store.sqlite_path);
   key_refresher.start();
-  billing::UsageWriter usage(config.store.sqlite_path);
+  const std::string instance = instance_name();
+  billing::UsageWriterOptions usage_options;
+  usage_options.instance = instance;
+  billing::UsageWriter usage(config.store.sqlite_path, usage_options);
   obs::Metrics metrics;
   obs::AccessLog access_log(server_config.access_log);
 
@@ -77,7 +80,6 @@ int serve(const std::string& config_path) {
 
   // Billing: the wallet is loaded from the ledger before the first request (reservations a crash
   // left open are released first) and follows what other processes append.
-  const std::string instance = instance_name();
   std::optional<billing::Wallet> wallet;
   std::optional<billing::WalletSync> wallet_sync;
   if (config.billing.enabled) {

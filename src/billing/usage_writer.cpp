@@ -1,5 +1,7 @@
 #include "billing/usage_writer.hpp"
 
+#include <map>
+
 #include "store/sqlite_database.hpp"
 
 #include <pthread.h>
@@ -19,8 +21,8 @@ constexpr std::string_view kInsertUsage =
     "INSERT INTO usage_log (request_id, created_at, key_prefix, surface, public_model, "
     "upstream_model, provider, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
     "usage_source, cost_micros, status, error_code, latency_us, upstream_latency_us, overhead_us, "
-    "stream, client_disconnected, account_id, cache_write_tokens, charged_micros) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "stream, client_disconnected, account_id, cache_write_tokens, charged_micros, ledger_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 constexpr std::chrono::milliseconds kFirstBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
@@ -35,7 +37,8 @@ void bind_text_or_null(store::Statement& statement, int index, const std::string
   }
 }
 
-void bind_record(store::Statement& insert, const UsageRecord& record) {
+void bind_record(store::Statement& insert, const UsageRecord& record,
+                 std::optional<int64_t> ledger_id) {
   bind_text_or_null(insert, 1, record.request_id);
   insert.bind_int64(2, record.created_at_ms);
   bind_text_or_null(insert, 3, record.key_prefix);
@@ -63,6 +66,11 @@ void bind_record(store::Statement& insert, const UsageRecord& record) {
   }
   insert.bind_int64(22, record.cache_write_tokens);
   insert.bind_optional_int64(23, record.charged_micros);
+  insert.bind_optional_int64(24, ledger_id);
+}
+
+bool charged_in_batch(const UsageRecord& record) {
+  return record.charge_in_batch && record.charged_micros.value_or(0) > 0 && record.account_id > 0;
 }
 
 int64_t unix_now_ms() {
@@ -257,14 +265,51 @@ void UsageWriter::write_with_retry(std::span<Submission> batch) {
   }
 }
 
+std::map<int64_t, int64_t> UsageWriter::write_batch_charges(std::span<const Submission> batch,
+                                                            int64_t now_ms, uint64_t& entries) {
+  struct Charges {
+    int64_t micros = 0;
+    int64_t requests = 0;
+  };
+  std::map<int64_t, Charges> by_account;
+  for (const Submission& submission : batch) {
+    if (submission.usage && charged_in_batch(*submission.usage)) {
+      Charges& charges = by_account[submission.usage->account_id];
+      charges.micros += *submission.usage->charged_micros;
+      ++charges.requests;
+    }
+  }
+  std::map<int64_t, int64_t> ledger_ids;
+  for (const auto& [account_id, charges] : by_account) {
+    store::LedgerEntry entry;
+    entry.account_id = account_id;
+    entry.kind = store::LedgerKind::settle;
+    entry.amount_micros = -charges.micros;
+    entry.cost_micros = charges.micros;
+    entry.note = "charges of " + std::to_string(charges.requests) + " requests";
+    entry.instance = options_.instance;
+    store::bind_ledger_entry(*insert_ledger_, entry, now_ms);
+    insert_ledger_->step();
+    insert_ledger_->reset();
+    ledger_ids[account_id] = database_->last_insert_rowid();
+    ++entries;
+  }
+  return ledger_ids;
+}
+
 void UsageWriter::write_batch(std::span<const Submission> batch) {
   store::Transaction transaction(*database_);
   const int64_t now_ms = unix_now_ms();
   uint64_t entries = 0;
   try {
+    const std::map<int64_t, int64_t> ledger_ids = write_batch_charges(batch, now_ms, entries);
     for (const Submission& submission : batch) {
       if (submission.usage) {
-        bind_record(*insert_, *submission.usage);
+        std::optional<int64_t> ledger_id;
+        if (charged_in_batch(*submission.usage)) {
+          ledger_id = ledger_ids.at(submission.usage->account_id);
+        }
+        bind_record(*insert_, *submission.usage, ledger_id);
         insert_->step();
         insert_->reset();
       }

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -56,6 +57,10 @@ struct UsageRecord {
   int64_t cost_micros = 0;                // the priced cost
   std::optional<int64_t> charged_micros;  // what the ledger charged; nullopt with billing off
   int64_t account_id = 0;                 // 0: none (stored NULL)
+  // Batched billing: the charge is written to the ledger by the writer, summed with the other
+  // charges of the account in the same committed batch into one settle row, which the usage row
+  // then points at (usage_log.ledger_id).
+  bool charge_in_batch = false;
   int status = 0;                         // HTTP status sent to the client
   std::string error_code;
   int64_t latency_us = 0;
@@ -70,6 +75,7 @@ struct UsageRecord {
 using CommitCallback = std::function<void(bool committed)>;
 
 struct UsageWriterOptions {
+  std::string instance{};  // this process, in the ledger's `instance` column (batch charges)
   std::size_t max_queue = 100'000;  // submissions waiting; submit() refuses beyond this
   std::size_t max_batch = 512;      // submissions per transaction
   // How long the first record of a batch may wait for company before the batch is written.
@@ -130,6 +136,9 @@ class UsageWriter {
   void run();
   void write_with_retry(std::span<Submission> batch);
   void write_batch(std::span<const Submission> batch);
+  // The batch's in-batch charges, one settle row per account; returns each account's row id.
+  std::map<int64_t, int64_t> write_batch_charges(std::span<const Submission> batch,
+                                                 int64_t now_ms, uint64_t& entries);
   void finish(std::span<Submission> batch, bool committed);
 
   std::string sqlite_path_;

@@ -107,9 +107,9 @@ bool sync_durability(const Services& services) {
   return services.billing.durability == config::Durability::sync;
 }
 
-// Settles the hold with the cost; returns the ledger entry still to be written: the settle
-// (R − C after a committed reserve row with sync durability; the charge alone, −C, batched), or
-// nothing when no money moved.
+// Settles the hold with the cost; returns the ledger entry still to be written with sync
+// durability: the settle, R − C after the committed reserve row (nothing when no money moved).
+// Batched, the charge travels in the usage record instead.
 std::vector<store::LedgerEntry> settle_hold(RequestContext& ctx, Services& services,
                                             bool produced_output) {
   std::vector<store::LedgerEntry> entries;
@@ -124,10 +124,9 @@ std::vector<store::LedgerEntry> settle_hold(RequestContext& ctx, Services& servi
     if (ctx.hold->amount > 0 || ctx.cost > 0) {
       entries.push_back(store::settle_entry(request, ctx.hold->amount, ctx.cost));
     }
-  } else if (ctx.cost > 0) {
-    // batched: the reservation lived in memory only; one row records the charge (R = 0).
-    entries.push_back(store::settle_entry(request, 0, ctx.cost));
   }
+  // batched: the reservation lived in memory only; the usage record carries the charge and the
+  // writer sums the batch's charges into one settle row per account (UsageRecord::charge_in_batch).
   return entries;
 }
 

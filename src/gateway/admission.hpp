@@ -7,8 +7,9 @@
 //   charge     the exact cost from the usage, settled against the reservation (the unused rest
 //              returns to the balance). With `durability: sync` the reservation was committed
 //              before dispatch (a reserve row) and the response waits for the settle's commit;
-//              batched, the reservation stays in memory and one settle row (−C) is written after
-//              the answer, with the usage record — none when nothing was charged. Called before a response's last bytes; settle() calls it for
+//              batched, the reservation stays in memory and the charge goes with the usage
+//              record: the writer sums each committed batch's charges into one settle row per
+//              account, which the usage rows point at. Called before a response's last bytes; settle() calls it for
 //              requests that end otherwise.
 //
 // The reservation counts the request body's size in bytes as its prompt tokens: a ceiling for
@@ -33,8 +34,8 @@ boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface);
 boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface);
 
 // Settles the hold (once) for a request that delivered its answer (whole, or a stream however it
-// ended). sync durability: writes the settle entry and waits for its commit; batched: leaves the
-// settle entry in ctx.ledger, for the settle phase to write with the usage record. Returns the headers that echo the cost
+// ended). sync durability: writes the settle entry and waits for its commit; batched: the charge
+// (ctx.cost) is written with the usage record by the settle phase. Returns the headers that echo the cost
 // (x-tollgate-cost-usd, x-tollgate-credits-used); empty when billing is off.
 boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& services);
 

@@ -187,7 +187,10 @@ void settle(RequestContext& ctx, Services& services) {
   record.cached_tokens = ctx.usage.cache_read;
   record.cache_write_tokens = ctx.usage.cache_write;
   record.account_id = ctx.key->account_id;
-  if (ctx.hold) record.charged_micros = ctx.cost;
+  if (ctx.hold) {
+    record.charged_micros = ctx.cost;
+    record.charge_in_batch = services.billing.durability != config::Durability::sync;
+  }
   record.reasoning_tokens = ctx.usage.reasoning;
   record.usage_source = ctx.usage_source;
   record.cost_micros = ctx.cost;  // 0 for a request that produced nothing

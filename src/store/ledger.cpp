@@ -82,9 +82,13 @@ std::optional<std::string> kind_problem(const LedgerEntry& entry) {
       if (entry.request_id.empty()) return "a reserve needs a request_id";
       return std::nullopt;
     case LedgerKind::settle:
-      if (entry.request_id.empty()) return "a settle needs a request_id";
       if (!entry.cost_micros || *entry.cost_micros < 0) {
         return "a settle needs a non-negative cost_micros";
+      }
+      // Without a request_id it is a batch's charges for the account (the usage rows point at
+      // it): the charge alone.
+      if (entry.request_id.empty() && amount != -*entry.cost_micros) {
+        return "a settle without a request_id is a batch's charges: its amount must be -cost";
       }
       return std::nullopt;
     case LedgerKind::refund:

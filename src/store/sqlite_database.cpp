@@ -133,6 +133,11 @@ ALTER TABLE usage_log ADD COLUMN charged_micros INTEGER;
 CREATE INDEX usage_log_account_created_at ON usage_log (account_id, created_at);
 CREATE INDEX usage_log_key_created_at ON usage_log (key_prefix, created_at);
 )sql"},
+    // Batched billing: a committed batch's charges are one settle row per account (request_id
+    // NULL, amount -sum of the charges), and each usage row of the batch points at its row.
+    {3, R"sql(
+ALTER TABLE usage_log ADD COLUMN ledger_id INTEGER;
+)sql"},
 };
 
 int64_t unix_now_ms() {

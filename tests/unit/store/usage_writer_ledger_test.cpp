@@ -56,6 +56,41 @@ class UsageWriterLedgerTest : public ::testing::Test {
   store::Database reader_;
 };
 
+// Batched billing: one settle row per account and batch holds the charges; usage rows point at it.
+TEST_F(UsageWriterLedgerTest, SumsABatchsChargesIntoOneSettleRowPerAccount) {
+  store::AccountStore(reader_).create({.name = "other"});  // account 2
+  UsageWriterOptions options;
+  options.instance = "node-b";
+  options.max_delay = 1h;  // one batch: everything below is committed by flush()
+  UsageWriter writer(file_.path(), options);
+  auto charged = [](UsageRecord record, int64_t account) {
+    record.account_id = account;
+    record.charge_in_batch = true;
+    return record;
+  };
+  ASSERT_TRUE(writer.submit(charged(usage("a", 10, 10), 1)));
+  ASSERT_TRUE(writer.submit(charged(usage("b", 20, 20), 1)));
+  ASSERT_TRUE(writer.submit(charged(usage("free", 0, 0), 1)));
+  ASSERT_TRUE(writer.submit(charged(usage("c", 5, 5), 2)));
+  ASSERT_TRUE(writer.submit(usage("unbilled", 7, 7)));  // not charge_in_batch: no ledger row
+  writer.flush();
+
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ledger"), 2);
+  EXPECT_EQ(count("SELECT amount_micros FROM ledger WHERE account_id = 1"), -30);
+  EXPECT_EQ(count("SELECT cost_micros FROM ledger WHERE account_id = 1"), 30);
+  EXPECT_EQ(count("SELECT amount_micros FROM ledger WHERE account_id = 2"), -5);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM ledger WHERE instance = 'node-b' AND request_id IS NULL "
+                  "AND kind = 'settle'"),
+            2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM usage_log u JOIN ledger l ON l.id = u.ledger_id "
+                  "WHERE u.request_id IN ('a', 'b') AND l.account_id = 1"),
+            2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM usage_log WHERE ledger_id IS NULL"), 2)
+      << "the free request and the unbilled one point at nothing";
+  EXPECT_TRUE(store::LedgerStore(reader_).check_sum(1).ok());
+  EXPECT_EQ(writer.ledger_entries_written(), 2u);
+}
+
 TEST_F(UsageWriterLedgerTest, WritesUsageAndItsLedgerEntriesLinkedByRequestId) {
   UsageWriter writer(file_.path());
   ASSERT_TRUE(writer.submit_ledger({store::reserve_entry(request("req-1"), 1000)}));
