@@ -105,7 +105,7 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
 
   // relay: the stream, frame by frame
   StreamGauge gauge(services_.metrics);
-  bool client_ok = co_await start_client_stream(ctx, call);
+  bool client_ok = co_await start_client_stream(ctx, call, services_.billing.enabled);
   net::sse::Decoder decoder;
   openai::ChunkResult chunk;
   std::int64_t content_chunks = 0;  // streamed deltas relayed (basis of estimates)
@@ -151,11 +151,12 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   }
   call.record();
   take_usage(ctx, usage, content_chunks);
-  co_await charge(ctx, services_);
+  net::Headers cost_trailers = co_await charge(ctx, services_);
   co_await finish_client_stream(ctx, client_ok, out, stream_error, false,
                                 [&](const ir::Error& error) {
                                   net::sse::append_event(out, api::openai::error_body(error));
-                                });
+                                },
+                                std::move(cost_trailers));
 }
 
 }  // namespace tollgate::gateway

@@ -87,7 +87,7 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
 
   // relay: the stream, event by event
   StreamGauge gauge(services_.metrics);
-  bool client_ok = co_await start_client_stream(ctx, call);
+  bool client_ok = co_await start_client_stream(ctx, call, services_.billing.enabled);
   std::unique_ptr<UpstreamStreamDecoder> decoder = family.stream_decoder();
   MeteringSink meter;  // reads usage; the events themselves are relayed as they came
   net::sse::Decoder sse;
@@ -123,11 +123,12 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std
   }
   call.record();
   take_usage(ctx, meter.usage, meter.deltas);
-  co_await charge(ctx, services_);
+  net::Headers cost_trailers = co_await charge(ctx, services_);
   // An upstream error event has been relayed as it came; a broken stream gets the format's own.
   co_await finish_client_stream(
       ctx, client_ok, out, stream_error, meter.errored && stream_error.empty(),
-      [&](const ir::Error& error) { append_error_event(ctx, out, error); });
+      [&](const ir::Error& error) { append_error_event(ctx, out, error); },
+      std::move(cost_trailers));
 }
 
 }  // namespace tollgate::gateway

@@ -91,7 +91,7 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
 
   // relay: the stream, event by event
   StreamGauge gauge(services_.metrics);
-  bool client_ok = co_await start_client_stream(ctx, call);
+  bool client_ok = co_await start_client_stream(ctx, call, services_.billing.enabled);
   std::string out;
   std::unique_ptr<ir::EventSink> encoder = surface.stream_encoder(out, options, ctx.ir);
   std::unique_ptr<UpstreamStreamDecoder> decoder = family.stream_decoder();
@@ -123,7 +123,7 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
   }
   call.record();
   take_usage(ctx, meter.usage, meter.deltas);
-  co_await charge(ctx, services_);
+  net::Headers cost_trailers = co_await charge(ctx, services_);
   // A decoder that found the stream broken has already sent the client its error event.
   co_await finish_client_stream(ctx, client_ok, out, stream_error, meter.errored,
                                 [&](const ir::Error& error) {
@@ -131,7 +131,8 @@ boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
                                   failure.kind = ir::Event::Kind::error;
                                   failure.error = error;
                                   meter.on_event(failure);
-                                });
+                                },
+                                std::move(cost_trailers));
 }
 
 }  // namespace tollgate::gateway

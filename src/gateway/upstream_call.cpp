@@ -145,8 +145,10 @@ boost::asio::awaitable<void> relay_upstream_error(RequestContext& ctx, const Ups
   }
 }
 
-boost::asio::awaitable<bool> start_client_stream(RequestContext& ctx, const UpstreamCall& call) {
+boost::asio::awaitable<bool> start_client_stream(RequestContext& ctx, const UpstreamCall& call,
+                                                 bool cost_trailers) {
   net::Headers headers{{"content-type", "text/event-stream"}, {"cache-control", "no-cache"}};
+  if (cost_trailers) headers.push_back({"trailer", "x-tollgate-cost-usd, x-tollgate-credits-used"});
   add_common_headers(ctx, headers);
   call.copy_headers(headers);
   ctx.status = 200;
@@ -160,7 +162,8 @@ std::string_view stream_read_failure(net::ClientError error) {
 
 boost::asio::awaitable<void> finish_client_stream(
     RequestContext& ctx, bool client_ok, std::string& out, std::string_view stream_error,
-    bool error_sent, const std::function<void(const ir::Error&)>& append_error) {
+    bool error_sent, const std::function<void(const ir::Error&)>& append_error,
+    net::Headers trailers) {
   if (!client_ok) {
     // The client went away: the caller drops the upstream response, which closes the upstream
     // connection, so the provider stops generating. What was produced so far is recorded.
@@ -178,7 +181,9 @@ boost::asio::awaitable<void> finish_client_stream(
   WaitTimer wait{ctx.client_wait};
   bool delivered = out.empty() || co_await ctx.writer.write_chunk(out);
   out.clear();
-  if (!delivered || !co_await ctx.writer.finish_stream()) ctx.client_disconnected = true;
+  if (!delivered || !co_await ctx.writer.finish_stream(std::move(trailers))) {
+    ctx.client_disconnected = true;
+  }
 }
 
 void estimate_usage(RequestContext& ctx, std::int64_t generated_deltas) {

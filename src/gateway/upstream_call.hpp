@@ -78,9 +78,10 @@ class UpstreamCall {
 boost::asio::awaitable<void> relay_upstream_error(RequestContext& ctx, const UpstreamCall& call,
                                                   std::string body);
 
-// Starts the client's SSE response (status 200, the upstream's rate-limit headers). False when
-// the client has gone.
-boost::asio::awaitable<bool> start_client_stream(RequestContext& ctx, const UpstreamCall& call);
+// Starts the client's SSE response (status 200, the upstream's rate-limit headers, and when
+// `cost_trailers` the announcement of the cost trailers). False when the client has gone.
+boost::asio::awaitable<bool> start_client_stream(RequestContext& ctx, const UpstreamCall& call,
+                                                 bool cost_trailers);
 
 // The code of a failed stream read: upstream_timeout or upstream_stream_interrupted.
 std::string_view stream_read_failure(net::ClientError error);
@@ -88,10 +89,11 @@ std::string_view stream_read_failure(net::ClientError error);
 // Ends the client's stream. `client_ok` false: the client went away (recorded as such). A
 // `stream_error` code: the stream broke, and `append_error` is asked to write the client
 // format's error event into `out` (unless `error_sent`: one is already in it or was sent).
-// `out` holds frames not written yet.
+// `out` holds frames not written yet; `trailers` end the body (the cost echo).
 boost::asio::awaitable<void> finish_client_stream(
     RequestContext& ctx, bool client_ok, std::string& out, std::string_view stream_error,
-    bool error_sent, const std::function<void(const ir::Error&)>& append_error);
+    bool error_sent, const std::function<void(const ir::Error&)>& append_error,
+    net::Headers trailers = {});
 
 // Rough token estimates for when the upstream reports no usage: ~4 characters per prompt token,
 // one token per streamed delta. Sets usage_source = "estimated".

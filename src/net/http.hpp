@@ -47,7 +47,10 @@ class ResponseWriter {
   virtual boost::asio::awaitable<bool> send(int status, Headers headers, std::string body) = 0;
   virtual boost::asio::awaitable<bool> start_stream(int status, Headers headers) = 0;
   virtual boost::asio::awaitable<bool> write_chunk(std::string_view data) = 0;
-  virtual boost::asio::awaitable<bool> finish_stream() = 0;
+  // Ends the body; `trailers` are sent after the last chunk (HTTP/1.1 chunked trailer fields:
+  // announce them with a `Trailer` header in start_stream).
+  virtual boost::asio::awaitable<bool> finish_stream(Headers trailers) = 0;
+  boost::asio::awaitable<bool> finish_stream() { return finish_stream(Headers{}); }
   // Make the server close the connection after this response (e.g. a fault injection).
   virtual void close_after_response() = 0;
   // Drop the connection now without a response (connection reset from the client's side).

@@ -140,9 +140,18 @@ class ConnectionWriter final : public ResponseWriter {
     co_return !ec;
   }
 
-  asio::awaitable<bool> finish_stream() override {
+  using ResponseWriter::finish_stream;
+  asio::awaitable<bool> finish_stream(Headers trailers) override {
     if (!streaming_ || failed_ || finished_) co_return false;
-    auto ec = co_await write(asio::buffer("0\r\n\r\n", 5));
+    std::string last = "0\r\n";
+    for (const auto& trailer : trailers) {
+      last += trailer.name;
+      last += ": ";
+      last += trailer.value;
+      last += "\r\n";
+    }
+    last += "\r\n";
+    auto ec = co_await write(asio::buffer(last));
     failed_ = static_cast<bool>(ec);
     finished_ = !ec;
     co_return !ec;

@@ -5,6 +5,7 @@
 // under concurrency the wallet never overspends and the ledger always sums to the balance.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import {
@@ -125,6 +126,30 @@ test('a served request is charged its exact cost, echoed in the body and headers
   const [batch] = await sqliteJson(gw.dbPath, `SELECT SUM(charged_micros) AS charged FROM usage_log WHERE ledger_id = ${usageRow.ledger_id}`);
   assert.equal(batch.charged, settle.cost_micros, 'the row is exactly the sum of the charges pointing at it');
   assert.equal(await settledBalanceOf('acme'), before - cost);
+});
+
+test('a stream carries its cost in HTTP trailers, announced in its head', async () => {
+  const { status, headers, trailers, text } = await new Promise((resolve, reject) => {
+    const req = http.request(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${acmeKey}`, 'content-type': 'application/json' },
+      agent: false,
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { body += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, trailers: res.trailers, text: body }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, max_tokens: 6, messages: [{ role: 'user', content: 'hi' }] }));
+  });
+  assert.equal(status, 200);
+  assert.equal(headers.trailer, 'x-tollgate-cost-usd, x-tollgate-credits-used');
+  const usage = text.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6))).find((c) => c.usage)?.usage;
+  assert.ok(usage, 'the stream ends with its usage');
+  const cost = usage.prompt_tokens * 1000 + usage.completion_tokens * 2000;
+  assert.equal(micros(trailers['x-tollgate-cost-usd']), cost);
+  assert.equal(trailers['x-tollgate-credits-used'], String(cost * 2));
 });
 
 test('image generations are charged per image generated', async () => {
