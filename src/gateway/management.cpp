@@ -84,6 +84,21 @@ RouteLookup find_route(std::string_view method, std::string_view path) {
     if (method == "DELETE") lookup.route = Route{management::delete_key, Access::keys};
     return lookup;
   }
+  if (path == "/v1/accounts") {
+    RouteLookup lookup;
+    lookup.allowed = "GET, POST";
+    if (method == "GET") lookup.route = Route{management::list_accounts, Access::admin};
+    if (method == "POST") lookup.route = Route{management::create_account, Access::admin};
+    return lookup;
+  }
+  constexpr std::string_view accounts_prefix = "/v1/accounts/";
+  if (path.starts_with(accounts_prefix)) {
+    const std::string_view name = path.substr(accounts_prefix.size());
+    if (name.empty() || name.find('/') != std::string_view::npos) return {};
+    RouteLookup lookup = one("PATCH", management::update_account, Access::admin);
+    lookup.prefix = std::string(name);
+    return lookup;
+  }
   if (path == "/v1/key") return one("GET", management::describe_calling_key, Access::account);
   if (path == "/v1/billing/balance") return one("GET", management::legacy_balance, Access::account);
   if (path == "/v2/billing") return one("GET", management::billing_summary, Access::account);
@@ -229,6 +244,7 @@ bool route_enabled(const Route& route, const config::AuthConfig& auth) {
 
 bool Gateway::is_management_path(std::string_view path) {
   return path == "/v1/keys" || path.starts_with("/v1/keys/") || path == "/v1/key" ||
+         path == "/v1/accounts" || path.starts_with("/v1/accounts/") ||
          path == "/v1/billing/balance" || path == "/v2/billing" || path == "/v2/billing/detail" ||
          path == "/v1/me/balance" || path == "/v1/credits" || path == "/v1/credits/topup" ||
          path == "/v1/usage" || path == "/auth/register" || path == "/auth/login";

@@ -8,6 +8,7 @@
 //   keys_api.cpp      POST/GET /v1/keys, GET /v1/key, GET/PATCH/DELETE /v1/keys/{prefix}
 //   billing_api.cpp   balances (/v1/billing/balance, /v2/billing[/detail], /v1/me/balance),
 //                     /v1/credits, /v1/credits/topup, /v1/usage
+//   accounts_api.cpp  the admin's GET/POST /v1/accounts, PATCH /v1/accounts/{name}
 //   account_auth.cpp  /auth/register, /auth/login
 #pragma once
 
@@ -45,7 +46,7 @@ struct Call {
   Caller caller;
   std::string body;
   std::string query;   // after '?', still percent-encoded
-  std::string prefix;  // /v1/keys/{prefix}
+  std::string prefix;  // /v1/keys/{prefix}, /v1/accounts/{name}
 };
 
 // What a worker returns: a JSON body, or an error for respond_error (code not empty).
@@ -83,6 +84,10 @@ Reply credits_balance(store::Database& db, const Environment& env, const Call& c
 Reply credits_ledger(store::Database& db, const Environment& env, const Call& call);
 Reply credits_topup(store::Database& db, const Environment& env, const Call& call);
 Reply usage_rollups(store::Database& db, const Environment& env, const Call& call);
+
+Reply create_account(store::Database& db, const Environment& env, const Call& call);
+Reply list_accounts(store::Database& db, const Environment& env, const Call& call);
+Reply update_account(store::Database& db, const Environment& env, const Call& call);  // {name}
 
 Reply register_account(store::Database& db, const Environment& env, const Call& call);
 Reply login(store::Database& db, const Environment& env, const Call& call);

@@ -433,3 +433,43 @@ test('registration off (the default): /auth/register and /auth/login answer 404 
     removeTempDir(other.dir);
   }
 });
+
+test('the admin creates, lists and updates accounts; a disabled account\'s keys stop at once', async () => {
+  let res = await admin('POST', '/v1/accounts', { name: 'reseller', email: 'ops@reseller.test', markup: '1.2' });
+  assert.equal(res.status, 201, res.text);
+  const created = res.json().data;
+  assert.equal(created.name, 'reseller');
+  assert.equal(created.markup, 1.2);
+  assert.equal(created.balance_usd, '0.00');
+  assert.equal(created.disabled, false);
+  assert.match(created.created_at, ISO_MS);
+  res = await admin('POST', '/v1/accounts', { name: 'reseller' });
+  assert.equal(res.status, 409);
+  assert.equal(res.json().error.code, 'name_taken');
+  res = await admin('POST', '/v1/accounts', { email: 'x@y.test' });
+  assert.equal(res.status, 400);
+
+  res = await admin('GET', '/v1/accounts');
+  assert.ok(res.json().data.some((a) => a.name === 'reseller' && a.id === created.id));
+
+  res = await admin('POST', '/v1/keys?account=reseller', { name: 'reseller-key' });
+  assert.equal(res.status, 200, res.text);
+  const key = res.json().data.key;
+  res = await admin('POST', '/v1/credits/topup', { account: 'reseller', amount_usd: '1', idempotency_key: 'reseller-1' });
+  assert.equal(res.status, 201, res.text);
+  assert.equal((await chatWith(key)).status, 200);
+
+  res = await call('POST', '/v1/accounts', { auth: key, body: { name: 'nope' } });
+  assert.equal(res.status, 403, 'only the admin manages accounts');
+
+  res = await admin('PATCH', '/v1/accounts/reseller', { disabled: true });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json().data.disabled, true);
+  const refused = await chatWith(key);
+  assert.equal(refused.status, 401);
+  assert.equal(refused.json().error.code, 'key_disabled');
+  res = await admin('PATCH', '/v1/accounts/reseller', { disabled: false, markup: 1.5 });
+  assert.equal(res.json().data.markup, 1.5);
+  assert.equal((await chatWith(key)).status, 200);
+  assert.equal((await admin('PATCH', '/v1/accounts/ghost', { disabled: true })).status, 404);
+});
