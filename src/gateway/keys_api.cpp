@@ -51,8 +51,7 @@ bool is_scope(std::string_view scope) {
 // null or [] → nullopt ("no restriction"); otherwise the array as stored JSON text.
 template <class Check>
 std::variant<std::optional<std::string>, Reply> string_list(const boost::json::value& value,
-                                                            const std::string& param,
-                                                            Check check) {
+                                                            const std::string& param, Check check) {
   if (value.is_null()) return std::optional<std::string>();
   if (!value.is_array()) {
     return Reply::error(400, "'" + param + "' must be an array of strings.", "invalid_type", param);
@@ -84,7 +83,7 @@ std::variant<std::optional<std::string>, Reply> read_scopes(const boost::json::v
 }
 
 std::variant<std::optional<std::string>, Reply> read_models(const boost::json::value& value,
-                                                           const Environment& env) {
+                                                            const Environment& env) {
   return string_list(value, "models", [&env](std::string_view model) {
     if (env.config.find_model(model)) return std::string();
     return "Unknown model \"" + api::json_escape(model) + "\": list public model ids.";
@@ -122,8 +121,9 @@ std::variant<std::optional<Limit>, Reply> read_limit(const boost::json::value& v
   Limit result{std::get<billing::Micros>(micros), std::string(default_retention)};
   if (const boost::json::value* retention = limit.if_contains("retention")) {
     if (!retention->is_string() || !store::is_limit_retention(retention->as_string())) {
-      return Reply::error(400, "'limit.retention' must be \"day\", \"week\", \"month\" or "
-                               "\"no_reset\".",
+      return Reply::error(400,
+                          "'limit.retention' must be \"day\", \"week\", \"month\" or "
+                          "\"no_reset\".",
                           "invalid_value", "limit.retention");
     }
     result.retention = std::string(retention->as_string());
@@ -137,8 +137,9 @@ std::variant<std::optional<int64_t>, Reply> read_expiry(const boost::json::value
   std::optional<int64_t> ms;
   if (value.is_string()) ms = parse_iso_time(value.as_string());
   if (!ms) {
-    return Reply::error(400, "'expires_at' must be an ISO-8601 UTC time such as "
-                             "\"2026-12-31T23:59:59Z\", or null.",
+    return Reply::error(400,
+                        "'expires_at' must be an ISO-8601 UTC time such as "
+                        "\"2026-12-31T23:59:59Z\", or null.",
                         "invalid_value", "expires_at");
   }
   if (*ms <= unix_now_ms()) {
@@ -147,9 +148,40 @@ std::variant<std::optional<int64_t>, Reply> read_expiry(const boost::json::value
   return ms;
 }
 
+// Per-key rate limits, stored now for the rate limiter to enforce: {"rpm", "tpm", "concurrency"},
+// each a positive whole number or absent; null clears them. The stored JSON is normalised.
+std::variant<std::optional<std::string>, Reply> read_rate_limits(const boost::json::value& value) {
+  if (value.is_null()) return std::optional<std::string>();
+  if (!value.is_object()) {
+    return Reply::error(400, "'rate_limits' must be an object such as {\"rpm\": 60}, or null.",
+                        "invalid_type", "rate_limits");
+  }
+  std::string json = "{";
+  for (const auto& field : value.as_object()) {
+    const std::string_view name = field.key();
+    if (name != "rpm" && name != "tpm" && name != "concurrency") {
+      return Reply::error(400,
+                          "Unknown parameter: 'rate_limits." + api::json_escape(name) +
+                              "' (use rpm, tpm or concurrency).",
+                          "unknown_parameter", "rate_limits." + std::string(name));
+    }
+    const boost::json::value& limit = field.value();
+    const bool whole = (limit.is_int64() && limit.as_int64() > 0) ||
+                       (limit.is_uint64() && limit.as_uint64() > 0 &&
+                        limit.as_uint64() <= static_cast<uint64_t>(INT64_MAX));
+    if (!whole) {
+      return Reply::error(
+          400, "'rate_limits." + std::string(name) + "' must be a positive whole number.",
+          "invalid_value", "rate_limits." + std::string(name));
+    }
+    if (json.size() > 1) json += ',';
+    json += api::json_string(name) + ":" + std::to_string(limit.to_number<int64_t>());
+  }
+  return std::optional<std::string>(json + "}");
+}
+
 std::variant<std::string, Reply> read_name(const boost::json::value& value) {
-  if (!value.is_string() || value.as_string().empty() ||
-      value.as_string().size() > kMaxNameBytes) {
+  if (!value.is_string() || value.as_string().empty() || value.as_string().size() > kMaxNameBytes) {
     return Reply::error(400, "'name' must be a non-empty string of at most 256 bytes.",
                         "invalid_value", "name");
   }
@@ -215,6 +247,8 @@ std::string key_fields(store::Database& db, const Environment& env, const store:
   json += ",\"models\":" + stored_list(policy.allowed_models_json);
   json += ",\"expires_at\":";
   json += policy.expires_at_ms ? api::json_string(iso_time(*policy.expires_at_ms)) : "null";
+  json += ",\"rate_limits\":";
+  json += policy.rate_limits_json ? *policy.rate_limits_json : std::string("null");
   return json;
 }
 
@@ -317,6 +351,11 @@ std::variant<NewKeyRequest, Reply> read_new_key(const Object& body, std::string_
       return std::move(*error);
     }
   }
+  if (const auto* limits = body.if_contains("rate_limits")) {
+    if (auto error = take(read_rate_limits(*limits), request.policy.rate_limits_json)) {
+      return std::move(*error);
+    }
+  }
   if (auto error = take(read_flag(body, "with_secret"), request.with_secret)) {
     return std::move(*error);
   }
@@ -348,7 +387,8 @@ std::variant<store::KeyUpdate, Reply> read_key_update(const Object& body, std::s
   }
   if (const auto* limit = body.if_contains("limit")) {
     std::optional<Limit> parsed;
-    const std::string retention = current.policy.limit_retention.value_or(std::string(kDefaultRetention));
+    const std::string retention =
+        current.policy.limit_retention.value_or(std::string(kDefaultRetention));
     if (auto error = take(read_limit(*limit, raw, retention), parsed)) return std::move(*error);
     update.limit_threshold_micros =
         parsed ? std::optional<int64_t>(parsed->threshold) : std::optional<int64_t>();
@@ -370,6 +410,11 @@ std::variant<store::KeyUpdate, Reply> read_key_update(const Object& body, std::s
     if (auto error = take(read_expiry(*expiry), ms)) return std::move(*error);
     update.expires_at_ms = ms;
   }
+  if (const auto* limits = body.if_contains("rate_limits")) {
+    std::optional<std::string> json;
+    if (auto error = take(read_rate_limits(*limits), json)) return std::move(*error);
+    update.rate_limits_json = std::move(json);
+  }
   return update;
 }
 
@@ -377,7 +422,7 @@ std::variant<store::KeyUpdate, Reply> read_key_update(const Object& body, std::s
 
 Reply create_key(store::Database& db, const Environment& env, const Call& call) {
   auto parsed = read_body(call.body, {"name", "limit", "scopes", "models", "expires_at",
-                                      "with_secret", "account"});
+                                      "rate_limits", "with_secret", "account"});
   if (auto* error = std::get_if<Reply>(&parsed)) return std::move(*error);
   const Object& body = std::get<Object>(parsed);
   auto account = creation_account(db, call, body);
@@ -406,7 +451,8 @@ Reply list_keys(store::Database& db, const Environment& env, const Call& call) {
   if (auto* error = std::get_if<Reply>(&account)) return std::move(*error);
   std::string json = "{\"data\":[";
   bool first = true;
-  for (const store::StoredKey& key : store::AccountStore(db).list_keys(std::get<int64_t>(account))) {
+  for (const store::StoredKey& key :
+       store::AccountStore(db).list_keys(std::get<int64_t>(account))) {
     if (!first) json += ',';
     first = false;
     json += key_fields(db, env, key) + "}";
@@ -435,7 +481,8 @@ Reply describe_calling_key(store::Database& db, const Environment& env, const Ca
 }
 
 Reply update_key(store::Database& db, const Environment& env, const Call& call) {
-  auto parsed = read_body(call.body, {"name", "disabled", "limit", "scopes", "models", "expires_at"});
+  auto parsed = read_body(
+      call.body, {"name", "disabled", "limit", "scopes", "models", "expires_at", "rate_limits"});
   if (auto* error = std::get_if<Reply>(&parsed)) return std::move(*error);
   auto owner = key_owner(db, call);
   if (auto* error = std::get_if<Reply>(&owner)) return std::move(*error);
@@ -466,8 +513,8 @@ Reply delete_key(store::Database& db, const Environment& env, const Call& call) 
       store::KeyDeleteOutcome::revoked) {
     return key_not_found(call.prefix);  // revoked by someone else meanwhile
   }
-  return Reply::json(200, "{\"data\":{\"prefix\":" + api::json_string(call.prefix) +
-                              ",\"deleted\":true}}");
+  return Reply::json(
+      200, "{\"data\":{\"prefix\":" + api::json_string(call.prefix) + ",\"deleted\":true}}");
 }
 
 }  // namespace tollgate::gateway::management

@@ -67,7 +67,7 @@ function assertError(res, status, code, param) {
 
 // The key object of aimlapi-spec §3.1, plus models and expires_at.
 function assertKeyObject(key, { withKey = false } = {}) {
-  const fields = ['name', 'disabled', 'prefix', 'scopes', 'limit', 'created_at', 'updated_at', 'monthly_usage', 'models', 'expires_at'];
+  const fields = ['name', 'disabled', 'prefix', 'scopes', 'limit', 'created_at', 'updated_at', 'monthly_usage', 'models', 'expires_at', 'rate_limits'];
   assert.deepEqual(Object.keys(key), withKey ? [...fields, 'key'] : fields);
   assert.equal(typeof key.disabled, 'boolean');
   assert.match(key.prefix, /^tg-[0-9A-Za-z]{8}$/);
@@ -472,4 +472,21 @@ test('the admin creates, lists and updates accounts; a disabled account\'s keys 
   assert.equal(res.json().data.markup, 1.5);
   assert.equal((await chatWith(key)).status, 200);
   assert.equal((await admin('PATCH', '/v1/accounts/ghost', { disabled: true })).status, 404);
+});
+
+test('keys carry per-key rate-limit settings (enforced by the rate limiter)', async () => {
+  let res = await admin('POST', '/v1/keys', { name: 'limited', rate_limits: { rpm: 60, tpm: 100000 } });
+  assert.equal(res.status, 200, res.text);
+  const { prefix, rate_limits } = res.json().data;
+  assert.deepEqual(rate_limits, { rpm: 60, tpm: 100000 });
+  res = await admin('PATCH', `/v1/keys/${prefix}`, { rate_limits: { concurrency: 4 } });
+  assert.deepEqual(res.json().data.rate_limits, { concurrency: 4 });
+  res = await admin('PATCH', `/v1/keys/${prefix}`, { rate_limits: null });
+  assert.equal(res.json().data.rate_limits, null);
+  res = await admin('PATCH', `/v1/keys/${prefix}`, { rate_limits: { rpm: 0 } });
+  assert.equal(res.status, 400);
+  assert.equal(res.json().error.param, 'rate_limits.rpm');
+  res = await admin('PATCH', `/v1/keys/${prefix}`, { rate_limits: { rph: 1 } });
+  assert.equal(res.status, 400);
+  assert.equal(res.json().error.code, 'unknown_parameter');
 });
