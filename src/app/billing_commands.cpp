@@ -109,4 +109,22 @@ int credits_balance(const std::string& config_path, const std::string& account_n
   return 0;
 }
 
+int credits_ledger(const std::string& config_path, const std::string& account_name, int limit) {
+  store::Database database = open_store(config_path);
+  store::AccountStore accounts(database);
+  const store::Account account = find_account(accounts, account_name);
+  store::LedgerStore ledger(database);
+  std::printf("%-8s  %-10s  %14s  %12s  %-22s  %s\n", "ID", "KIND", "AMOUNT (USD)", "COST (USD)",
+              "REQUEST", "NOTE");
+  for (const auto& entry : ledger.entries(account.id, std::nullopt, limit).entries) {
+    std::printf("%-8lld  %-10s  %14s  %12s  %-22s  %s\n", static_cast<long long>(entry.id),
+                std::string(store::to_string(entry.kind)).c_str(),
+                billing::usd_decimal(entry.amount_micros).c_str(),
+                entry.cost_micros ? billing::usd_decimal(*entry.cost_micros).c_str() : "",
+                entry.request_id.c_str(), entry.note.c_str());
+  }
+  std::printf("balance %s USD\n", billing::usd_decimal(ledger.balance(account.id)).c_str());
+  return 0;
+}
+
 }  // namespace tollgate::app

@@ -29,5 +29,6 @@ int credits_topup(const std::string& config_path, const std::string& account,
                   const std::string& usd, const std::string& idempotency_key,
                   const std::string& note);
 int credits_balance(const std::string& config_path, const std::string& account);
+int credits_ledger(const std::string& config_path, const std::string& account, int limit);
 
 }  // namespace tollgate::app

@@ -88,6 +88,12 @@ int main(int argc, char** argv) {
   balance->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
   balance->add_option("-a,--account", account_name, "Account name")->required();
 
+  int ledger_limit = 20;
+  auto* ledger = credits->add_subcommand("ledger", "An account's newest ledger entries");
+  ledger->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
+  ledger->add_option("-a,--account", account_name, "Account name")->required();
+  ledger->add_option("-n,--limit", ledger_limit, "How many entries (1-1000)");
+
   CLI11_PARSE(app, argc, argv);
 
   using namespace tollgate::app;
@@ -105,6 +111,7 @@ int main(int argc, char** argv) {
     if (*account_list) return accounts_list(config_path);
     if (*topup) return credits_topup(config_path, account_name, usd, idempotency_key, note);
     if (*balance) return credits_balance(config_path, account_name);
+    if (*ledger) return credits_ledger(config_path, account_name, ledger_limit);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tollgate: %s\n", e.what());
     return 1;

@@ -100,6 +100,9 @@ test('a CLI top-up reaches the running gateway; repeating its idempotency key cr
   assert.equal(await cli(['credits', 'topup', '--account', 'acme', '--usd', '1', '--idempotency-key', 'first']), '1.00');
   const conflict = await runTollgate(['credits', 'topup', '--account', 'acme', '--usd', '2', '--idempotency-key', 'first', '--config', gw.configPath]);
   assert.equal(conflict.code, 1, 'the same key for another amount is refused');
+  const ledger = await cli(['credits', 'ledger', '--account', 'acme']);
+  assert.equal(ledger.match(/topup\s+1\.00/g)?.length, 1, ledger);
+  assert.match(ledger, /balance 1\.00 USD$/);
   await pollUntil(async () => (await chatAs(acmeKey, 5)).status === 200, { timeoutMs: 3000 });
 });
 
