@@ -7,6 +7,7 @@
 #include "config/config.hpp"
 #include "gateway/gateway.hpp"
 #include "net/http_server.hpp"
+#include "routing/rate_limiter.hpp"
 #include "obs/access_log.hpp"
 #include "obs/metrics.hpp"
 #include "store/sqlite_database.hpp"
@@ -92,9 +93,11 @@ int serve(const std::string& config_path) {
     }
   }
 
-  gateway::Gateway gateway(
-      config, {keys, usage, metrics, config.billing, wallet ? &*wallet : nullptr, instance},
-      threads);
+  routing::LocalRateLimiter rate_limiter;
+  gateway::Gateway gateway(config,
+                           {keys, usage, metrics, config.billing, wallet ? &*wallet : nullptr,
+                            instance, &rate_limiter},
+                           threads);
   net::ServerOptions options;
   options.host = server_config.listen_host;
   options.port = server_config.listen_port;

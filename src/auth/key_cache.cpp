@@ -86,6 +86,15 @@ std::vector<std::string> string_list(const std::optional<std::string>& json) {
   return out;
 }
 
+// One positive whole number of the rate_limits JSON object, e.g. "rpm".
+std::optional<int64_t> rate_limit(const std::optional<std::string>& json, const char* name) {
+  if (!json) return std::nullopt;
+  simdjson::dom::parser parser;
+  int64_t value = 0;
+  if (parser.parse(*json).at_key(name).get_int64().get(value) || value <= 0) return std::nullopt;
+  return value;
+}
+
 }  // namespace
 
 KeyCache::ActiveKey KeyCache::active_key(KeyRecord& record) {
@@ -99,6 +108,8 @@ KeyCache::ActiveKey KeyCache::active_key(KeyRecord& record) {
   key.identity.allowed_models = string_list(record.policy.allowed_models_json);
   key.identity.limit_threshold_micros = record.policy.limit_threshold_micros;
   key.identity.limit_retention = record.policy.limit_retention.value_or("no_reset");
+  key.identity.rate_rpm = rate_limit(record.policy.rate_limits_json, "rpm");
+  key.identity.rate_concurrency = rate_limit(record.policy.rate_limits_json, "concurrency");
   key.salt = std::move(record.salt);
   key.hash = record.hash;
   key.disabled = record.policy.disabled || record.account_disabled;

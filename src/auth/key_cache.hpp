@@ -38,6 +38,8 @@ struct AuthenticatedKey {
   std::vector<std::string> allowed_models;  // public model ids; empty: all
   std::optional<int64_t> limit_threshold_micros;  // spend allowed per period
   std::string limit_retention;                    // "day" | "week" | "month" | "no_reset"
+  std::optional<int64_t> rate_rpm;                // requests per minute
+  std::optional<int64_t> rate_concurrency;        // requests in flight at once
 };
 
 // Why authenticate() refused a key.

@@ -5,6 +5,7 @@
 #include "billing/wallet.hpp"
 #include "gateway/loop_state.hpp"
 #include "gateway/respond.hpp"
+#include "routing/rate_limiter.hpp"
 #include "store/ledger.hpp"
 
 #include <boost/asio/post.hpp>
@@ -147,6 +148,44 @@ ir::Error refusal_error(const RequestContext& ctx, const billing::Refusal& refus
                         "key_limit_reached");
 }
 
+std::string whole_seconds(routing::Clock::duration d) {
+  const auto seconds = std::chrono::ceil<std::chrono::seconds>(d).count();
+  return std::to_string(seconds < 1 ? 1 : seconds);
+}
+
+// The key's request rate and concurrency limits: 429 with retry-after and x-ratelimit-* when
+// one is reached. Every answer to a limited key carries the x-ratelimit-* headers.
+boost::asio::awaitable<bool> within_rate_limits(RequestContext& ctx, Services& services) {
+  const auth::AuthenticatedKey& key = *ctx.key;
+  if (!services.rate_limiter || (!key.rate_rpm && !key.rate_concurrency)) co_return true;
+  const routing::RateDecision decision = services.rate_limiter->acquire(
+      key.prefix, {key.rate_rpm, key.rate_concurrency}, routing::Clock::now());
+  if (decision.limit > 0) {
+    ctx.rate_headers.push_back({"x-ratelimit-limit-requests", std::to_string(decision.limit)});
+    ctx.rate_headers.push_back(
+        {"x-ratelimit-remaining-requests", std::to_string(decision.remaining)});
+    ctx.rate_headers.push_back({"x-ratelimit-reset-requests", whole_seconds(decision.reset) + "s"});
+  }
+  if (decision.allowed) {
+    ctx.rate_slot = key.rate_concurrency.has_value();
+    co_return true;
+  }
+  net::Headers headers{{"retry-after", whole_seconds(decision.retry_after)}};
+  const ir::Error error =
+      decision.limit_name == "concurrency"
+          ? ir::make_error(429,
+                           "Too many requests in flight for this API key (its limit is " +
+                               std::to_string(*key.rate_concurrency) + " at once).",
+                           "concurrency_limit_exceeded")
+          : ir::make_error(
+                429,
+                "Rate limit reached for this API key: " + std::to_string(decision.limit) +
+                    " requests per minute. Retry after the time in retry-after.",
+                "rate_limit_exceeded");
+  co_await respond_error(ctx, error, std::move(headers));
+  co_return false;
+}
+
 }  // namespace
 
 boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface) {
@@ -172,6 +211,7 @@ boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface) {
 
 boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface) {
   if (!co_await authorize(ctx, surface)) co_return false;
+  if (!co_await within_rate_limits(ctx, services)) co_return false;
   if (!services.billing.enabled || !services.wallet) co_return true;
   if (services.usage.congested()) {
     const ir::Error error = ir::make_error(

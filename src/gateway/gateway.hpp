@@ -23,6 +23,9 @@ class Wallet;
 namespace tollgate::obs {
 class Metrics;
 }
+namespace tollgate::routing {
+class RateLimiter;
+}
 
 namespace tollgate::gateway {
 
@@ -38,6 +41,7 @@ struct Services {
   const config::BillingConfig& billing;
   billing::Wallet* wallet = nullptr;  // set when billing is enabled
   std::string instance;               // this process, in the ledger's `instance` column
+  routing::RateLimiter* rate_limiter = nullptr;  // per-key rate limits (keys' rate_limits)
 };
 
 class Gateway {

@@ -9,6 +9,7 @@
 #include "gateway/loop_state.hpp"
 #include "gateway/respond.hpp"
 #include "obs/metrics.hpp"
+#include "routing/rate_limiter.hpp"
 
 #include <chrono>
 
@@ -169,6 +170,7 @@ void settle(RequestContext& ctx, Services& services) {
 
   // One usage record per authenticated model call (rejections before authentication are in
   // the access log and metrics only, so unauthenticated traffic cannot grow the database).
+  if (ctx.rate_slot && services.rate_limiter) services.rate_limiter->release(ctx.key->prefix);
   if (!ctx.key || !ctx.model_call) return;
   charge_now(ctx, services);  // requests that ended without charge() (errors, refusals)
   billing::UsageRecord record;

@@ -44,6 +44,9 @@ struct RequestContext {
   ir::Request ir;                     // every other request, decoded
   // resolve
   const Deployment* deployment = nullptr;
+  // admit: a concurrency slot held until settle, and the x-ratelimit-* headers of every answer
+  bool rate_slot = false;
+  net::Headers rate_headers;
   // admit (billing on): the money set aside before dispatch
   std::optional<billing::Hold> hold;
   // charge: what the request cost, and whether it has been settled against the hold

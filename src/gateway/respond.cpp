@@ -7,6 +7,7 @@ namespace tollgate::gateway {
 void add_common_headers(RequestContext& ctx, net::Headers& headers) {
   headers.push_back({"x-request-id", ctx.request_id});
   headers.push_back({"x-tollgate-overhead-us", std::to_string(ctx.overhead().count())});
+  for (const auto& header : ctx.rate_headers) headers.push_back(header);
 }
 
 boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::string body,
