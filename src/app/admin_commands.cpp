@@ -2,7 +2,6 @@
 // may run while a gateway serves from the same database (SQLite WAL; the gateway picks up key
 // changes within its refresh interval).
 #include "app/commands.hpp"
-#include "auth/credentials.hpp"
 #include "auth/key_store.hpp"
 #include "store/accounts.hpp"
 #include "config/config.hpp"
@@ -111,19 +110,15 @@ int keys_create(const std::string& config_path, const KeyOptions& options) {
     }
     account_id = account->id;
   }
-  std::optional<store::SaltedHash> secret_hash;
-  std::string secret;
-  if (options.with_secret) {
-    secret = auth::generate_key_secret();
-    std::vector<uint8_t> salt = auth::generate_salt();
-    auth::KeyHash hash = auth::hash_key_secret(secret, salt);
-    secret_hash = store::SaltedHash{salt, std::vector<uint8_t>(hash.begin(), hash.end())};
-  }
+  std::optional<auth::NewKeySecret> secret;
+  if (options.with_secret) secret = auth::new_key_secret();
   auth::KeyStore keys(database);
-  auto created = keys.create(account_id, options.name, policy, secret_hash);
+  auto created = keys.create(account_id, options.name, policy,
+                             secret ? std::optional<store::SaltedHash>(secret->stored)
+                                    : std::nullopt);
   // The key (and its secret) on stdout alone: scripts capture it; the note on stderr.
   if (options.with_secret) {
-    std::printf("%s\n%s\n", created.plaintext.c_str(), secret.c_str());
+    std::printf("%s\n%s\n", created.plaintext.c_str(), secret->plaintext.c_str());
   } else {
     std::printf("%s\n", created.plaintext.c_str());
   }

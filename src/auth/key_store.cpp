@@ -1,5 +1,7 @@
 #include "auth/key_store.hpp"
 
+#include "auth/credentials.hpp"
+
 #include "store/sqlite_database.hpp"
 
 #include <algorithm>
@@ -38,6 +40,15 @@ store::KeyPolicy read_policy(const store::Statement& row, int first) {
 }
 
 }  // namespace
+
+NewKeySecret new_key_secret() {
+  NewKeySecret secret;
+  secret.plaintext = generate_key_secret();
+  secret.stored.salt = generate_salt();
+  const KeyHash hash = hash_key_secret(secret.plaintext, secret.stored.salt);
+  secret.stored.hash.assign(hash.begin(), hash.end());
+  return secret;
+}
 
 std::string_view to_string(RevokeOutcome outcome) {
   switch (outcome) {

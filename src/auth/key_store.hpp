@@ -52,6 +52,13 @@ struct CreatedKey {
 enum class RevokeOutcome { revoked, not_found, already_revoked };
 std::string_view to_string(RevokeOutcome outcome);
 
+// A fresh secret for the key + secret form: the plaintext (shown once) and what is stored.
+struct NewKeySecret {
+  std::string plaintext;
+  store::SaltedHash stored;
+};
+NewKeySecret new_key_secret();
+
 class KeyStore {
  public:
   explicit KeyStore(store::Database& database);

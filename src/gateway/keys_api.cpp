@@ -362,15 +362,6 @@ std::variant<NewKeyRequest, Reply> read_new_key(const Object& body, std::string_
   return request;
 }
 
-// The salted hash of a new key secret, and the secret itself (shown once).
-std::pair<store::SaltedHash, std::string> new_secret() {
-  std::string secret = auth::generate_key_secret();
-  std::vector<uint8_t> salt = auth::generate_salt();
-  const auth::KeyHash hash = auth::hash_key_secret(secret, salt);
-  return {store::SaltedHash{std::move(salt), std::vector<uint8_t>(hash.begin(), hash.end())},
-          std::move(secret)};
-}
-
 std::variant<store::KeyUpdate, Reply> read_key_update(const Object& body, std::string_view raw,
                                                       const Environment& env,
                                                       const store::StoredKey& current) {
@@ -431,18 +422,18 @@ Reply create_key(store::Database& db, const Environment& env, const Call& call) 
   if (auto* error = std::get_if<Reply>(&request)) return std::move(*error);
   const NewKeyRequest& wanted = std::get<NewKeyRequest>(request);
 
-  std::optional<std::pair<store::SaltedHash, std::string>> secret;
-  if (wanted.with_secret) secret = new_secret();
+  std::optional<auth::NewKeySecret> secret;
+  if (wanted.with_secret) secret = auth::new_key_secret();
   auth::KeyStore keys(db);
   const auth::CreatedKey created =
       keys.create(std::get<int64_t>(account), wanted.name, wanted.policy,
-                  secret ? std::optional<store::SaltedHash>(secret->first) : std::nullopt);
+                  secret ? std::optional<store::SaltedHash>(secret->stored) : std::nullopt);
   reload_key_cache(db, env);
 
   const store::StoredKey stored = *store::AccountStore(db).find_key(created.record.prefix);
   std::string json = "{\"data\":" + key_fields(db, env, stored);
   json += ",\"key\":" + api::json_string(created.plaintext);
-  if (secret) json += ",\"secret\":" + api::json_string(secret->second);
+  if (secret) json += ",\"secret\":" + api::json_string(secret->plaintext);
   return Reply::json(200, json + "}}");
 }
 

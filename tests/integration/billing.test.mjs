@@ -178,6 +178,27 @@ test('an account\'s markup multiplies its prices', async () => {
   assert.equal(micros(res.headers['x-tollgate-cost-usd']), list * 1.5);
 });
 
+test('a key created with a secret needs it, in either form', async () => {
+  const [key, secret] = (await cli(['keys', 'create', '--name', 'paired', '--account', 'acme', '--with-secret'])).split('\n');
+  assert.match(secret, /^tgs_/);
+  // Until the gateway has loaded the new key it is unknown (invalid_api_key).
+  const alone = await pollUntil(async () => {
+    const res = await chatAs(key, 3);
+    return res.json().error?.code === 'secret_required' ? res : null;
+  }, { timeoutMs: 3000 });
+  assert.ok(alone, 'the key alone is refused for want of its secret');
+  assert.equal(alone.status, 401);
+  assert.equal(alone.json().error.code, 'secret_required');
+  assert.equal((await chatAs(`${key}:${secret}`, 3)).status, 200, 'Bearer <key>:<secret>');
+  const headers = await httpRequest(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'x-api-key': key, 'x-api-secret': secret, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(headers.status, 200, 'X-API-Key + X-API-Secret');
+  assert.equal((await chatAs(`${key}:tgs_wrong`, 3)).status, 401);
+});
+
 test('an upstream failure costs nothing', async () => {
   const before = await settledBalanceOf('acme');
   const res = await chatAs(acmeKey, 8, { 'x-mock-fault': '500' });
