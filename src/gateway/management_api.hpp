@@ -104,7 +104,7 @@ std::variant<boost::json::object, Reply> read_body(std::string_view body,
                                                    const std::vector<std::string_view>& allowed);
 
 // The decoded value of query parameter `name` (the first one), or nullopt.
-std::optional<std::string> query_param(std::string_view query, std::string_view name);
+using net::query_param;
 
 // A USD amount given as a decimal string ("10.00") or a JSON number (25, 0.5), read from its
 // exact text (never through a double): micro-USD, or a 400 naming `param`. `field` is the

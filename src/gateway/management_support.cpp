@@ -7,8 +7,8 @@
 #include "store/accounts.hpp"
 #include "store/ledger.hpp"
 
-#include <boost/json/parse.hpp>
 #include <simdjson.h>
+#include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -82,49 +82,6 @@ std::variant<boost::json::object, Reply> read_body(std::string_view body,
 
 namespace {
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded decoding: %XX and '+' for a space; a broken %-escape is
-// kept as it is.
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
-               hex_digit(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-std::optional<std::string> query_param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const std::string_view pair = query.substr(0, query.find('&'));
-    query.remove_prefix(std::min(query.size(), pair.size() + 1));
-    const std::size_t equals = pair.find('=');
-    const std::string_view key = pair.substr(0, equals);
-    if (percent_decode(key) != name) continue;
-    return equals == std::string_view::npos ? std::string() : percent_decode(pair.substr(equals + 1));
-  }
-  return std::nullopt;
-}
-
-namespace {
-
 // The text of the JSON number at `pointer` in `body`, as written.
 std::optional<std::string> raw_number_text(std::string_view body, std::string_view pointer) {
   simdjson::ondemand::parser parser;
@@ -144,8 +101,8 @@ std::optional<std::string> raw_number_text(std::string_view body, std::string_vi
 }  // namespace
 
 std::variant<billing::Micros, Reply> usd_field(const boost::json::value& field,
-                                               std::string_view raw_body,
-                                               std::string_view pointer, const std::string& param) {
+                                               std::string_view raw_body, std::string_view pointer,
+                                               const std::string& param) {
   std::optional<std::string> text;
   if (field.is_string()) {
     text = std::string(field.as_string());
@@ -175,12 +132,11 @@ std::string iso_time(int64_t unix_ms) {
   const year_month_day date(day);
   const hh_mm_ss<milliseconds> clock(time - day);
   char text[40];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
-                static_cast<int>(clock.minutes().count()),
-                static_cast<int>(clock.seconds().count()),
-                static_cast<int>(clock.subseconds().count()));
+  std::snprintf(
+      text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
+      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+      static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+      static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
   return text;
 }
 
@@ -202,8 +158,8 @@ int digits_at(std::string_view text, std::size_t at, std::size_t count) {
 std::optional<int64_t> parse_iso_time(std::string_view text) {
   using namespace std::chrono;
   // 2026-02-18T06:59:10Z or 2026-02-18T06:59:10.031Z (1 to 3 fraction digits)
-  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != ':' || text[16] != ':' || text.back() != 'Z') {
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text.back() != 'Z') {
     return std::nullopt;
   }
   const int y = digits_at(text, 0, 4), mo = digits_at(text, 5, 2), d = digits_at(text, 8, 2);

@@ -37,42 +37,12 @@ void take_request(RequestContext& ctx) {
   ctx.max_tokens = ctx.ir.max_tokens;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 // The images an image generation returned: the length of its `data` array.
 std::int64_t count_images(std::string_view body) {
   simdjson::dom::parser parser;
   simdjson::dom::array data;
   if (parser.parse(body).at_key("data").get_array().get(data)) return 0;
   return static_cast<std::int64_t>(data.size());
-}
-
-bool query_has(std::string_view query, std::string_view pair) {
-  while (!query.empty()) {
-    std::string_view item = query.substr(0, query.find('&'));
-    if (item == pair) return true;
-    query.remove_prefix(std::min(query.size(), item.size() + 1));
-  }
-  return false;
 }
 
 }  // namespace
@@ -127,7 +97,7 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
   std::size_t colon = model_and_method.rfind(':');
   std::string_view method =
       colon == std::string_view::npos ? std::string_view{} : model_and_method.substr(colon + 1);
-  std::string model = percent_decode(model_and_method.substr(0, colon));
+  std::string model = net::percent_decode(model_and_method.substr(0, colon), false);
   bool stream = method == "streamGenerateContent";
   if (colon == std::string_view::npos || model.empty() ||
       (method != "generateContent" && !stream)) {
@@ -138,7 +108,7 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
                            "unknown_url");
     co_return;
   }
-  if (stream && !query_has(ctx.request.query(), "alt=sse")) {
+  if (stream && net::query_param(ctx.request.query(), "alt") != "sse") {
     co_await respond_error(ctx, 400,
                            "streamGenerateContent is supported with alt=sse only (Server-Sent "
                            "Events); the JSON array stream is not supported.",

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,12 @@ struct HttpRequest {
   std::string_view path() const;   // target without the query
   std::string_view query() const;  // after '?', or empty
 };
+
+// %XX escapes decoded (a broken escape is kept as it is); with `plus_is_space`, '+' becomes a
+// space as in query strings (application/x-www-form-urlencoded), not in paths.
+std::string percent_decode(std::string_view text, bool plus_is_space);
+// The decoded value of the first query parameter `name` ("" when it has no '='), or nullopt.
+std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
 // Writes one response. Either send() once, or start_stream() then write_chunk()* then
 // finish_stream(). Every call returns false once the client is gone; the handler should then
