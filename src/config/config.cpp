@@ -131,4 +131,8 @@ bool is_surface_name(std::string_view name) {
          name == "embeddings" || name == "images";
 }
 
+bool is_capability_name(std::string_view name) {
+  return name == "tools" || name == "vision" || name == "structured_output";
+}
+
 }  // namespace tollgate::config

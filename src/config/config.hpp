@@ -44,6 +44,9 @@ struct UpstreamTimeouts {
 
 struct ProviderConfig {
   std::string name;
+  // Where the provider's servers are ("eu", "us-east", ...): the default region of the
+  // deployments on it. Empty: none.
+  std::string region;
   std::string type;      // wire format: "openai" (OpenAI-compatible), "anthropic" or "gemini"
   std::string base_url;  // e.g. "https://api.openai.com/v1" or "http://127.0.0.1:9099/v1"
   // Sent as "Authorization: Bearer <api_key>" (openai), "x-api-key" (anthropic) or
@@ -88,6 +91,27 @@ struct Pricing {
   std::map<int64_t, int64_t> video_duration_micros{};
 };
 
+// One place a model is served: a provider with its upstream model name, and how the router
+// treats it. A model without a `deployments` list has exactly one, made from its own `provider`
+// and `upstream_model`.
+struct DeploymentConfig {
+  std::string name;            // unique; defaults to "<model id>@<provider>" ("#2", "#3" if repeated)
+  std::string provider;        // ProviderConfig::name
+  std::string upstream_model;  // defaults to the model's upstream_model
+  std::string region;          // defaults to the provider's region
+  int priority = 0;            // lower is tried first; 0..1000
+  std::uint32_t weight = 1;    // share of traffic within its priority; 1..1'000'000
+  std::optional<int64_t> rpm;  // this deployment's own requests-per-minute cap
+  std::optional<int64_t> tpm;  // and tokens-per-minute cap
+  // Fully resolved: the provider's timeouts, overridden by the model's `timeouts`, overridden by
+  // the deployment's own `timeouts` (each field separately).
+  UpstreamTimeouts timeouts;
+};
+
+// What a model can do, for `model: "auto"` (config `capabilities`).
+inline constexpr std::string_view kCapabilityNames = "tools, vision or structured_output";
+bool is_capability_name(std::string_view name);
+
 struct ModelConfig {
   std::string id;              // public id clients use
   std::string provider;        // ProviderConfig::name
@@ -99,6 +123,12 @@ struct ModelConfig {
   // (/v1/messages), "responses" (/v1/responses), "gemini" (/v1beta/models/...:generateContent),
   // "embeddings" (/v1/embeddings), "images" (/v1/images/generations).
   std::vector<std::string> surfaces{"chat", "messages", "responses", "gemini"};
+  // "tools" (function calling), "vision" (image inputs), "structured_output" (JSON schema).
+  // `auto` only picks a model for a request that needs one of these when it lists it.
+  std::vector<std::string> capabilities{};
+  // Never empty after loading (see DeploymentConfig); `provider` and `upstream_model` above are
+  // the first deployment's.
+  std::vector<DeploymentConfig> deployments{};
 };
 
 // Every surface name a model's `surfaces` may list, for messages.
@@ -135,11 +165,50 @@ struct AuthConfig {
   int64_t token_ttl_seconds = 86'400;  // how long a session token is valid
 };
 
+// The top-level `routing:` section: how a request's deployments are chosen and retried.
+enum class RoutingStrategy : uint8_t {
+  weighted,       // within a priority, a weighted random order
+  least_latency,  // within a priority, lowest recent time-to-first-byte (EWMA) first
+};
+
+// A public id standing for an ordered list of models (e.g. "smart-code"): the first model's
+// deployments are tried first, then the next model's, and so on.
+struct AliasConfig {
+  std::string id;
+  std::vector<std::string> models;  // ModelConfig ids, at least one
+  std::string description;
+};
+
+struct RoutingConfig {
+  RoutingStrategy strategy = RoutingStrategy::weighted;
+  // retries: attempts per request across all candidates (1 = no retry)
+  int max_attempts = 3;
+  milliseconds backoff{50};             // before retrying a deployment already tried; doubles
+  milliseconds max_backoff{2'000};
+  milliseconds max_retry_after{10'000};  // a longer retry-after: not retried in this request
+  // breaker: consecutive failures that open a deployment's breaker, and how long it stays open
+  // before one probe request is let through (half-open).
+  int breaker_failures = 5;
+  milliseconds breaker_cooldown{30'000};
+  std::vector<AliasConfig> aliases;
+  // `model: "auto"`: the cheapest capable model among `auto_models` (empty: every model).
+  bool auto_enabled = true;
+  std::vector<std::string> auto_models;
+};
+
+// The top-level `byok:` section: keys may carry their own provider credentials, stored
+// encrypted (AES-256-GCM) with this master key.
+struct ByokConfig {
+  std::string master_key;  // 64 hex digits (32 bytes); empty: BYOK credentials are refused
+};
+
 struct Config {
   ServerConfig server;
   StoreConfig store;
   BillingConfig billing;
   AuthConfig auth;
+  RoutingConfig routing;
+  ByokConfig byok;
   std::vector<ProviderConfig> providers;
   std::vector<ModelConfig> models;
 

@@ -9,7 +9,8 @@
 #include <variant>
 
 #include "config/billing_reader.hpp"
-#include "config/did_you_mean.hpp"
+#include "config/deployment_reader.hpp"
+#include "config/routing_reader.hpp"
 #include "config/value_parsing.hpp"
 #include "config/yaml_reader.hpp"
 
@@ -23,23 +24,6 @@ constexpr uint64_t kMaxIdleConnections = 100'000;
 constexpr std::size_t kMinJwtSecretBytes = 32;
 constexpr uint64_t kMinTokenTtlSeconds = 60;
 constexpr uint64_t kMaxTokenTtlSeconds = 365 * 24 * 3600;
-
-bool is_provider_name(std::string_view name) {
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// Model ids appear in URLs and JSON; they may hold "/" or ":" (e.g. "qwen2.5:7b") but no spaces.
-bool is_model_id(std::string_view id) {
-  for (char c : id) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-  }
-  return true;
-}
 
 char ascii_lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -85,27 +69,6 @@ std::optional<std::string_view> guarded_header_matching(std::string_view prefix)
   return std::nullopt;
 }
 
-// The elements of a list that must hold at least one entry; reports a missing or empty list.
-std::vector<YAML::Node> required_list(YamlReader& reader, const YAML::Node& node,
-                                      const std::string& path, std::string_view what) {
-  std::vector<YAML::Node> elements;
-  if (!node.IsDefined() || node.IsNull()) {
-    reader.issue(path, "is required: list at least one " + std::string(what));
-    return elements;
-  }
-  if (!node.IsSequence()) {
-    reader.issue(path, "must be a list of " + std::string(what) + "s, not " +
-                           std::string(describe_kind(node)));
-    return elements;
-  }
-  if (node.size() == 0) {
-    reader.issue(path, "must list at least one " + std::string(what));
-    return elements;
-  }
-  for (const YAML::Node& element : node) elements.push_back(element);
-  return elements;
-}
-
 class ConfigBuilder {
  public:
   ConfigBuilder(const std::string& source_name, const EnvLookup& env,
@@ -121,11 +84,11 @@ class ConfigBuilder {
     if (!root.IsMap()) {
       reader_.issue(source_name_,
                     "must be a YAML mapping with the keys server, store, billing, auth, "
-                    "providers and models");
+                    "routing, byok, providers and models");
       return config;
     }
-    const std::optional<Mapping> top =
-        reader_.mapping(root, "", {"server", "store", "billing", "auth", "providers", "models"});
+    const std::optional<Mapping> top = reader_.mapping(
+        root, "", {"server", "store", "billing", "auth", "routing", "byok", "providers", "models"});
     if (!top) return config;
     read_server(top->get("server"), config.server);
     read_store(top->get("store"), config.store);
@@ -133,6 +96,9 @@ class ConfigBuilder {
     read_auth(top->get("auth"), config.auth);
     read_providers(top->get("providers"), config.providers);
     read_models(top->get("models"), config);
+    // After the models: aliases and `auto` refer to their ids.
+    read_routing(reader_, top->get("routing"), model_paths_, config.routing);
+    read_byok(reader_, top->get("byok"), config.byok);
     return config;
   }
 
@@ -193,20 +159,21 @@ class ConfigBuilder {
       reader_.issue(secret.path, "must be at least 32 bytes (an HS256 key of 256 bits), not " +
                                      std::to_string(auth.jwt_secret.size()) +
                                      "; e.g. the output of `openssl rand -base64 48`");
-    } else if (auth.registration && auth.jwt_secret.empty() && secret.state != Field::State::invalid) {
+    } else if (auth.registration && auth.jwt_secret.empty() &&
+               secret.state != Field::State::invalid) {
       reader_.issue(secret.path,
                     "is required when registration is on: the key (at least 32 bytes) that signs "
                     "session tokens, e.g. \"${TOLLGATE_JWT_SECRET}\"");
     }
-    if (auto ttl = reader_.integer(*m, "token_ttl_seconds", kMinTokenTtlSeconds,
-                                   kMaxTokenTtlSeconds,
-                                   "must be a whole number of seconds from 60 to 31536000 (a year)")) {
+    if (auto ttl =
+            reader_.integer(*m, "token_ttl_seconds", kMinTokenTtlSeconds, kMaxTokenTtlSeconds,
+                            "must be a whole number of seconds from 60 to 31536000 (a year)")) {
       auth.token_ttl_seconds = static_cast<int64_t>(*ttl);
     }
   }
 
   void read_providers(const YAML::Node& node, std::vector<ProviderConfig>& providers) {
-    const std::vector<YAML::Node> elements = required_list(reader_, node, "providers", "provider");
+    const std::vector<YAML::Node> elements = reader_.required_list(node, "providers", "provider");
     for (std::size_t i = 0; i < elements.size(); ++i) {
       const std::string path = element_path("providers", i);
       if (!elements[i].IsMap()) {  // null included: "- " with nothing after it
@@ -220,16 +187,16 @@ class ConfigBuilder {
 
   ProviderConfig read_provider(const YAML::Node& node, const std::string& path) {
     ProviderConfig provider;
-    const std::optional<Mapping> m =
-        reader_.mapping(node, path,
-                        {"name", "type", "base_url", "api_key", "ca_file", "tls_verify", "timeouts",
-                         "max_idle_connections", "forward_headers", "max_tokens_field"});
+    const std::optional<Mapping> m = reader_.mapping(
+        node, path,
+        {"name", "region", "type", "base_url", "api_key", "ca_file", "tls_verify", "timeouts",
+         "max_idle_connections", "forward_headers", "max_tokens_field"});
     if (!m) return provider;
 
     if (const Field name = reader_.field(*m, "name"); name.absent()) {
       reader_.issue(name.path, "is required");
     } else if (name.present()) {
-      if (name.text.empty() || !is_provider_name(name.text)) {
+      if (name.text.empty() || !is_plain_name(name.text)) {
         reader_.issue(name.path,
                       R"(must be a non-empty name of letters, digits, ".", "_" and "-")");
       }
@@ -237,10 +204,18 @@ class ConfigBuilder {
         reader_.issue(name.path, "duplicate provider name \"" + name.text + "\" (also used by " +
                                      first->second + ")");
       } else if (!name.text.empty()) {
-        // Kept even when malformed, so models naming it do not get a second, confusing issue.
         provider_paths_.emplace(name.text, path);
       }
+      // Kept even when malformed, so models naming it do not get a second, confusing issue.
       provider.name = name.text;
+    }
+    if (const Field region = reader_.field(*m, "region"); region.present()) {
+      if (region.text.empty() || !is_plain_name(region.text)) {
+        reader_.issue(
+            region.path,
+            R"(must be a non-empty name of letters, digits, ".", "_" and "-", e.g. "eu")");
+      }
+      provider.region = region.text;
     }
 
     if (const Field type = reader_.field(*m, "type"); type.absent()) {
@@ -275,7 +250,8 @@ class ConfigBuilder {
       provider.ca_file = ca.text;
     }
     if (auto verify = reader_.boolean(*m, "tls_verify")) provider.tls_verify = *verify;
-    read_timeouts(m->get("timeouts"), child_path(path, "timeouts"), provider.timeouts);
+    provider.timeouts =
+        read_timeouts(reader_, m->get("timeouts"), child_path(path, "timeouts")).over({});
     if (auto idle = reader_.integer(*m, "max_idle_connections", 0, kMaxIdleConnections,
                                     "must be a whole number from 0 to 100000")) {
       provider.max_idle_connections = *idle;
@@ -325,18 +301,9 @@ class ConfigBuilder {
     }
   }
 
-  void read_timeouts(const YAML::Node& node, const std::string& path, UpstreamTimeouts& t) {
-    const std::optional<Mapping> m =
-        reader_.mapping(node, path, {"connect_ms", "first_byte_ms", "idle_ms", "total_ms"});
-    if (!m) return;
-    if (auto ms = reader_.millis(*m, "connect_ms")) t.connect = *ms;
-    if (auto ms = reader_.millis(*m, "first_byte_ms")) t.first_byte = *ms;
-    if (auto ms = reader_.millis(*m, "idle_ms")) t.idle = *ms;
-    if (auto ms = reader_.millis(*m, "total_ms")) t.total = *ms;
-  }
-
   void read_models(const YAML::Node& node, Config& config) {
-    const std::vector<YAML::Node> elements = required_list(reader_, node, "models", "model");
+    const std::vector<YAML::Node> elements = reader_.required_list(node, "models", "model");
+    DeploymentReader deployments(reader_, config.providers);
     for (std::size_t i = 0; i < elements.size(); ++i) {
       const std::string path = element_path("models", i);
       if (!elements[i].IsMap()) {
@@ -344,15 +311,17 @@ class ConfigBuilder {
                                 std::string(describe_kind(elements[i])));
         continue;
       }
-      config.models.push_back(read_model(elements[i], path));
+      config.models.push_back(read_model(elements[i], path, deployments));
     }
   }
 
-  ModelConfig read_model(const YAML::Node& node, const std::string& path) {
+  ModelConfig read_model(const YAML::Node& node, const std::string& path,
+                         DeploymentReader& deployments) {
     ModelConfig model;
-    const std::optional<Mapping> m = reader_.mapping(
-        node, path,
-        {"id", "provider", "upstream_model", "context_length", "owned_by", "pricing", "surfaces"});
+    const std::optional<Mapping> m =
+        reader_.mapping(node, path,
+                        {"id", "provider", "upstream_model", "context_length", "owned_by",
+                         "pricing", "surfaces", "capabilities", "timeouts", "deployments"});
     if (!m) return model;
 
     if (const Field id = reader_.field(*m, "id"); id.absent()) {
@@ -369,10 +338,18 @@ class ConfigBuilder {
       model.id = id.text;
     }
 
-    if (const Field provider = reader_.field(*m, "provider"); provider.absent()) {
+    // Either one provider (a single deployment) or a `deployments` list, never both.
+    const Field provider = reader_.field(*m, "provider");
+    const YAML::Node deployment_list = m->get("deployments");
+    const bool has_list = deployment_list.IsDefined() && !deployment_list.IsNull();
+    if (provider.present() && has_list) {
+      reader_.issue(provider.path,
+                    "use either provider or deployments, not both (each deployment names its "
+                    "provider)");
+    } else if (provider.absent() && !has_list) {
       reader_.issue(provider.path, "is required");
     } else if (provider.present()) {
-      check_provider_reference(provider);
+      deployments.check_provider(provider);
       model.provider = provider.text;
     }
 
@@ -381,6 +358,18 @@ class ConfigBuilder {
     } else {
       model.upstream_model = model.id;
     }
+    const TimeoutOverrides timeouts =
+        read_timeouts(reader_, m->get("timeouts"), child_path(path, "timeouts"));
+    if (has_list) {
+      deployments.read_list(deployment_list, child_path(path, "deployments"), timeouts, model);
+    } else if (provider.present()) {
+      deployments.add_single(path, timeouts, model);
+    }
+    if (!model.deployments.empty()) {
+      model.provider = model.deployments.front().provider;
+      model.upstream_model = model.deployments.front().upstream_model;
+    }
+
     if (auto owner = reader_.non_empty_string(*m, "owned_by")) {
       model.owned_by = std::move(*owner);
     } else {
@@ -394,6 +383,7 @@ class ConfigBuilder {
     read_pricing(reader_, m->get("pricing"), child_path(path, "pricing"), model.context_length,
                  model.pricing);
     read_surfaces(m->get("surfaces"), child_path(path, "surfaces"), model.surfaces);
+    read_capabilities(m->get("capabilities"), child_path(path, "capabilities"), model.capabilities);
     return model;
   }
 
@@ -424,22 +414,18 @@ class ConfigBuilder {
     }
   }
 
-  void check_provider_reference(const Field& provider) {
-    if (provider_paths_.empty()) return;  // no usable provider: already reported under providers
-    if (provider_paths_.contains(provider.text)) return;
-    std::vector<std::string_view> names;
-    std::string listed;
-    for (const auto& [name, unused] : provider_paths_) {
-      names.push_back(name);
-      listed += listed.empty() ? name : ", " + name;
+  void read_capabilities(const YAML::Node& node, const std::string& path,
+                         std::vector<std::string>& capabilities) {
+    const auto is_capability = [this](const Field& capability) {
+      if (is_capability_name(capability.text)) return true;
+      reader_.issue(capability.path, "unknown capability \"" + capability.text + "\": use " +
+                                         std::string(kCapabilityNames));
+      return false;
+    };
+    for (Field& capability : reader_.distinct_scalars(
+             node, path, "capabilities, e.g. [tools, vision]", is_capability)) {
+      capabilities.push_back(std::move(capability.text));
     }
-    std::string message = "unknown provider \"" + provider.text + "\"";
-    if (std::optional<std::string> guess = closest_match(provider.text, names)) {
-      message += " (did you mean \"" + *guess + "\"?)";
-    } else {
-      message += " (configured providers: " + listed + ")";
-    }
-    reader_.issue(provider.path, std::move(message));
   }
 
   const std::string& source_name_;

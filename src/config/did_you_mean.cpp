@@ -29,13 +29,31 @@ std::optional<std::string> closest_match(std::string_view word,
   std::optional<std::string> best;
   std::size_t best_distance = allowed + 1;
   for (std::string_view candidate : candidates) {
-    const std::size_t d = edit_distance(word, candidate);
+    // Durations are keys ending in "_ms": "backoff" or "idle" should point there, although the
+    // suffix alone is three edits.
+    const bool without_unit = candidate.size() == word.size() + 3 && candidate.starts_with(word) &&
+                              candidate.ends_with("_ms");
+    const std::size_t d = without_unit ? 1 : edit_distance(word, candidate);
     if (d < best_distance) {
       best_distance = d;
       best = std::string(candidate);
     }
   }
   return best;
+}
+
+std::string unknown_name_message(std::string_view kind, std::string_view name,
+                                 const std::vector<std::string_view>& known) {
+  std::string message = "unknown " + std::string(kind) + " \"" + std::string(name) + "\"";
+  if (std::optional<std::string> guess = closest_match(name, known)) {
+    return message + " (did you mean \"" + *guess + "\"?)";
+  }
+  std::string listed;
+  for (std::string_view candidate : known) {
+    if (!listed.empty()) listed += ", ";
+    listed += candidate;
+  }
+  return message + " (configured " + std::string(kind) + "s: " + listed + ")";
 }
 
 }  // namespace tollgate::config::detail

@@ -43,6 +43,22 @@ std::optional<int64_t> parse_usd_micros(std::string_view text) {
 
 namespace detail {
 
+bool is_plain_name(std::string_view name) {
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool is_model_id(std::string_view id) {
+  for (char c : id) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
 std::optional<uint64_t> parse_decimal_uint(std::string_view text) {
   if (text.empty()) return std::nullopt;
   constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();

@@ -10,6 +10,14 @@
 
 namespace tollgate::config::detail {
 
+// Letters, digits, ".", "_" and "-" only (provider names, regions). True for "": callers that
+// need a value check for emptiness themselves.
+bool is_plain_name(std::string_view name);
+
+// Model ids, alias ids and deployment names appear in URLs, JSON and logs: they may hold "/" or
+// ":" (e.g. "qwen2.5:7b") but no spaces or control characters. True for "", like is_plain_name.
+bool is_model_id(std::string_view id);
+
 // A plain run of decimal digits (no sign, no spaces, no exponent) that fits in uint64_t.
 std::optional<uint64_t> parse_decimal_uint(std::string_view text);
 

@@ -194,4 +194,51 @@ std::optional<int64_t> YamlReader::price(const Field& f, std::string_view unit) 
   return micros;
 }
 
+std::vector<YAML::Node> YamlReader::required_list(const YAML::Node& node, const std::string& path,
+                                                  std::string_view what) {
+  std::vector<YAML::Node> elements;
+  if (!node.IsDefined() || node.IsNull()) {
+    issue(path, "is required: list at least one " + std::string(what));
+    return elements;
+  }
+  if (!node.IsSequence()) {
+    issue(path,
+          "must be a list of " + std::string(what) + "s, not " + std::string(describe_kind(node)));
+    return elements;
+  }
+  if (node.size() == 0) {
+    issue(path, "must list at least one " + std::string(what));
+    return elements;
+  }
+  for (const YAML::Node& element : node) elements.push_back(element);
+  return elements;
+}
+
+std::vector<Field> YamlReader::distinct_scalars(const YAML::Node& node, const std::string& path,
+                                                std::string_view what_example,
+                                                const std::function<bool(const Field&)>& accept) {
+  std::vector<Field> values;
+  if (!node.IsDefined() || node.IsNull()) return values;
+  if (!node.IsSequence()) {
+    issue(path, "must be a list of " + std::string(what_example) + ", not " +
+                    std::string(describe_kind(node)));
+    return values;
+  }
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    Field value = scalar(node[i], element_path(path, i));
+    if (value.absent() || (value.present() && value.text.empty())) {
+      issue(value.path, "must not be empty");
+      continue;
+    }
+    if (!value.present() || !accept(value)) continue;
+    const auto same = [&value](const Field& earlier) { return earlier.text == value.text; };
+    if (std::any_of(values.begin(), values.end(), same)) {
+      issue(value.path, "\"" + value.text + "\" is listed twice");
+      continue;
+    }
+    values.push_back(std::move(value));
+  }
+  return values;
+}
+
 }  // namespace tollgate::config::detail

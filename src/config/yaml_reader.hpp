@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,6 +80,18 @@ class YamlReader {
   std::optional<int64_t> price(const Mapping& m, std::string_view key,
                                std::string_view unit = "USD per 1M tokens");
   std::optional<int64_t> price(const Field& f, std::string_view unit = "USD per 1M tokens");
+
+  // The elements of a list that must hold at least one entry; a missing, empty or non-list
+  // value is reported ("is required: list at least one <what>").
+  std::vector<YAML::Node> required_list(const YAML::Node& node, const std::string& path,
+                                        std::string_view what);
+  // The values of an optional list of names (absent or null: none), in order. Not a list is
+  // reported as "must be a list of <what_example>". Each present, non-empty element goes to
+  // `accept`, which reports it and returns false when it does not belong; an empty element or a
+  // value accepted before is reported here. Every Field returned is present and distinct.
+  std::vector<Field> distinct_scalars(const YAML::Node& node, const std::string& path,
+                                      std::string_view what_example,
+                                      const std::function<bool(const Field&)>& accept);
 
  private:
   std::vector<ConfigIssue>& issues_;

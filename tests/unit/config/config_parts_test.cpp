@@ -78,6 +78,26 @@ TEST(DidYouMean, SuggestsOnlyPlausibleTypos) {
   EXPECT_EQ(closest_match("port", keys), std::nullopt);
 }
 
+TEST(DidYouMean, AKeyWrittenWithoutItsMillisecondSuffixFindsIt) {
+  const std::vector<std::string_view> keys = {"connect_ms", "idle_ms", "backoff_ms",
+                                              "max_backoff_ms"};
+  EXPECT_EQ(closest_match("idle", keys), "idle_ms");
+  EXPECT_EQ(closest_match("backoff", keys), "backoff_ms");
+  EXPECT_EQ(closest_match("max_backoff", keys), "max_backoff_ms");
+  EXPECT_EQ(closest_match("connect", keys), "connect_ms");
+  // Only the unit suffix is forgiven, not any three extra characters.
+  EXPECT_EQ(closest_match("idl", {"idle_ms"}), std::nullopt);
+  EXPECT_EQ(closest_match("idle", {"idle_xx"}), std::nullopt);
+}
+
+TEST(DidYouMean, UnknownNameMessageSuggestsOrListsTheNames) {
+  const std::vector<std::string_view> providers = {"openai", "local"};
+  EXPECT_EQ(unknown_name_message("provider", "opnai", providers),
+            "unknown provider \"opnai\" (did you mean \"openai\"?)");
+  EXPECT_EQ(unknown_name_message("model", "azure", providers),
+            "unknown model \"azure\" (configured models: openai, local)");
+}
+
 TEST(ValueParsing, DecimalUint) {
   EXPECT_EQ(parse_decimal_uint("0"), 0u);
   EXPECT_EQ(parse_decimal_uint("18446744073709551615"), UINT64_MAX);

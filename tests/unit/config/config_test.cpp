@@ -335,7 +335,7 @@ TEST(ConfigSyntax, EmptyDocumentIsAnError) {
 TEST(ConfigSyntax, TopLevelMustBeAMapping) {
   EXPECT_THAT(issues_of("- a\n- b\n"),
               ElementsAre("<config>: must be a YAML mapping with the keys server, store, "
-                          "billing, auth, providers and models"));
+                          "billing, auth, routing, byok, providers and models"));
 }
 
 TEST(ConfigSyntax, MoreThanOneDocumentIsAnError) {
@@ -369,7 +369,7 @@ TEST(ConfigKeys, UnknownKeyWithoutCloseMatchListsTheValidKeys) {
               ElementsAre("store.postgres: unknown key (valid keys here: sqlite)"));
   EXPECT_THAT(issues_of("logging: {}\n" + minimal()),
               ElementsAre("logging: unknown key (valid keys here: server, store, billing, "
-                          "auth, providers, models)"));
+                          "auth, routing, byok, providers, models)"));
 }
 
 TEST(ConfigKeys, RepeatedKeyIsAnError) {
