@@ -11,6 +11,24 @@
 namespace tollgate::mock {
 namespace {
 
+constexpr std::array<std::pair<std::string_view, Fault>, 15> kFaultNames = {{
+    {"", Fault::none},
+    {"reset", Fault::reset},
+    {"close", Fault::close},
+    {"timeout", Fault::timeout},
+    {"429", Fault::rate_limited},
+    {"500", Fault::server_error},
+    {"503", Fault::unavailable},
+    {"529", Fault::overloaded},
+    {"400", Fault::bad_request},
+    {"malformed-json", Fault::malformed_json},
+    {"malformed-sse", Fault::malformed_sse},
+    {"cut-stream", Fault::cut_stream},
+    {"stream-error", Fault::stream_error},
+    {"slow-headers", Fault::slow_headers},
+    {"gzip", Fault::gzip},
+}};
+
 ApiError openai_fault_error(Fault fault) {
   switch (fault) {
     case Fault::rate_limited:
@@ -73,27 +91,30 @@ ApiError gemini_fault_error(Fault fault) {
 }  // namespace
 
 std::optional<Fault> parse_fault(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, Fault>, 15> kFaults = {{
-      {"", Fault::none},
-      {"reset", Fault::reset},
-      {"close", Fault::close},
-      {"timeout", Fault::timeout},
-      {"429", Fault::rate_limited},
-      {"500", Fault::server_error},
-      {"503", Fault::unavailable},
-      {"529", Fault::overloaded},
-      {"400", Fault::bad_request},
-      {"malformed-json", Fault::malformed_json},
-      {"malformed-sse", Fault::malformed_sse},
-      {"cut-stream", Fault::cut_stream},
-      {"stream-error", Fault::stream_error},
-      {"slow-headers", Fault::slow_headers},
-      {"gzip", Fault::gzip},
-  }};
-  for (const auto& [known, fault] : kFaults) {
+  for (const auto& [known, fault] : kFaultNames) {
     if (known == name) return fault;
   }
   return std::nullopt;
+}
+
+std::string_view fault_name(Fault fault) {
+  for (const auto& [name, known] : kFaultNames) {
+    if (known == fault) return name;
+  }
+  return {};
+}
+
+std::string_view known_fault_names() {
+  static const std::string names = [] {
+    std::string joined;
+    for (const auto& [name, fault] : kFaultNames) {
+      if (fault == Fault::none) continue;
+      if (!joined.empty()) joined += ", ";
+      joined += name;
+    }
+    return joined;
+  }();
+  return names;
 }
 
 ApiError fault_error(WireFormat format, Fault fault) {
@@ -146,7 +167,9 @@ boost::asio::awaitable<void> answer_before_parsing(WireFormat format, Fault faul
   }
   net::Headers headers;
   if (fault == Fault::rate_limited) {
-    headers.push_back({"retry-after", std::string(directives.retry_after)});
+    headers.push_back({"retry-after", directives.retry_after.value_or("1")});
+  } else if (takes_retry_after(fault) && directives.retry_after) {
+    headers.push_back({"retry-after", *directives.retry_after});
   }
   co_await send_api_error(writer, format, fault_error(format, fault), std::move(headers));
 }

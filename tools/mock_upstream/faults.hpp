@@ -1,4 +1,5 @@
-// Failures on demand, chosen per request by the `x-mock-fault` header.
+// Failures on demand, chosen per request by the `x-mock-fault` header or for the whole instance
+// by POST /_mock/fault (sticky_fault.hpp).
 #pragma once
 
 #include "mock_upstream/conversation.hpp"
@@ -33,7 +34,19 @@ enum class Fault {
 };
 
 // nullopt: not a fault this mock knows (the caller answers 400, so typos in tests show).
+// "" is Fault::none.
 std::optional<Fault> parse_fault(std::string_view name);
+
+// The name parse_fault() reads ("429", "cut-stream"; "" for none).
+std::string_view fault_name(Fault fault);
+
+// "reset, close, …, gzip": the names, for the 400 that refuses an unknown one.
+std::string_view known_fault_names();
+
+// The faults whose answer may carry a retry-after header (x-mock-retry-after).
+constexpr bool takes_retry_after(Fault fault) {
+  return fault == Fault::rate_limited || fault == Fault::unavailable || fault == Fault::overloaded;
+}
 
 // Faults that answer without looking at the request body.
 constexpr bool answers_before_parsing(Fault fault) {

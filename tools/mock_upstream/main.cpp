@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <thread>
 
 namespace {
@@ -56,6 +57,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--require-key", options.require_key,
                  "accept only this API key, in every format (default: any non-empty key)");
+  app.add_option("--name", options.instance_name,
+                 "send x-mock-instance: NAME on every response (which mock answered)")
+      ->check([](const std::string& name) -> std::string {
+        for (const char c : name) {
+          if (c < 0x20 || c > 0x7e) return "the name must be printable ASCII (a header value)";
+        }
+        return name.empty() ? "the name must not be empty" : "";
+      });
   auto* quiet_flag = app.add_flag("--quiet", quiet, "print nothing but the listening line");
   app.add_flag("--log-requests", log_requests, "one line per exchange on stderr")
       ->excludes(quiet_flag);

@@ -56,7 +56,7 @@ boost::asio::awaitable<std::optional<MockDirectives>> openai_prologue(net::HttpR
     co_await send_api_error(writer, *error);
     co_return std::nullopt;
   }
-  auto directives = read_mock_directives(request.headers, context.options);
+  auto directives = read_mock_directives(request.headers, context.options, context.sticky_fault);
   if (directives.has_error()) {
     co_await send_api_error(writer, directives.error());
     co_return std::nullopt;

@@ -1,10 +1,11 @@
 // What every handler of the mock shares: its options (read-only after start-up), its counters,
-// the last-request and last-reply recorders and the shutdown flag.
+// the last-request and last-reply recorders, the sticky fault and the shutdown flag.
 #pragma once
 
 #include "mock_upstream/reply_recorder.hpp"
 #include "mock_upstream/request_recorder.hpp"
 #include "mock_upstream/stats.hpp"
+#include "mock_upstream/sticky_fault.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +19,7 @@ struct MockOptions {
   std::chrono::milliseconds itl{0};   // between pieces
   uint32_t tokens = 16;               // reply length when neither header nor max_tokens cut it
   std::string require_key;            // empty: any non-empty key is accepted (every format)
+  std::string instance_name;          // --name: sent as x-mock-instance on every response
 };
 
 struct MockContext {
@@ -27,6 +29,7 @@ struct MockContext {
   MockStats stats;
   RequestRecorder recorder;
   ReplyRecorder replies;
+  StickyFault sticky_fault;
   std::atomic<uint64_t> next_completion_id{1};
   // Set once on SIGTERM/SIGINT: pending delays end early and hung requests are dropped.
   std::atomic<bool> stopping{false};

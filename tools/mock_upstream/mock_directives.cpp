@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <string>
+#include <utility>
 
 namespace tollgate::mock {
 namespace {
@@ -25,8 +26,10 @@ std::optional<int64_t> parse_count(std::string_view text, int64_t max) {
 }  // namespace
 
 boost::system::result<MockDirectives, ApiError> read_mock_directives(const net::Headers& headers,
-                                                                     const MockOptions& options) {
+                                                                     const MockOptions& options,
+                                                                     StickyFault& sticky_fault) {
   MockDirectives directives;
+  bool fault_named = false;
   directives.ttft = options.ttft;
   directives.itl = options.itl;
   // One pass over the headers: most requests carry none of ours.
@@ -46,11 +49,10 @@ boost::system::result<MockDirectives, ApiError> read_mock_directives(const net::
       auto fault = parse_fault(value);
       if (!fault) {
         return bad_directive("Unknown x-mock-fault '" + std::string(value) +
-                             "'. Known: reset, close, timeout, 429, 500, 503, 529, 400, "
-                             "malformed-json, malformed-sse, cut-stream, stream-error, "
-                             "slow-headers, gzip.");
+                             "'. Known: " + std::string(known_fault_names()) + ".");
       }
       directives.fault = *fault;
+      fault_named = true;
     } else if (net::iequals(directive, "ttft-ms")) {
       auto ms = count(kMaxDelayMs);
       if (!ms) return out_of_range(kMaxDelayMs);
@@ -80,12 +82,19 @@ boost::system::result<MockDirectives, ApiError> read_mock_directives(const net::
       if (!chunks) return out_of_range(kMaxTokens);
       directives.cut_after = static_cast<uint32_t>(*chunks);
     } else if (net::iequals(directive, "retry-after")) {
-      if (!value.empty()) directives.retry_after = value;
+      if (!value.empty()) directives.retry_after = std::string(value);
     } else {
       return bad_directive("Unknown mock header '" + std::string(name) +
                            "'. Known: x-mock-fault, x-mock-ttft-ms, x-mock-itl-ms, x-mock-tokens, "
                            "x-mock-cached-tokens, x-mock-cache-write-tokens, "
                            "x-mock-reasoning-tokens, x-mock-cut-after, x-mock-retry-after.");
+    }
+  }
+  // Taken only once the headers are known good: a refused request does not use up a count.
+  if (!fault_named) {
+    if (auto sticky = sticky_fault.take()) {
+      directives.fault = sticky->fault;
+      if (!directives.retry_after) directives.retry_after = std::move(sticky->retry_after);
     }
   }
   return directives;

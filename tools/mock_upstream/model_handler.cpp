@@ -213,7 +213,7 @@ boost::asio::awaitable<void> handle_model_request(net::HttpRequest& request,
     co_await send_api_error(writer, format, *error);
     co_return;
   }
-  auto directives = read_mock_directives(request.headers, context.options);
+  auto directives = read_mock_directives(request.headers, context.options, context.sticky_fault);
   if (directives.has_error()) {
     co_await send_api_error(writer, format, in_format(directives.error(), format));
     co_return;

@@ -4,8 +4,10 @@
 #include "mock_upstream/anthropic_wire.hpp"
 #include "mock_upstream/api_error.hpp"
 #include "mock_upstream/auth.hpp"
+#include "mock_upstream/fault_endpoint.hpp"
 #include "mock_upstream/gemini_request.hpp"
 #include "mock_upstream/gemini_wire.hpp"
+#include "mock_upstream/instance_name_writer.hpp"
 #include "mock_upstream/media_handlers.hpp"
 #include "mock_upstream/model_handler.hpp"
 #include "mock_upstream/openai_request.hpp"
@@ -118,9 +120,19 @@ boost::asio::awaitable<void> route(net::HttpRequest& request, net::ResponseWrite
   } else if (post && path == "/_mock/reset-stats") {
     context.stats.reset();
     co_await send_text(writer, 200, "application/json", context.stats.to_json());
+  } else if (path == "/_mock/fault" && (get || post || request.method == "DELETE")) {
+    co_await handle_fault_endpoint(request, writer, context);
   } else {
     co_await not_found(request, writer);
   }
+}
+
+// --name: every response, whichever route gives it, carries the instance's name.
+boost::asio::awaitable<void> route_naming_instance(net::HttpRequest& request,
+                                                   net::ResponseWriter& writer,
+                                                   MockContext& context) {
+  InstanceNameWriter named(writer, context.options.instance_name);
+  co_await route(request, named, context);
 }
 
 }  // namespace
@@ -128,6 +140,11 @@ boost::asio::awaitable<void> route(net::HttpRequest& request, net::ResponseWrite
 net::Handler make_mock_handler(MockContext& context) {
   // Not a coroutine itself: the returned awaitable refers only to the server's request and
   // writer and to `context`, never to this lambda.
+  if (!context.options.instance_name.empty()) {
+    return [&context](net::HttpRequest& request, net::ResponseWriter& writer) {
+      return route_naming_instance(request, writer, context);
+    };
+  }
   return [&context](net::HttpRequest& request, net::ResponseWriter& writer) {
     return route(request, writer, context);
   };

@@ -1,5 +1,5 @@
-// The mock's routes: the OpenAI surface (/v1/...), /healthz, and the /_mock/... introspection
-// endpoints that only tests call.
+// The mock's routes: the OpenAI, Anthropic and Gemini surfaces, /healthz, and the /_mock/...
+// endpoints that only tests call (introspection, and the sticky fault).
 #pragma once
 
 #include "mock_upstream/mock_context.hpp"
