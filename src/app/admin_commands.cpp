@@ -1,7 +1,9 @@
 // The offline subcommands: they work on the configuration file and the database directly, and
 // may run while a gateway serves from the same database (SQLite WAL; the gateway picks up key
-// changes within its refresh interval).
+// changes within its refresh interval). BYOK credentials given to `keys create` are sealed with
+// the config's byok.master_key before they are stored, and never printed.
 #include "app/commands.hpp"
+#include "auth/byok.hpp"
 #include "auth/key_store.hpp"
 #include "store/accounts.hpp"
 #include "config/config.hpp"
@@ -11,16 +13,20 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <set>
 
 namespace tollgate::app {
 
 namespace {
 
-store::Database open_store(const std::string& config_path) {
-  config::Config config = config::load_config_file(config_path);
+store::Database open_store(const config::Config& config) {
   store::Database database(config.store.sqlite_path);
   database.migrate();
   return database;
+}
+
+store::Database open_store(const std::string& config_path) {
+  return open_store(config::load_config_file(config_path));
 }
 
 std::string format_time(int64_t unix_ms) {
@@ -85,13 +91,97 @@ std::optional<std::string> json_list(const std::string& comma_separated) {
   return json + "]";
 }
 
+// The comma-separated regions, each one some deployment of the configuration has; nullopt and a
+// message on stderr otherwise.
+std::optional<std::optional<std::string>> checked_regions(const config::Config& config,
+                                                          const std::string& regions) {
+  std::set<std::string> known;
+  for (const config::ModelConfig& model : config.models) {
+    for (const config::DeploymentConfig& deployment : model.deployments) {
+      if (!deployment.region.empty()) known.insert(deployment.region);
+    }
+  }
+  std::size_t start = 0;
+  while (!regions.empty() && start <= regions.size()) {
+    std::size_t end = std::min(regions.find(',', start), regions.size());
+    const std::string region = regions.substr(start, end - start);
+    if (!known.contains(region)) {
+      std::string names;
+      for (const std::string& name : known) names += (names.empty() ? "" : ", ") + name;
+      std::fprintf(stderr, "tollgate: unknown region \"%s\": %s\n", region.c_str(),
+                   known.empty() ? "no deployment of the configuration has a region"
+                                 : ("the configuration's deployments are in " + names).c_str());
+      return std::nullopt;
+    }
+    start = end + 1;
+  }
+  return json_list(regions);
+}
+
+// The --byok PROVIDER=CREDENTIAL entries as credentials to seal; nullopt and a message on stderr
+// (naming the provider, never the credential) when one is malformed.
+std::optional<std::vector<auth::ByokCredential>> checked_byok(
+    const config::Config& config, const std::vector<std::string>& entries) {
+  std::vector<auth::ByokCredential> credentials;
+  for (const std::string& entry : entries) {
+    const std::size_t equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      std::fprintf(stderr, "tollgate: --byok takes PROVIDER=CREDENTIAL\n");
+      return std::nullopt;
+    }
+    auth::ByokCredential credential{entry.substr(0, equals), entry.substr(equals + 1)};
+    if (!config.find_provider(credential.provider)) {
+      std::fprintf(stderr, "tollgate: --byok: no provider named \"%s\" in the configuration\n",
+                   credential.provider.c_str());
+      return std::nullopt;
+    }
+    if (!auth::is_credential_text(credential.secret)) {
+      std::fprintf(stderr,
+                   "tollgate: --byok %s=...: the credential must be 1 to %zu visible ASCII "
+                   "characters\n",
+                   credential.provider.c_str(), auth::kMaxCredentialBytes);
+      return std::nullopt;
+    }
+    credentials.push_back(std::move(credential));
+  }
+  return credentials;
+}
+
 }  // namespace
 
+std::optional<std::string> rate_limits_json(const RateLimitOptions& limits) {
+  std::string json;
+  auto add = [&json](const char* name, const std::optional<int64_t>& limit) {
+    if (!limit) return;
+    json += json.empty() ? "{" : ",";
+    json += '"' + std::string(name) + "\":" + std::to_string(*limit);
+  };
+  add("rpm", limits.rpm);
+  add("tpm", limits.tpm);
+  add("concurrency", limits.concurrency);
+  if (json.empty()) return std::nullopt;
+  return json + "}";
+}
+
 int keys_create(const std::string& config_path, const KeyOptions& options) {
-  store::Database database = open_store(config_path);
+  const config::Config config = config::load_config_file(config_path);
+  std::optional<std::vector<auth::ByokCredential>> byok = checked_byok(config, options.byok);
+  if (!byok) return 2;
+  std::optional<auth::SecretBox> box;
+  if (!byok->empty()) {
+    box = auth::SecretBox::from_hex(config.byok.master_key);
+    if (!box) {
+      std::fprintf(stderr,
+                   "tollgate: --byok needs byok.master_key (64 hex digits) in the config\n");
+      return 2;
+    }
+  }
   store::KeyPolicy policy;
   policy.scopes_json = json_list(options.scopes);
   policy.allowed_models_json = json_list(options.models);
+  std::optional<std::optional<std::string>> regions = checked_regions(config, options.regions);
+  if (!regions) return 2;
+  policy.regions_json = *regions;
   if (!options.limit_usd.empty()) {
     std::optional<int64_t> micros = config::parse_usd_micros(options.limit_usd);
     if (!micros) {
@@ -101,6 +191,7 @@ int keys_create(const std::string& config_path, const KeyOptions& options) {
     policy.limit_threshold_micros = *micros;
     policy.limit_retention = options.limit_retention;
   }
+  store::Database database = open_store(config);
   int64_t account_id = store::kDefaultAccountId;
   if (!options.account.empty()) {
     std::optional<store::Account> account = store::AccountStore(database).find_by_name(options.account);
@@ -112,10 +203,13 @@ int keys_create(const std::string& config_path, const KeyOptions& options) {
   }
   std::optional<auth::NewKeySecret> secret;
   if (options.with_secret) secret = auth::new_key_secret();
+  std::optional<auth::CredentialsToSeal> to_seal;
+  if (box) to_seal.emplace(*box, std::move(*byok));
   auth::KeyStore keys(database);
-  auto created = keys.create(account_id, options.name, policy,
-                             secret ? std::optional<store::SaltedHash>(secret->stored)
-                                    : std::nullopt);
+  auto created =
+      keys.create(account_id, options.name, policy,
+                  secret ? std::optional<store::SaltedHash>(secret->stored) : std::nullopt,
+                  to_seal ? &*to_seal : nullptr);
   // The key (and its secret) on stdout alone: scripts capture it; the note on stderr.
   if (options.with_secret) {
     std::printf("%s\n%s\n", created.plaintext.c_str(), secret->plaintext.c_str());

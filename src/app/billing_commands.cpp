@@ -31,7 +31,8 @@ store::Account find_account(store::AccountStore& accounts, const std::string& na
 }  // namespace
 
 int accounts_create(const std::string& config_path, const std::string& name,
-                    const std::optional<std::string>& email, const std::string& markup) {
+                    const std::optional<std::string>& email, const std::string& markup,
+                    const RateLimitOptions& rate_limits) {
   // A multiplier with at most 6 decimals is exactly a count of parts per million.
   std::optional<int64_t> markup_ppm = config::parse_usd_micros(markup);
   if (!markup_ppm || *markup_ppm <= 0) {
@@ -41,7 +42,10 @@ int accounts_create(const std::string& config_path, const std::string& name,
   store::Database database = open_store(config_path);
   store::AccountStore accounts(database);
   store::AccountResult created =
-      accounts.create({.name = name, .email = email, .markup_ppm = *markup_ppm});
+      accounts.create({.name = name,
+                       .email = email,
+                       .markup_ppm = *markup_ppm,
+                       .rate_limits_json = rate_limits_json(rate_limits)});
   if (!created.ok()) {
     std::fprintf(stderr, "tollgate: cannot create account \"%s\": %s\n", name.c_str(),
                  created.problem == store::AccountProblem::email_taken ? "email already used"

@@ -46,6 +46,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"day", "week", "month", "no_reset"}));
   create->add_flag("--with-secret", key_options.with_secret,
                    "Also create a secret (key + secret form); printed on the second line");
+  create->add_option("--regions", key_options.regions,
+                     "Deployment regions it may be routed to, comma-separated (default: any)");
+  create->add_option("--byok", key_options.byok,
+                     "A provider credential of the key's own, PROVIDER=CREDENTIAL (repeatable; "
+                     "stored encrypted, needs byok.master_key)");
   auto* list = keys->add_subcommand("list", "List keys (prefixes only, never secrets)");
   list->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
   auto* revoke = keys->add_subcommand("revoke", "Revoke a key by its prefix");
@@ -70,6 +75,16 @@ int main(int argc, char** argv) {
   std::string account_markup = "1";
   account_create->add_option("--markup", account_markup,
                              "Price multiplier for this account's requests, e.g. 1.10 (default 1)");
+  tollgate::app::RateLimitOptions account_limits;
+  account_create->add_option("--rpm", account_limits.rpm,
+                             "Requests per minute, all its keys together")
+      ->check(CLI::PositiveNumber);
+  account_create->add_option("--tpm", account_limits.tpm,
+                             "Tokens per minute, all its keys together")
+      ->check(CLI::PositiveNumber);
+  account_create->add_option("--concurrency", account_limits.concurrency,
+                             "Requests in flight at once, all its keys together")
+      ->check(CLI::PositiveNumber);
   auto* account_list = accounts->add_subcommand("list", "List accounts with their balances");
   account_list->add_option("-c,--config", config_path, "Configuration file (YAML)")->required();
 
@@ -106,7 +121,8 @@ int main(int argc, char** argv) {
     if (*revoke) return keys_revoke(config_path, key_prefix);
     if (*usage) return usage_report(config_path, limit, since_hours);
     if (*account_create) {
-      return accounts_create(config_path, account_name, account_email, account_markup);
+      return accounts_create(config_path, account_name, account_email, account_markup,
+                             account_limits);
     }
     if (*account_list) return accounts_list(config_path);
     if (*topup) return credits_topup(config_path, account_name, usd, idempotency_key, note);

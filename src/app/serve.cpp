@@ -1,6 +1,7 @@
 // `tollgate serve`: wire the process together and run until SIGTERM/SIGINT.
 #include "app/commands.hpp"
 #include "auth/key_cache.hpp"
+#include "auth/secret_box.hpp"
 #include "billing/usage_writer.hpp"
 #include "billing/wallet.hpp"
 #include "billing/wallet_sync.hpp"
@@ -21,8 +22,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 namespace tollgate::app {
@@ -66,7 +69,14 @@ int serve(const std::string& config_path) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auth::KeyCache keys;
+  // The keys' BYOK credentials are opened with the config's master key as they are loaded.
+  std::shared_ptr<const auth::SecretBox> secret_box;
+  if (!config.byok.master_key.empty()) {
+    std::optional<auth::SecretBox> box = auth::SecretBox::from_hex(config.byok.master_key);
+    if (!box) throw std::runtime_error("byok.master_key must be 64 hex digits");
+    secret_box = std::make_shared<const auth::SecretBox>(*box);
+  }
+  auth::KeyCache keys(secret_box);
   auth::KeyCacheRefresher key_refresher(keys, config.store.sqlite_path);
   key_refresher.start();
   const std::string instance = instance_name();

@@ -14,7 +14,8 @@ namespace tollgate::auth {
 
 // ---- KeyCache ----
 
-KeyCache::KeyCache() : snapshot_(std::make_shared<const Snapshot>()) {}
+KeyCache::KeyCache(std::shared_ptr<const SecretBox> secret_box)
+    : snapshot_(std::make_shared<const Snapshot>()), secret_box_(std::move(secret_box)) {}
 
 std::shared_ptr<const KeyCache::Snapshot> KeyCache::current() const {
   std::lock_guard lock(snapshot_mutex_);
@@ -98,6 +99,7 @@ std::optional<int64_t> rate_limit(const std::optional<std::string>& json, const 
 }  // namespace
 
 KeyCache::ActiveKey KeyCache::active_key(KeyRecord& record) {
+  const SealedCredentials sealed = parse_sealed_credentials(record.policy.byok_json);
   ActiveKey key;
   key.identity.id = record.id;
   key.identity.prefix = record.prefix;
@@ -110,6 +112,23 @@ KeyCache::ActiveKey KeyCache::active_key(KeyRecord& record) {
   key.identity.limit_retention = record.policy.limit_retention.value_or("no_reset");
   key.identity.rate_rpm = rate_limit(record.policy.rate_limits_json, "rpm");
   key.identity.rate_concurrency = rate_limit(record.policy.rate_limits_json, "concurrency");
+  key.identity.rate_tpm = rate_limit(record.policy.rate_limits_json, "tpm");
+  key.identity.account_rate_rpm = rate_limit(record.account_rate_limits_json, "rpm");
+  key.identity.account_rate_tpm = rate_limit(record.account_rate_limits_json, "tpm");
+  key.identity.account_rate_concurrency =
+      rate_limit(record.account_rate_limits_json, "concurrency");
+  key.identity.regions = string_list(record.policy.regions_json);
+  key.identity.byok =
+      open_credentials(secret_box_.get(), record.prefix, sealed, [&](const std::string& provider) {
+        // The sealed text identifies the failure without revealing anything: report each once.
+        if (!unopenable_reported_.insert(record.prefix + ':' + sealed.at(provider)).second) return;
+        std::fprintf(stderr,
+                     "tollgate: key %s: BYOK credential for provider '%s' left out: it does not "
+                     "open (%s)\n",
+                     record.prefix.c_str(), provider.c_str(),
+                     secret_box_ ? "sealed with another byok.master_key, or altered"
+                                 : "no byok.master_key configured");
+      });
   key.salt = std::move(record.salt);
   key.hash = record.hash;
   key.disabled = record.policy.disabled || record.account_disabled;

@@ -1,9 +1,13 @@
 // The request path's authenticator: API keys held in memory, kept in step with the database by a
 // background refresher. authenticate() reads one immutable snapshot and never touches the disk or
 // waits for a writer; reload() and revoke_now() build a new snapshot and swap it in.
+//
+// A key's BYOK credentials (byok.hpp) are opened at reload with the cache's SecretBox, so the
+// request path finds them decrypted in AuthenticatedKey::byok and never runs the cipher.
 #pragma once
 
 #include "auth/key_store.hpp"
+#include "auth/secret_box.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -40,6 +44,13 @@ struct AuthenticatedKey {
   std::string limit_retention;                    // "day" | "week" | "month" | "no_reset"
   std::optional<int64_t> rate_rpm;                // requests per minute
   std::optional<int64_t> rate_concurrency;        // requests in flight at once
+  std::optional<int64_t> rate_tpm;                // tokens per minute (key's rate_limits "tpm")
+  // The account's own limits, shared by all its keys (accounts.rate_limits).
+  std::optional<int64_t> account_rate_rpm;
+  std::optional<int64_t> account_rate_tpm;
+  std::optional<int64_t> account_rate_concurrency;
+  std::vector<std::string> regions;  // deployments' regions it may be routed to; empty: any
+  std::vector<ByokCredential> byok;  // never logged or shown
 };
 
 // Why authenticate() refused a key.
@@ -53,7 +64,13 @@ std::string_view to_string(KeyRefusal refusal);
 
 class KeyCache {
  public:
-  KeyCache();
+  // `secret_box` opens the keys' BYOK credentials (the config's byok.master_key); without one,
+  // keys carry none.
+  explicit KeyCache(std::shared_ptr<const SecretBox> secret_box = nullptr);
+
+  // The box credentials are opened with, for whoever seals them (the keys API); null when BYOK
+  // is not configured.
+  const SecretBox* secret_box() const { return secret_box_.get(); }
 
   // The key's identity if `presented_key` is well formed, known, not revoked and its secret
   // matches (salted SHA-256, constant-time compare); nullopt otherwise. Thread-safe; takes a
@@ -83,7 +100,8 @@ class KeyCache {
     std::optional<int64_t> expires_at_ms;
     std::optional<store::SaltedHash> secret;
   };
-  static ActiveKey active_key(KeyRecord& record);
+  // Called with writer_mutex_ held (it reports credentials that do not open).
+  ActiveKey active_key(KeyRecord& record);
   struct PrefixHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view text) const noexcept {
@@ -104,6 +122,10 @@ class KeyCache {
   // take it.
   std::mutex writer_mutex_;
   std::unordered_set<std::string> revoked_in_process_;  // guarded by writer_mutex_
+  const std::shared_ptr<const SecretBox> secret_box_;   // may be null
+  // Sealed credentials that did not open, already reported: each is logged once, not at every
+  // reload. Guarded by writer_mutex_.
+  std::unordered_set<std::string> unopenable_reported_;
 };
 
 struct KeyCacheRefresherOptions {

@@ -26,8 +26,9 @@ std::optional<std::string> column_optional_text(const store::Statement& row, int
   return row.column_text(index);
 }
 
-// The policy columns disabled .. rate_limits, starting at column `first`.
-store::KeyPolicy read_policy(const store::Statement& row, int first) {
+// The policy columns disabled .. rate_limits, starting at column `first`, then regions and byok
+// at `more`.
+store::KeyPolicy read_policy(const store::Statement& row, int first, int more) {
   store::KeyPolicy policy;
   policy.disabled = row.column_int64(first) != 0;
   policy.scopes_json = column_optional_text(row, first + 1);
@@ -36,6 +37,8 @@ store::KeyPolicy read_policy(const store::Statement& row, int first) {
   policy.limit_retention = column_optional_text(row, first + 4);
   policy.expires_at_ms = row.column_optional_int64(first + 5);
   policy.rate_limits_json = column_optional_text(row, first + 6);
+  policy.regions_json = column_optional_text(row, more);
+  policy.byok_json = column_optional_text(row, more + 1);
   return policy;
 }
 
@@ -69,8 +72,8 @@ CreatedKey KeyStore::create(std::string_view name) {
 }
 
 CreatedKey KeyStore::create(int64_t account_id, std::string_view name,
-                            const store::KeyPolicy& policy,
-                            std::optional<store::SaltedHash> secret) {
+                            const store::KeyPolicy& policy, std::optional<store::SaltedHash> secret,
+                            const CredentialsToSeal* byok) {
   if (name.empty()) throw std::invalid_argument("a key needs a name");
   store::AccountStore accounts(database_);
   for (int attempt = 1;; ++attempt) {
@@ -84,6 +87,13 @@ CreatedKey KeyStore::create(int64_t account_id, std::string_view name,
     row.key.hash.assign(hash.begin(), hash.end());
     row.secret = secret;
     row.policy = policy;
+    if (byok) {
+      SealedCredentials sealed;
+      for (const ByokCredential& credential : byok->credentials) {
+        seal_credential(byok->box, row.prefix, credential, sealed);
+      }
+      row.policy.byok_json = sealed_credentials_json(sealed);
+    }
     store::StoredKey stored;
     try {
       stored = accounts.insert_key(row);
@@ -138,7 +148,8 @@ std::vector<KeyRecord> KeyStore::load_all() {
   store::Statement query = database_.prepare(
       "SELECT k.id, k.prefix, k.name, k.salt, k.hash, k.created_at, k.revoked_at, k.account_id, "
       "k.disabled, k.scopes, k.allowed_models, k.limit_threshold_micros, k.limit_retention, "
-      "k.expires_at, k.rate_limits, k.secret_salt, k.secret_hash, a.disabled, a.markup_ppm "
+      "k.expires_at, k.rate_limits, k.secret_salt, k.secret_hash, a.disabled, a.markup_ppm, "
+      "k.regions, k.byok, a.rate_limits "
       "FROM api_keys k JOIN accounts a ON a.id = k.account_id ORDER BY k.id");
   std::vector<KeyRecord> keys;
   while (query.step()) {
@@ -151,12 +162,13 @@ std::vector<KeyRecord> KeyStore::load_all() {
     key.created_at_ms = query.column_int64(5);
     key.revoked_at_ms = query.column_optional_int64(6);
     key.account_id = query.column_int64(7);
-    key.policy = read_policy(query, 8);
+    key.policy = read_policy(query, 8, 19);
     if (!query.column_is_null(16)) {
       key.secret = store::SaltedHash{query.column_blob(15), query.column_blob(16)};
     }
     key.account_disabled = query.column_int64(17) != 0;
     key.account_markup_ppm = query.column_int64(18);
+    key.account_rate_limits_json = column_optional_text(query, 21);
   }
   return keys;
 }

@@ -21,8 +21,9 @@ constexpr std::string_view kInsertUsage =
     "INSERT INTO usage_log (request_id, created_at, key_prefix, surface, public_model, "
     "upstream_model, provider, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
     "usage_source, cost_micros, status, error_code, latency_us, upstream_latency_us, overhead_us, "
-    "stream, client_disconnected, account_id, cache_write_tokens, charged_micros, ledger_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "stream, client_disconnected, account_id, cache_write_tokens, charged_micros, ledger_id, "
+    "deployment, attempts, byok) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 constexpr std::chrono::milliseconds kFirstBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
@@ -67,6 +68,9 @@ void bind_record(store::Statement& insert, const UsageRecord& record,
   insert.bind_int64(22, record.cache_write_tokens);
   insert.bind_optional_int64(23, record.charged_micros);
   insert.bind_optional_int64(24, ledger_id);
+  bind_text_or_null(insert, 25, record.deployment);
+  insert.bind_int64(26, record.attempts);
+  insert.bind_int64(27, record.byok ? 1 : 0);
 }
 
 bool charged_in_batch(const UsageRecord& record) {

@@ -48,6 +48,9 @@ struct UsageRecord {
   std::string public_model;
   std::string upstream_model;
   std::string provider;
+  std::string deployment;  // the deployment that served (or was tried last)
+  int attempts = 0;        // upstream attempts made (failover and retries included)
+  bool byok = false;       // sent with the key's own provider credential
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   int64_t cached_tokens = 0;

@@ -1,5 +1,6 @@
 // The admin's accounts API: create, list and update accounts (their keys and credits have their
-// own endpoints). Every function runs on a BlockingPool worker (management_api.hpp).
+// own endpoints), and the rate limits all of an account's keys share. Every function runs on a
+// BlockingPool worker (management_api.hpp).
 #include "api/json_text.hpp"
 #include "auth/key_store.hpp"
 #include "billing/wallet.hpp"
@@ -25,6 +26,7 @@ std::string account_json(store::Database& db, const Environment& env,
           api::json_string(billing::usd_decimal(account_balance(db, env, account.id)));
   json += ",\"created_at\":" + api::json_string(iso_time(account.created_at_ms));
   json += ",\"updated_at\":" + api::json_string(iso_time(account.updated_at_ms));
+  json += ",\"rate_limits\":" + account.rate_limits_json.value_or("null");
   return json + "}";
 }
 
@@ -41,7 +43,7 @@ std::variant<int64_t, Reply> markup_field(const boost::json::object& body, std::
 }  // namespace
 
 Reply create_account(store::Database& db, const Environment& env, const Call& call) {
-  auto parsed = read_body(call.body, {"name", "email", "markup"});
+  auto parsed = read_body(call.body, {"name", "email", "markup", "rate_limits"});
   if (auto* error = std::get_if<Reply>(&parsed)) return std::move(*error);
   const boost::json::object& body = std::get<boost::json::object>(parsed);
   store::NewAccount account;
@@ -60,6 +62,11 @@ Reply create_account(store::Database& db, const Environment& env, const Call& ca
     auto markup = markup_field(body, call.body);
     if (auto* error = std::get_if<Reply>(&markup)) return std::move(*error);
     account.markup_ppm = std::get<int64_t>(markup);
+  }
+  if (const boost::json::value* limits = body.if_contains("rate_limits")) {
+    auto json = read_rate_limits(*limits);
+    if (auto* error = std::get_if<Reply>(&json)) return std::move(*error);
+    account.rate_limits_json = std::move(std::get<std::optional<std::string>>(json));
   }
   store::AccountResult created = store::AccountStore(db).create(account);
   if (!created.ok()) {
@@ -84,7 +91,7 @@ Reply list_accounts(store::Database& db, const Environment& env, const Call&) {
 }
 
 Reply update_account(store::Database& db, const Environment& env, const Call& call) {
-  auto parsed = read_body(call.body, {"disabled", "markup"});
+  auto parsed = read_body(call.body, {"disabled", "markup", "rate_limits"});
   if (auto* error = std::get_if<Reply>(&parsed)) return std::move(*error);
   const boost::json::object& body = std::get<boost::json::object>(parsed);
   store::AccountStore accounts(db);
@@ -102,8 +109,14 @@ Reply update_account(store::Database& db, const Environment& env, const Call& ca
     if (auto* error = std::get_if<Reply>(&markup)) return std::move(*error);
     update.markup_ppm = std::get<int64_t>(markup);
   }
+  if (const boost::json::value* limits = body.if_contains("rate_limits")) {
+    auto json = read_rate_limits(*limits);
+    if (auto* error = std::get_if<Reply>(&json)) return std::move(*error);
+    update.rate_limits_json = std::move(std::get<std::optional<std::string>>(json));
+  }
   accounts.update(account->id, update);
-  // The keys carry their account's flag and markup: take effect now, not at the next refresh.
+  // The keys carry their account's flag, markup and rate limits: take effect now, not at the
+  // next refresh.
   env.services.keys.reload(auth::KeyStore(db).load_all());
   return Reply::json(200, "{\"data\":" + account_json(db, env, *accounts.find(account->id)) + "}");
 }

@@ -2,22 +2,29 @@
 // revoke an account's API keys. Every response is wrapped in {"data": ...}; the full key (and
 // its secret, for the key + secret form) appears only in the creation response.
 //
+// A key's BYOK credentials ("byok": {provider: credential}) are sealed here, bound to the key's
+// prefix and the provider (auth/byok.hpp), before they reach the database; no response ever
+// shows one, only the providers' names.
+//
 // Runs on a BlockingPool worker. A change reaches the request path at once: the key cache is
 // reloaded from this worker's connection after a create or an update, and a deleted key is
 // refused in memory (KeyCache::revoke_now) before the response leaves.
 #include "gateway/management_api.hpp"
 
 #include "api/json_text.hpp"
+#include "auth/byok.hpp"
 #include "auth/credentials.hpp"
 #include "auth/key_store.hpp"
 #include "billing/wallet.hpp"
 #include "store/accounts.hpp"
 #include "store/billing_queries.hpp"
+#include "store/sqlite_database.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
+#include <set>
 
 namespace tollgate::gateway::management {
 
@@ -148,36 +155,120 @@ std::variant<std::optional<int64_t>, Reply> read_expiry(const boost::json::value
   return ms;
 }
 
-// Per-key rate limits, stored now for the rate limiter to enforce: {"rpm", "tpm", "concurrency"},
-// each a positive whole number or absent; null clears them. The stored JSON is normalised.
-std::variant<std::optional<std::string>, Reply> read_rate_limits(const boost::json::value& value) {
-  if (value.is_null()) return std::optional<std::string>();
+// ---- regions and BYOK credentials ----
+
+std::string comma_separated(const std::set<std::string, std::less<>>& names) {
+  std::string text;
+  for (const std::string& name : names) {
+    if (!text.empty()) text += ", ";
+    text += name;
+  }
+  return text;
+}
+
+// Regions the key may be routed to: each one a region some deployment of the configuration has.
+std::variant<std::optional<std::string>, Reply> read_regions(const boost::json::value& value,
+                                                             const Environment& env) {
+  std::set<std::string, std::less<>> known;
+  for (const config::ModelConfig& model : env.config.models) {
+    for (const config::DeploymentConfig& deployment : model.deployments) {
+      if (!deployment.region.empty()) known.insert(deployment.region);
+    }
+  }
+  return string_list(value, "regions", [&known](std::string_view region) {
+    if (known.contains(region)) return std::string();
+    const std::string unknown = "Unknown region \"" + api::json_escape(region) + "\": ";
+    if (known.empty()) return unknown + "no deployment of the configuration has a region.";
+    return unknown + "the configuration's deployments are in " + comma_separated(known) + ".";
+  });
+}
+
+std::optional<Reply> check_byok_provider(std::string_view provider, const Environment& env) {
+  if (env.config.find_provider(provider)) return std::nullopt;
+  std::set<std::string, std::less<>> known;
+  for (const config::ProviderConfig& configured : env.config.providers) {
+    known.insert(configured.name);
+  }
+  return Reply::error(400,
+                      "Unknown provider \"" + api::json_escape(provider) +
+                          "\" in 'byok': the configured providers are " + comma_separated(known) +
+                          ".",
+                      "invalid_value", "byok." + std::string(provider));
+}
+
+// A refused credential is never echoed.
+std::optional<Reply> check_credential(const boost::json::value& value, std::string_view provider,
+                                      std::string_view or_else) {
+  if (value.is_string() && auth::is_credential_text(value.as_string())) return std::nullopt;
+  const std::string param = "byok." + std::string(provider);
+  return Reply::error(400,
+                      "'" + api::json_escape(param) + "' must be the provider's credential: 1 to " +
+                          std::to_string(auth::kMaxCredentialBytes) + " visible ASCII characters" +
+                          std::string(or_else) + ".",
+                      "invalid_value", param);
+}
+
+Reply byok_not_configured() {
+  return Reply::error(400,
+                      "This gateway does not store BYOK credentials: set byok.master_key in the "
+                      "config.",
+                      "byok_not_configured", "byok");
+}
+
+// POST: {"<provider>": "<credential>", ...} or null (none).
+std::variant<std::vector<auth::ByokCredential>, Reply> read_new_byok(
+    const boost::json::value& value, const Environment& env) {
+  std::vector<auth::ByokCredential> credentials;
+  if (value.is_null()) return credentials;
   if (!value.is_object()) {
-    return Reply::error(400, "'rate_limits' must be an object such as {\"rpm\": 60}, or null.",
-                        "invalid_type", "rate_limits");
+    return Reply::error(400,
+                        "'byok' must be an object {\"<provider>\": \"<credential>\"}, or null.",
+                        "invalid_type", "byok");
   }
-  std::string json = "{";
+  if (!value.as_object().empty() && !env.services.keys.secret_box()) return byok_not_configured();
   for (const auto& field : value.as_object()) {
-    const std::string_view name = field.key();
-    if (name != "rpm" && name != "tpm" && name != "concurrency") {
-      return Reply::error(400,
-                          "Unknown parameter: 'rate_limits." + api::json_escape(name) +
-                              "' (use rpm, tpm or concurrency).",
-                          "unknown_parameter", "rate_limits." + std::string(name));
-    }
-    const boost::json::value& limit = field.value();
-    const bool whole = (limit.is_int64() && limit.as_int64() > 0) ||
-                       (limit.is_uint64() && limit.as_uint64() > 0 &&
-                        limit.as_uint64() <= static_cast<uint64_t>(INT64_MAX));
-    if (!whole) {
-      return Reply::error(
-          400, "'rate_limits." + std::string(name) + "' must be a positive whole number.",
-          "invalid_value", "rate_limits." + std::string(name));
-    }
-    if (json.size() > 1) json += ',';
-    json += api::json_string(name) + ":" + std::to_string(limit.to_number<int64_t>());
+    if (auto error = check_byok_provider(field.key(), env)) return std::move(*error);
+    if (auto error = check_credential(field.value(), field.key(), "")) return std::move(*error);
+    credentials.push_back({std::string(field.key()), std::string(field.value().as_string())});
   }
-  return std::optional<std::string>(json + "}");
+  return credentials;
+}
+
+// PATCH: each entry sets (a credential) or removes (null) one provider's credential, the others
+// stay; null removes them all. The stored text as it is to be afterwards.
+std::variant<store::Nullable<std::string>, Reply> read_byok_update(
+    const boost::json::value& value, const Environment& env, const store::StoredKey& current) {
+  if (value.is_null()) return store::Nullable<std::string>(std::optional<std::string>());
+  if (!value.is_object()) {
+    return Reply::error(400,
+                        "'byok' must be an object {\"<provider>\": \"<credential>\" or null}, or "
+                        "null.",
+                        "invalid_type", "byok");
+  }
+  const auth::SecretBox* box = env.services.keys.secret_box();
+  auth::SealedCredentials sealed = auth::parse_sealed_credentials(current.policy.byok_json);
+  for (const auto& field : value.as_object()) {
+    const std::string_view provider = field.key();
+    const auto stored = sealed.find(provider);
+    if (field.value().is_null()) {
+      // A provider since removed from the configuration can still be removed here.
+      if (stored == sealed.end()) {
+        if (auto error = check_byok_provider(provider, env)) return std::move(*error);
+      } else {
+        sealed.erase(stored);
+      }
+      continue;
+    }
+    if (auto error = check_byok_provider(provider, env)) return std::move(*error);
+    if (auto error = check_credential(field.value(), provider, ", or null to remove it")) {
+      return std::move(*error);
+    }
+    if (!box) return byok_not_configured();
+    const auth::ByokCredential credential{std::string(provider),
+                                          std::string(field.value().as_string())};
+    auth::seal_credential(*box, current.prefix, credential, sealed);
+  }
+  return store::Nullable<std::string>(auth::sealed_credentials_json(sealed));
 }
 
 std::variant<std::string, Reply> read_name(const boost::json::value& value) {
@@ -216,6 +307,16 @@ std::string stored_list(const std::optional<std::string>& json) {
   return boost::json::serialize(parsed);
 }
 
+// The providers the key has a credential for: names only, never a credential.
+std::string byok_providers(const std::optional<std::string>& json) {
+  std::string names = "[";
+  for (const auto& [provider, sealed] : auth::parse_sealed_credentials(json)) {
+    if (names.size() > 1) names += ',';
+    api::append_json_string(names, provider);
+  }
+  return names + "]";
+}
+
 // USD spent with the key this calendar month (UTC): what the ledger charged when billing is on,
 // the priced cost otherwise.
 billing::Micros monthly_usage(store::Database& db, const Environment& env,
@@ -249,6 +350,8 @@ std::string key_fields(store::Database& db, const Environment& env, const store:
   json += policy.expires_at_ms ? api::json_string(iso_time(*policy.expires_at_ms)) : "null";
   json += ",\"rate_limits\":";
   json += policy.rate_limits_json ? *policy.rate_limits_json : std::string("null");
+  json += ",\"regions\":" + stored_list(policy.regions_json);
+  json += ",\"byok\":" + byok_providers(policy.byok_json);
   return json;
 }
 
@@ -318,6 +421,7 @@ struct NewKeyRequest {
   std::string name{kDefaultKeyName};
   store::KeyPolicy policy;
   bool with_secret = false;
+  std::vector<auth::ByokCredential> byok;  // sealed once the key's prefix is drawn
 };
 
 std::variant<NewKeyRequest, Reply> read_new_key(const Object& body, std::string_view raw,
@@ -355,6 +459,14 @@ std::variant<NewKeyRequest, Reply> read_new_key(const Object& body, std::string_
     if (auto error = take(read_rate_limits(*limits), request.policy.rate_limits_json)) {
       return std::move(*error);
     }
+  }
+  if (const auto* regions = body.if_contains("regions")) {
+    if (auto error = take(read_regions(*regions, env), request.policy.regions_json)) {
+      return std::move(*error);
+    }
+  }
+  if (const auto* byok = body.if_contains("byok")) {
+    if (auto error = take(read_new_byok(*byok, env), request.byok)) return std::move(*error);
   }
   if (auto error = take(read_flag(body, "with_secret"), request.with_secret)) {
     return std::move(*error);
@@ -406,6 +518,16 @@ std::variant<store::KeyUpdate, Reply> read_key_update(const Object& body, std::s
     if (auto error = take(read_rate_limits(*limits), json)) return std::move(*error);
     update.rate_limits_json = std::move(json);
   }
+  if (const auto* regions = body.if_contains("regions")) {
+    std::optional<std::string> json;
+    if (auto error = take(read_regions(*regions, env), json)) return std::move(*error);
+    update.regions_json = std::move(json);
+  }
+  if (const auto* byok = body.if_contains("byok")) {
+    if (auto error = take(read_byok_update(*byok, env, current), update.byok_json)) {
+      return std::move(*error);
+    }
+  }
   return update;
 }
 
@@ -413,7 +535,7 @@ std::variant<store::KeyUpdate, Reply> read_key_update(const Object& body, std::s
 
 Reply create_key(store::Database& db, const Environment& env, const Call& call) {
   auto parsed = read_body(call.body, {"name", "limit", "scopes", "models", "expires_at",
-                                      "rate_limits", "with_secret", "account"});
+                                      "rate_limits", "regions", "byok", "with_secret", "account"});
   if (auto* error = std::get_if<Reply>(&parsed)) return std::move(*error);
   const Object& body = std::get<Object>(parsed);
   auto account = creation_account(db, call, body);
@@ -424,10 +546,14 @@ Reply create_key(store::Database& db, const Environment& env, const Call& call) 
 
   std::optional<auth::NewKeySecret> secret;
   if (wanted.with_secret) secret = auth::new_key_secret();
+  // read_new_byok refused credentials when there is no box to seal them with.
+  std::optional<auth::CredentialsToSeal> byok;
+  if (!wanted.byok.empty()) byok.emplace(*env.services.keys.secret_box(), wanted.byok);
   auth::KeyStore keys(db);
   const auth::CreatedKey created =
       keys.create(std::get<int64_t>(account), wanted.name, wanted.policy,
-                  secret ? std::optional<store::SaltedHash>(secret->stored) : std::nullopt);
+                  secret ? std::optional<store::SaltedHash>(secret->stored) : std::nullopt,
+                  byok ? &*byok : nullptr);
   reload_key_cache(db, env);
 
   const store::StoredKey stored = *store::AccountStore(db).find_key(created.record.prefix);
@@ -472,12 +598,15 @@ Reply describe_calling_key(store::Database& db, const Environment& env, const Ca
 }
 
 Reply update_key(store::Database& db, const Environment& env, const Call& call) {
-  auto parsed = read_body(
-      call.body, {"name", "disabled", "limit", "scopes", "models", "expires_at", "rate_limits"});
+  auto parsed = read_body(call.body, {"name", "disabled", "limit", "scopes", "models", "expires_at",
+                                      "rate_limits", "regions", "byok"});
   if (auto* error = std::get_if<Reply>(&parsed)) return std::move(*error);
   auto owner = key_owner(db, call);
   if (auto* error = std::get_if<Reply>(&owner)) return std::move(*error);
   const std::optional<int64_t> owner_id = std::get<std::optional<int64_t>>(owner);
+  // IMMEDIATE: "byok" merges into the stored credentials; a concurrent update must not slip in
+  // between the read and the write.
+  store::Transaction transaction(db, store::TransactionKind::immediate);
   const auto current = find_active_key(db, call.prefix, owner_id);
   if (!current) return key_not_found(call.prefix);
   auto update = read_key_update(std::get<Object>(parsed), call.body, env, *current);
@@ -486,6 +615,7 @@ Reply update_key(store::Database& db, const Environment& env, const Call& call) 
   const auto updated =
       store::AccountStore(db).update_key(call.prefix, std::get<store::KeyUpdate>(update), owner_id);
   if (!updated) return key_not_found(call.prefix);
+  transaction.commit();
   reload_key_cache(db, env);
   if (std::get<store::KeyUpdate>(update).limit_threshold_micros) {
     track_key_spend(db, env, *updated);

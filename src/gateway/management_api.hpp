@@ -113,6 +113,11 @@ std::variant<billing::Micros, Reply> usd_field(const boost::json::value& field,
                                                std::string_view raw_body,
                                                std::string_view pointer, const std::string& param);
 
+// `rate_limits` of a key or an account: {"rpm", "tpm", "concurrency"}, each a positive whole
+// number or absent, as normalised JSON text; null clears them (nullopt). A 400 naming the field
+// otherwise.
+std::variant<std::optional<std::string>, Reply> read_rate_limits(const boost::json::value& value);
+
 // The account's balance: the wallet's (memory) when billing is on, else the ledger's sum.
 billing::Micros account_balance(store::Database& db, const Environment& env, int64_t account_id);
 

@@ -1,5 +1,5 @@
 // The helpers every management endpoint shares (management_api.hpp): replies, the account a call
-// acts on, request bodies, query strings, exact USD amounts and timestamps.
+// acts on, request bodies, query strings, exact USD amounts, rate limits and timestamps.
 #include "gateway/management_api.hpp"
 
 #include "api/json_text.hpp"
@@ -118,6 +118,36 @@ std::variant<billing::Micros, Reply> usd_field(const boost::json::value& field,
                         "invalid_value", param);
   }
   return *micros;
+}
+
+std::variant<std::optional<std::string>, Reply> read_rate_limits(const boost::json::value& value) {
+  if (value.is_null()) return std::optional<std::string>();
+  if (!value.is_object()) {
+    return Reply::error(400, "'rate_limits' must be an object such as {\"rpm\": 60}, or null.",
+                        "invalid_type", "rate_limits");
+  }
+  std::string json = "{";
+  for (const auto& field : value.as_object()) {
+    const std::string_view name = field.key();
+    if (name != "rpm" && name != "tpm" && name != "concurrency") {
+      return Reply::error(400,
+                          "Unknown parameter: 'rate_limits." + api::json_escape(name) +
+                              "' (use rpm, tpm or concurrency).",
+                          "unknown_parameter", "rate_limits." + std::string(name));
+    }
+    const boost::json::value& limit = field.value();
+    const bool whole = (limit.is_int64() && limit.as_int64() > 0) ||
+                       (limit.is_uint64() && limit.as_uint64() > 0 &&
+                        limit.as_uint64() <= static_cast<uint64_t>(INT64_MAX));
+    if (!whole) {
+      return Reply::error(
+          400, "'rate_limits." + std::string(name) + "' must be a positive whole number.",
+          "invalid_value", "rate_limits." + std::string(name));
+    }
+    if (json.size() > 1) json += ',';
+    json += api::json_string(name) + ":" + std::to_string(limit.to_number<int64_t>());
+  }
+  return std::optional<std::string>(json + "}");
 }
 
 billing::Micros account_balance(store::Database& db, const Environment& env, int64_t account_id) {

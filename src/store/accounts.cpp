@@ -11,11 +11,11 @@ namespace tollgate::store {
 namespace {
 
 constexpr std::string_view kAccountColumns =
-    "id, name, email, password_hash, markup_ppm, disabled, created_at, updated_at";
+    "id, name, email, password_hash, markup_ppm, disabled, created_at, updated_at, rate_limits";
 constexpr std::string_view kKeyColumns =
     "id, prefix, name, account_id, disabled, scopes, allowed_models, limit_threshold_micros, "
     "limit_retention, expires_at, rate_limits, secret_hash IS NOT NULL, created_at, updated_at, "
-    "revoked_at, last_used_at";
+    "revoked_at, last_used_at, regions, byok";
 
 int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -50,6 +50,7 @@ Account read_account(const Statement& row) {
   account.disabled = row.column_int64(5) != 0;
   account.created_at_ms = row.column_int64(6);
   account.updated_at_ms = row.column_int64(7);
+  account.rate_limits_json = column_optional_text(row, 8);
   return account;
 }
 
@@ -71,6 +72,8 @@ StoredKey read_key(const Statement& row) {
   key.updated_at_ms = row.column_optional_int64(13);
   key.revoked_at_ms = row.column_optional_int64(14);
   key.last_used_at_ms = row.column_optional_int64(15);
+  key.policy.regions_json = column_optional_text(row, 16);
+  key.policy.byok_json = column_optional_text(row, 17);
   return key;
 }
 
@@ -166,13 +169,14 @@ AccountResult AccountStore::create(const NewAccount& account) {
   if (account.email && find_by_email(*account.email)) return {AccountProblem::email_taken, {}};
 
   Statement insert = database_.prepare(
-      "INSERT INTO accounts (name, email, password_hash, markup_ppm, created_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?)");
+      "INSERT INTO accounts (name, email, password_hash, markup_ppm, created_at, updated_at, "
+      "rate_limits) VALUES (?, ?, ?, ?, ?, ?, ?)");
   const int64_t now = unix_now_ms();
   insert.bind_text(1, account.name);
   bind_optional_text(insert, 2, account.email);
   bind_optional_text(insert, 3, account.password_hash);
   insert.bind_int64(4, account.markup_ppm).bind_int64(5, now).bind_int64(6, now);
+  bind_optional_text(insert, 7, account.rate_limits_json);
   insert.step();
   const int64_t id = database_.last_insert_rowid();
   transaction.commit();
@@ -228,6 +232,7 @@ AccountResult AccountStore::update(int64_t id, const AccountUpdate& update) {
   assignments.set_if("disabled", update.disabled);
   assignments.set_if("markup_ppm", update.markup_ppm);
   assignments.set_if("password_hash", update.password_hash);
+  assignments.set_if("rate_limits", update.rate_limits_json);
   assignments.set("updated_at", unix_now_ms());
   Statement statement =
       database_.prepare("UPDATE accounts SET " + assignments.sql() + " WHERE id = ?");
@@ -254,8 +259,8 @@ StoredKey AccountStore::insert_key(const NewKeyRow& row) {
   Statement insert = database_.prepare(
       "INSERT INTO api_keys (prefix, name, salt, hash, created_at, updated_at, account_id, "
       "disabled, scopes, allowed_models, limit_threshold_micros, limit_retention, expires_at, "
-      "rate_limits, secret_salt, secret_hash) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "rate_limits, secret_salt, secret_hash, regions, byok) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   const int64_t now = unix_now_ms();
   const KeyPolicy& policy = row.policy;
   insert.bind_text(1, row.prefix)
@@ -277,6 +282,8 @@ StoredKey AccountStore::insert_key(const NewKeyRow& row) {
   } else {
     insert.bind_null(15).bind_null(16);
   }
+  bind_optional_text(insert, 17, policy.regions_json);
+  bind_optional_text(insert, 18, policy.byok_json);
   insert.step();
   return *find_key(row.prefix);
 }
@@ -313,6 +320,8 @@ std::optional<StoredKey> AccountStore::update_key(std::string_view prefix, const
   assignments.set_if("limit_retention", update.limit_retention);
   assignments.set_if("expires_at", update.expires_at_ms);
   assignments.set_if("rate_limits", update.rate_limits_json);
+  assignments.set_if("regions", update.regions_json);
+  assignments.set_if("byok", update.byok_json);
   assignments.set("updated_at", unix_now_ms());
   Statement statement = database_.prepare("UPDATE api_keys SET " + assignments.sql() +
                                           " WHERE prefix = ? AND (? IS NULL OR account_id = ?)");

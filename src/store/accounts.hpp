@@ -4,8 +4,9 @@
 // key created without one.
 //
 // Key generation and hashing live in auth/ (api_key.hpp, key_store.hpp): this file stores rows it
-// is given and never sees a plaintext key. JSON columns (scopes, allowed_models, rate_limits) are
-// stored as the text the API layer validated.
+// is given and never sees a plaintext key. JSON columns (scopes, allowed_models, rate_limits,
+// regions, byok) are stored as the text the API layer validated; byok holds sealed credentials
+// only (auth/byok.hpp), never a plaintext one.
 //
 // Not for event loops: every call is a synchronous SQLite round trip. SQLite failures throw
 // store::DatabaseError; invalid arguments throw std::invalid_argument; expected refusals (name
@@ -25,6 +26,10 @@ class Database;
 inline constexpr int64_t kDefaultAccountId = 1;
 inline constexpr int64_t kIdentityMarkupPpm = 1'000'000;
 
+// A field that can also be set to NULL: nullopt leaves it, an empty inner value clears it.
+template <class T>
+using Nullable = std::optional<std::optional<T>>;
+
 struct Account {
   int64_t id = 0;
   std::string name{};
@@ -32,6 +37,8 @@ struct Account {
   std::optional<std::string> password_hash{};
   int64_t markup_ppm = kIdentityMarkupPpm;  // price multiplier in parts per million
   bool disabled = false;
+  // JSON {"rpm"?, "tpm"?, "concurrency"?}: limits shared by all the account's keys; nullopt: none.
+  std::optional<std::string> rate_limits_json{};
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
 
@@ -43,6 +50,7 @@ struct NewAccount {
   std::optional<std::string> email{};  // unique, compared without regard to ASCII case
   std::optional<std::string> password_hash{};
   int64_t markup_ppm = kIdentityMarkupPpm;
+  std::optional<std::string> rate_limits_json{};
 };
 
 // Fields left empty keep their value.
@@ -51,6 +59,7 @@ struct AccountUpdate {
   std::optional<bool> disabled{};
   std::optional<int64_t> markup_ppm{};
   std::optional<std::string> password_hash{};
+  Nullable<std::string> rate_limits_json{};
 };
 
 enum class AccountProblem { none, not_found, name_taken, email_taken };
@@ -70,7 +79,9 @@ struct KeyPolicy {
   std::optional<int64_t> limit_threshold_micros{};   // spend allowed per retention period
   std::optional<std::string> limit_retention{};      // "day" | "week" | "month" | "no_reset"
   std::optional<int64_t> expires_at_ms{};
-  std::optional<std::string> rate_limits_json{};  // for later
+  std::optional<std::string> rate_limits_json{};  // JSON {"rpm"?, "tpm"?, "concurrency"?}
+  std::optional<std::string> regions_json{};      // JSON array of deployment regions
+  std::optional<std::string> byok_json{};         // JSON object: provider → sealed credential
 
   friend bool operator==(const KeyPolicy&, const KeyPolicy&) = default;
 };
@@ -104,10 +115,6 @@ struct NewKeyRow {
   KeyPolicy policy{};
 };
 
-// A field that can also be set to NULL: nullopt leaves it, an empty inner value clears it.
-template <class T>
-using Nullable = std::optional<std::optional<T>>;
-
 struct KeyUpdate {
   std::optional<std::string> name{};
   std::optional<bool> disabled{};
@@ -117,6 +124,8 @@ struct KeyUpdate {
   Nullable<std::string> limit_retention{};
   Nullable<int64_t> expires_at_ms{};
   Nullable<std::string> rate_limits_json{};
+  Nullable<std::string> regions_json{};
+  Nullable<std::string> byok_json{};
 };
 
 enum class KeyDeleteOutcome { revoked, not_found, already_revoked };

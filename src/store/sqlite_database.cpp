@@ -138,6 +138,16 @@ CREATE INDEX usage_log_key_created_at ON usage_log (key_prefix, created_at);
     {3, R"sql(
 ALTER TABLE usage_log ADD COLUMN ledger_id INTEGER;
 )sql"},
+    // Routing and resilience: a key's own provider credentials (BYOK) and allowed regions, an
+    // account's rate limits, and which deployment served a request after how many attempts.
+    {4, R"sql(
+ALTER TABLE api_keys ADD COLUMN byok TEXT;       -- JSON {provider: sealed credential}; NULL = none
+ALTER TABLE api_keys ADD COLUMN regions TEXT;    -- JSON array of deployment regions; NULL = any
+ALTER TABLE accounts ADD COLUMN rate_limits TEXT;  -- JSON {rpm?, tpm?, concurrency?}; NULL = none
+ALTER TABLE usage_log ADD COLUMN deployment TEXT;
+ALTER TABLE usage_log ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE usage_log ADD COLUMN byok INTEGER NOT NULL DEFAULT 0;  -- 1: sent with the key's own credential
+)sql"},
 };
 
 int64_t unix_now_ms() {

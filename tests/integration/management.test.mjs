@@ -1,12 +1,14 @@
 // The accounts, keys and billing endpoints against the real binary with billing on: the keys API
 // in the AI/ML API's shape (create → list → introspect → disable → delete, scopes, another
 // account's keys), the balance in its four shapes, admin top-ups that are idempotent over HTTP
-// and reach the wallet at once, the credit ledger page by page, usage rollups, and
-// self-registration with session tokens.
+// and reach the wallet at once, the credit ledger page by page, usage rollups,
+// self-registration with session tokens, keys' BYOK credentials (stored sealed, shown as
+// provider names only) and regions, and accounts' rate limits.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import {
-  startMock, startGateway, removeTempDir, runTollgate, httpRequest, chat, pollUntil, defaultMessages,
+  startMock, startGateway, removeTempDir, runTollgate, httpRequest, chat, pollUntil, defaultMessages, sqliteJson,
 } from './harness.mjs';
 
 const ADMIN_KEY = 'admin-key-for-the-management-suite';
@@ -14,6 +16,15 @@ const JWT_SECRET = 'a-session-secret-of-at-least-32-bytes!!';
 // $1,000 per 1M input tokens and $2,000 per 1M output tokens: 1,000 and 2,000 micro-USD a token.
 const pricing = { input_per_m: '1000', output_per_m: '2000' };
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
+// Every BYOK credential this suite stores: none of them may ever show up in a response, the
+// database file, the gateway's stderr or its access log.
+const storedCredentials = [];
+const credential = (label) => {
+  const text = `sk-byok-plaintext-${label}-${Math.random().toString(36).slice(2)}`;
+  storedCredentials.push(text);
+  return text;
+};
 
 let mock;
 let gw;
@@ -27,6 +38,8 @@ before(async () => {
       server: { ...base.server, admin_key: ADMIN_KEY },
       billing: { enabled: true, default_max_tokens: 50, low_balance_usd: '0.5' },
       auth: { registration: true, jwt_secret: JWT_SECRET, token_ttl_seconds: 600 },
+      byok: { master_key: MASTER_KEY },
+      providers: [{ ...base.providers[0], region: 'eu' }],
       models: [{ id: 'gpt-4o-mini', provider: 'mock', upstream_model: 'gpt-4o-mini-2024-07-18', pricing }],
     }),
   });
@@ -67,11 +80,11 @@ function assertError(res, status, code, param) {
 
 // The key object of aimlapi-spec §3.1, plus models and expires_at.
 function assertKeyObject(key, { withKey = false } = {}) {
-  const fields = ['name', 'disabled', 'prefix', 'scopes', 'limit', 'created_at', 'updated_at', 'monthly_usage', 'models', 'expires_at', 'rate_limits'];
+  const fields = ['name', 'disabled', 'prefix', 'scopes', 'limit', 'created_at', 'updated_at', 'monthly_usage', 'models', 'expires_at', 'rate_limits', 'regions', 'byok'];
   assert.deepEqual(Object.keys(key), withKey ? [...fields, 'key'] : fields);
   assert.equal(typeof key.disabled, 'boolean');
   assert.match(key.prefix, /^tg-[0-9A-Za-z]{8}$/);
-  assert.ok(Array.isArray(key.scopes) && Array.isArray(key.models));
+  assert.ok(Array.isArray(key.scopes) && Array.isArray(key.models) && Array.isArray(key.regions) && Array.isArray(key.byok));
   assert.match(key.created_at, ISO_MS);
   assert.match(key.updated_at, ISO_MS);
   assert.equal(typeof key.monthly_usage, 'number');
@@ -489,4 +502,169 @@ test('keys carry per-key rate-limit settings (enforced by the rate limiter)', as
   res = await admin('PATCH', `/v1/keys/${prefix}`, { rate_limits: { rph: 1 } });
   assert.equal(res.status, 400);
   assert.equal(res.json().error.code, 'unknown_parameter');
+});
+
+// ---------------------------------------------------------------------------------------------
+// BYOK credentials, regions, account rate limits
+
+// The bytes of the database file and its write-ahead log, where fresh rows are.
+function databaseBytes(dbPath) {
+  return Buffer.concat([dbPath, `${dbPath}-wal`].filter(existsSync).map((p) => readFileSync(p)));
+}
+
+test('BYOK credentials are sealed at rest, shown as provider names only, replaced and removed', async () => {
+  const first = credential('first');
+  const res = await admin('POST', '/v1/keys', { name: 'own-keys', byok: { mock: first }, regions: ['eu'] });
+  assert.equal(res.status, 200, res.text);
+  assertKeyObject(res.body.data, { withKey: true });
+  const { prefix } = res.body.data;
+  assert.deepEqual(res.body.data.byok, ['mock'], 'names only');
+  assert.deepEqual(res.body.data.regions, ['eu']);
+  assert.ok(!res.text.includes(first), 'never in a response');
+
+  const described = await admin('GET', `/v1/keys/${prefix}`);
+  assert.deepEqual(described.body.data.byok, ['mock']);
+  assert.ok(!described.text.includes(first));
+  const [row] = await sqliteJson(gw.dbPath, `SELECT byok FROM api_keys WHERE prefix = '${prefix}'`);
+  assert.match(row.byok, /^\{"mock":"v1\.[A-Za-z0-9_-]+"\}$/, 'sealed: version and base64url');
+  assert.ok(!databaseBytes(gw.dbPath).includes(first), 'the plaintext is nowhere in the database file');
+
+  const second = credential('second');
+  let patched = await admin('PATCH', `/v1/keys/${prefix}`, { byok: { mock: second } });
+  assert.equal(patched.status, 200, patched.text);
+  assert.deepEqual(patched.body.data.byok, ['mock']);
+  const [replaced] = await sqliteJson(gw.dbPath, `SELECT byok FROM api_keys WHERE prefix = '${prefix}'`);
+  assert.notEqual(replaced.byok, row.byok, 'sealed anew');
+  patched = await admin('PATCH', `/v1/keys/${prefix}`, { name: 'still-own-keys' });
+  assert.deepEqual(patched.body.data.byok, ['mock'], 'a PATCH without byok keeps them');
+  patched = await admin('PATCH', `/v1/keys/${prefix}`, { byok: { mock: null } });
+  assert.deepEqual(patched.body.data.byok, [], 'null removes that provider');
+  patched = await admin('PATCH', `/v1/keys/${prefix}`, { byok: { mock: credential('third') } });
+  assert.deepEqual(patched.body.data.byok, ['mock']);
+  patched = await admin('PATCH', `/v1/keys/${prefix}`, { byok: null, regions: null });
+  assert.deepEqual(patched.body.data.byok, [], '"byok": null removes them all');
+  assert.deepEqual(patched.body.data.regions, []);
+  const [cleared] = await sqliteJson(gw.dbPath, `SELECT byok, regions FROM api_keys WHERE prefix = '${prefix}'`);
+  assert.deepEqual(cleared, { byok: null, regions: null });
+
+  // A management key of the account stores credentials the same way.
+  const manager = (await admin('POST', '/v1/keys', { name: 'byok-manager', scopes: ['keys'] })).body.data.key;
+  const own = await call('POST', '/v1/keys', { auth: manager, body: { name: 'self-service', byok: { mock: credential('self') } } });
+  assert.equal(own.status, 200, own.text);
+  assert.deepEqual(own.body.data.byok, ['mock']);
+});
+
+test('BYOK validation: configured providers only, visible credentials, never echoed', async () => {
+  const secret = credential('refused');
+  let res = await admin('POST', '/v1/keys', { byok: { openai: secret } });
+  assertError(res, 400, 'invalid_value', 'byok.openai');
+  assert.match(res.body.error.message, /configured providers are mock/);
+  res = await admin('POST', '/v1/keys', { byok: { mock: `${secret} with spaces` } });
+  assertError(res, 400, 'invalid_value', 'byok.mock');
+  assert.ok(!res.text.includes(secret), 'the refused credential is not echoed');
+  assertError(await admin('POST', '/v1/keys', { byok: { mock: '' } }), 400, 'invalid_value', 'byok.mock');
+  assertError(await admin('POST', '/v1/keys', { byok: { mock: 42 } }), 400, 'invalid_value', 'byok.mock');
+  assertError(await admin('POST', '/v1/keys', { byok: ['mock'] }), 400, 'invalid_type', 'byok');
+  const { prefix } = (await admin('POST', '/v1/keys', { name: 'byok-patch' })).body.data;
+  assertError(await admin('PATCH', `/v1/keys/${prefix}`, { byok: { openai: null } }), 400, 'invalid_value', 'byok.openai');
+  assertError(await admin('PATCH', `/v1/keys/${prefix}`, { byok: 'sk-x' }), 400, 'invalid_type', 'byok');
+  const unchanged = await sqliteJson(gw.dbPath, `SELECT byok FROM api_keys WHERE prefix = '${prefix}'`);
+  assert.deepEqual(unchanged, [{ byok: null }], 'a refused PATCH writes nothing');
+});
+
+test('regions: only regions the configuration\'s deployments have', async () => {
+  let res = await admin('POST', '/v1/keys', { regions: ['mars'] });
+  assertError(res, 400, 'invalid_value', 'regions');
+  assert.match(res.body.error.message, /Unknown region "mars".*deployments are in eu/);
+  assertError(await admin('POST', '/v1/keys', { regions: 'eu' }), 400, 'invalid_type', 'regions');
+  res = await admin('POST', '/v1/keys', { name: 'eu-only', regions: ['eu'] });
+  assert.equal(res.status, 200, res.text);
+  const { prefix } = res.body.data;
+  assertError(await admin('PATCH', `/v1/keys/${prefix}`, { regions: ['eu', 'us'] }), 400, 'invalid_value', 'regions');
+  res = await admin('PATCH', `/v1/keys/${prefix}`, { regions: [] });
+  assert.deepEqual(res.body.data.regions, [], '[] is any region');
+});
+
+test('the CLI creates keys with BYOK credentials and regions, and accounts with rate limits', async () => {
+  const secret = credential('cli');
+  let r = await runTollgate(['keys', 'create', '--config', gw.configPath, '--name', 'cli-byok', '--byok', `mock=${secret}`, '--regions', 'eu']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), 'never printed');
+  const prefix = r.stdout.trim().slice(0, 11);
+  const shown = await pollUntil(async () => {
+    const res = await admin('GET', `/v1/keys/${prefix}`);
+    return res.status === 200 ? res : null;
+  }, { timeoutMs: 3000 });
+  assert.deepEqual(shown.body.data.byok, ['mock']);
+  assert.deepEqual(shown.body.data.regions, ['eu']);
+
+  r = await runTollgate(['keys', 'create', '--config', gw.configPath, '--name', 'x', '--byok', `openai=${secret}`]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /no provider named "openai"/);
+  assert.ok(!r.stderr.includes(secret));
+  r = await runTollgate(['keys', 'create', '--config', gw.configPath, '--name', 'x', '--regions', 'mars']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown region "mars"/);
+
+  await cli(['accounts', 'create', '--name', 'cli-limited', '--rpm', '5', '--concurrency', '2']);
+  const accounts = (await admin('GET', '/v1/accounts')).body.data;
+  assert.deepEqual(accounts.find((a) => a.name === 'cli-limited').rate_limits, { rpm: 5, concurrency: 2 });
+  r = await runTollgate(['accounts', 'create', '--config', gw.configPath, '--name', 'zero', '--rpm', '0']);
+  assert.notEqual(r.code, 0);
+});
+
+test('accounts carry rate limits shared by their keys: set, shown, replaced, cleared', async () => {
+  let res = await admin('POST', '/v1/accounts', { name: 'rate-limited', rate_limits: { rpm: 100, concurrency: 3 } });
+  assert.equal(res.status, 201, res.text);
+  assert.deepEqual(res.body.data.rate_limits, { rpm: 100, concurrency: 3 });
+  res = await admin('PATCH', '/v1/accounts/rate-limited', { rate_limits: { tpm: 50000 } });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.body.data.rate_limits, { tpm: 50000 });
+  res = await admin('PATCH', '/v1/accounts/rate-limited', { markup: 1.1 });
+  assert.deepEqual(res.body.data.rate_limits, { tpm: 50000 }, 'unchanged when not given');
+  const listed = (await admin('GET', '/v1/accounts')).body.data.find((a) => a.name === 'rate-limited');
+  assert.deepEqual(listed.rate_limits, { tpm: 50000 });
+  res = await admin('PATCH', '/v1/accounts/rate-limited', { rate_limits: null });
+  assert.equal(res.body.data.rate_limits, null);
+  assertError(await admin('PATCH', '/v1/accounts/rate-limited', { rate_limits: { rpm: 0 } }), 400, 'invalid_value', 'rate_limits.rpm');
+  assertError(await admin('POST', '/v1/accounts', { name: 'bad-limits', rate_limits: { rph: 1 } }), 400, 'unknown_parameter', 'rate_limits.rph');
+  assertError(await admin('POST', '/v1/accounts', { name: 'bad-limits', rate_limits: 5 }), 400, 'invalid_type', 'rate_limits');
+});
+
+test('without byok.master_key credentials are refused; without regions in the config, regions are', async () => {
+  const plain = await startGateway({ mockUrl: mock.url, configOverrides: { server: { admin_key: ADMIN_KEY } } });
+  try {
+    const post = (body) => httpRequest(`${plain.url}/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    let res = await post({ byok: { mock: credential('unconfigured') } });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.json().error.code, 'byok_not_configured');
+    assert.match(res.json().error.message, /set byok\.master_key in the config/);
+    res = await post({ regions: ['eu'] });
+    assert.equal(res.status, 400, res.text);
+    assert.match(res.json().error.message, /no deployment of the configuration has a region/);
+    assert.equal((await post({ byok: null, regions: null })).status, 200, 'null asks for nothing');
+
+    const r = await runTollgate(['keys', 'create', '--config', plain.configPath, '--name', 'x', '--byok', `mock=${credential('cli-unconfigured')}`]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /needs byok\.master_key/);
+  } finally {
+    await plain.stop('SIGKILL');
+    removeTempDir(plain.dir);
+  }
+});
+
+test('no stored credential ever reaches the database file, stderr or the access log', async () => {
+  assert.ok(storedCredentials.length >= 5);
+  // The keys with credentials were opened by the key cache: no "left out" line.
+  assert.ok(!gw.proc.stderrText.includes('left out'), gw.proc.stderrText);
+  const bytes = databaseBytes(gw.dbPath);
+  const logs = gw.proc.stderrText + gw.proc.stdoutText + gw.readAccessLog();
+  for (const secret of storedCredentials) {
+    assert.ok(!bytes.includes(secret), 'not in the database file');
+    assert.ok(!logs.includes(secret), 'not in the logs');
+  }
 });

@@ -96,6 +96,50 @@ TEST_F(AccountStoreTest, UpdateChangesOnlyTheGivenFields) {
   EXPECT_THROW(accounts_.update(acme.id, {.name = ""}), std::invalid_argument);
 }
 
+TEST_F(AccountStoreTest, RateLimitsAreStoredSetAndCleared) {
+  Account acme = accounts_.create({.name = "acme", .rate_limits_json = R"({"rpm":600})"}).account;
+  EXPECT_EQ(acme.rate_limits_json, R"({"rpm":600})");
+  EXPECT_EQ(accounts_.find(acme.id)->rate_limits_json, R"({"rpm":600})");
+  EXPECT_EQ(accounts_.create({.name = "plain"}).account.rate_limits_json, std::nullopt);
+
+  AccountResult updated = accounts_.update(
+      acme.id, {.rate_limits_json = std::optional<std::string>(R"({"tpm":100000})")});
+  EXPECT_EQ(updated.account.rate_limits_json, R"({"tpm":100000})");
+  EXPECT_EQ(accounts_.update(acme.id, {.disabled = false}).account.rate_limits_json,
+            R"({"tpm":100000})")
+      << "not given: unchanged";
+  updated = accounts_.update(acme.id, {.rate_limits_json = std::optional<std::string>()});
+  EXPECT_EQ(updated.account.rate_limits_json, std::nullopt);
+
+  // The keys carry their account's limits to the key cache.
+  accounts_.update(acme.id, {.rate_limits_json = std::optional<std::string>(R"({"rpm":7})")});
+  accounts_.insert_key(key_row(acme.id, "tg-Kkkkkkkk"));
+  std::vector<auth::KeyRecord> loaded = auth::KeyStore(database_).load_all();
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].account_rate_limits_json, R"({"rpm":7})");
+}
+
+TEST_F(AccountStoreTest, KeyRegionsAndByokAreStoredSetAndCleared) {
+  NewKeyRow row = key_row(kDefaultAccountId, "tg-Kkkkkkkk");
+  row.policy.regions_json = R"(["eu"])";
+  row.policy.byok_json = R"({"openai":"v1.sealed"})";
+  EXPECT_EQ(accounts_.insert_key(row).policy, row.policy);
+
+  std::optional<StoredKey> updated = accounts_.update_key(
+      "tg-Kkkkkkkk", {.regions_json = std::optional<std::string>(R"(["us","eu"])")});
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->policy.regions_json, R"(["us","eu"])");
+  EXPECT_EQ(updated->policy.byok_json, R"({"openai":"v1.sealed"})") << "not given: unchanged";
+  updated = accounts_.update_key("tg-Kkkkkkkk", {.regions_json = std::optional<std::string>(),
+                                                 .byok_json = std::optional<std::string>()});
+  EXPECT_EQ(updated->policy.regions_json, std::nullopt);
+  EXPECT_EQ(updated->policy.byok_json, std::nullopt);
+
+  std::vector<auth::KeyRecord> loaded = auth::KeyStore(database_).load_all();
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].policy, updated->policy);
+}
+
 TEST_F(AccountStoreTest, KeysStoreEveryPolicyFieldAndListPerAccount) {
   const int64_t acme = accounts_.create({.name = "acme"}).account.id;
   NewKeyRow row = key_row(acme, "tg-Kkkkkkkk");

@@ -96,6 +96,116 @@ TEST(KeyCache, AppliesTheKeyPolicyAndItsAccount) {
   EXPECT_EQ(refusal(expiring, 1'000), KeyRefusal::expired);
 }
 
+TEST(KeyCache, CarriesRateLimitsOfTheKeyAndItsAccountAndTheRegions) {
+  TestKey key = make_key(1, "routed");
+  key.record.policy.rate_limits_json = R"({"rpm":60,"tpm":90000,"concurrency":4})";
+  key.record.account_rate_limits_json = R"({"rpm":600,"tpm":1000000,"concurrency":40})";
+  key.record.policy.regions_json = R"(["eu","us-east"])";
+  TestKey partial = make_key(2, "partial");
+  partial.record.account_rate_limits_json = R"({"tpm":5000})";
+  KeyCache cache;
+  cache.reload({key.record, partial.record});
+
+  std::optional<AuthenticatedKey> found = cache.authenticate(key.plaintext);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->rate_rpm, 60);
+  EXPECT_EQ(found->rate_tpm, 90'000);
+  EXPECT_EQ(found->rate_concurrency, 4);
+  EXPECT_EQ(found->account_rate_rpm, 600);
+  EXPECT_EQ(found->account_rate_tpm, 1'000'000);
+  EXPECT_EQ(found->account_rate_concurrency, 40);
+  EXPECT_EQ(found->regions, (std::vector<std::string>{"eu", "us-east"}));
+
+  found = cache.authenticate(partial.plaintext);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->rate_tpm, std::nullopt);
+  EXPECT_EQ(found->account_rate_tpm, 5'000);
+  EXPECT_EQ(found->account_rate_rpm, std::nullopt);
+  EXPECT_TRUE(found->regions.empty()) << "no regions: any";
+  EXPECT_TRUE(found->byok.empty());
+}
+
+constexpr std::string_view kMasterKey =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+std::shared_ptr<const SecretBox> master_box(std::string_view hex = kMasterKey) {
+  return std::make_shared<const SecretBox>(*SecretBox::from_hex(hex));
+}
+
+// The api_keys.byok text of `credentials`, sealed for `key`.
+std::optional<std::string> sealed_for(const TestKey& key, const SecretBox& box,
+                                      const std::vector<ByokCredential>& credentials) {
+  SealedCredentials sealed;
+  for (const ByokCredential& credential : credentials) {
+    seal_credential(box, key.record.prefix, credential, sealed);
+  }
+  return sealed_credentials_json(sealed);
+}
+
+TEST(KeyCache, OpensByokCredentialsAtReload) {
+  const auto box = master_box();
+  TestKey key = make_key(1, "byok");
+  key.record.policy.byok_json =
+      sealed_for(key, *box, {{"openai", "sk-own-openai"}, {"anthropic", "sk-ant-own"}});
+  KeyCache cache(box);
+  EXPECT_EQ(cache.secret_box(), box.get());
+  cache.reload({key.record});
+
+  std::optional<AuthenticatedKey> found = cache.authenticate(key.plaintext);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->byok.size(), 2u);
+  EXPECT_EQ(found->byok[0].provider, "anthropic");
+  EXPECT_EQ(found->byok[0].secret, "sk-ant-own");
+  EXPECT_EQ(found->byok[1].provider, "openai");
+  EXPECT_EQ(found->byok[1].secret, "sk-own-openai");
+}
+
+TEST(KeyCache, LeavesOutACredentialThatDoesNotOpenAndSaysSoOnce) {
+  const auto box = master_box();
+  TestKey key = make_key(1, "mixed");
+  SealedCredentials sealed;
+  seal_credential(*box, key.record.prefix, {"openai", "sk-good"}, sealed);
+  // Sealed for another key, then copied into this key's row.
+  seal_credential(*box, "tg-Otherkey", {"anthropic", "sk-stolen"}, sealed);
+  key.record.policy.byok_json = sealed_credentials_json(sealed);
+  KeyCache cache(box);
+
+  ::testing::internal::CaptureStderr();
+  cache.reload({key.record});
+  cache.reload({key.record});  // the refresher reloads after every commit: no repeated line
+  const std::string log = ::testing::internal::GetCapturedStderr();
+
+  std::optional<AuthenticatedKey> found = cache.authenticate(key.plaintext);
+  ASSERT_TRUE(found) << "the key itself still works";
+  ASSERT_EQ(found->byok.size(), 1u);
+  EXPECT_EQ(found->byok[0].provider, "openai");
+  EXPECT_EQ(log,
+            "tollgate: key " + key.record.prefix +
+                ": BYOK credential for provider 'anthropic' left out: it does not open (sealed "
+                "with another byok.master_key, or altered)\n");
+  EXPECT_EQ(log.find("sk-"), std::string::npos) << "never the credential";
+}
+
+TEST(KeyCache, WithoutAMasterKeyKeysCarryNoCredentials) {
+  TestKey key = make_key(1, "byok");
+  key.record.policy.byok_json = sealed_for(key, *master_box(), {{"openai", "sk-own"}});
+  KeyCache cache;
+  EXPECT_EQ(cache.secret_box(), nullptr);
+  ::testing::internal::CaptureStderr();
+  cache.reload({key.record});
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(cache.authenticate(key.plaintext));
+  EXPECT_TRUE(cache.authenticate(key.plaintext)->byok.empty());
+  EXPECT_NE(log.find("no byok.master_key configured"), std::string::npos) << log;
+
+  KeyCache other_master(
+      master_box("ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"));
+  ::testing::internal::CaptureStderr();
+  other_master.reload({key.record});
+  ::testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(other_master.authenticate(key.plaintext)->byok.empty());
+}
+
 TEST(KeyCache, RefusesAnUnknownKey) {
   KeyCache cache;
   cache.reload({make_key(1, "a").record});

@@ -43,6 +43,33 @@ TEST_F(KeyStoreTest, CreateStoresOnlyTheSaltedHash) {
   EXPECT_EQ(any.column_int64(0), 0);
 }
 
+TEST_F(KeyStoreTest, CreateSealsByokCredentialsForTheDrawnPrefix) {
+  const SecretBox box =
+      *SecretBox::from_hex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+  const CredentialsToSeal byok{box, {{"openai", "sk-plain-openai"}, {"gemini", "AIza-plain"}}};
+  store::KeyPolicy policy;
+  policy.regions_json = R"(["eu"])";
+  CreatedKey created =
+      KeyStore(database_).create(store::kDefaultAccountId, "byok", policy, std::nullopt, &byok);
+
+  std::vector<KeyRecord> loaded = KeyStore(database_).load_all();
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].policy.regions_json, R"(["eu"])");
+  const SealedCredentials sealed = parse_sealed_credentials(loaded[0].policy.byok_json);
+  ASSERT_EQ(sealed.size(), 2u);
+  EXPECT_EQ(box.open(sealed.at("openai"), byok_associated_data(created.record.prefix, "openai")),
+            "sk-plain-openai")
+      << "bound to the key's own prefix";
+  EXPECT_EQ(box.open(sealed.at("gemini"), byok_associated_data(created.record.prefix, "gemini")),
+            "AIza-plain");
+
+  // The plaintext credentials are nowhere in the rows.
+  store::Statement any =
+      database_.prepare("SELECT COUNT(*) FROM api_keys WHERE instr(byok, 'plain')");
+  ASSERT_TRUE(any.step());
+  EXPECT_EQ(any.column_int64(0), 0);
+}
+
 TEST_F(KeyStoreTest, CreateRejectsAnEmptyName) {
   KeyStore keys(database_);
   EXPECT_THROW(keys.create(""), std::invalid_argument);

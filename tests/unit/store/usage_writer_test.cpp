@@ -93,6 +93,29 @@ TEST_F(UsageWriterTest, WritesEveryFieldOfARecord) {
   EXPECT_TRUE(row.client_disconnected);
 }
 
+TEST_F(UsageWriterTest, WritesTheDeploymentAttemptsAndByok) {
+  UsageRecord routed = record(1);
+  routed.deployment = "gpt-4o@azure-eu";
+  routed.attempts = 3;
+  routed.byok = true;
+  UsageRecord plain = record(2);  // no deployment, no attempt (refused before dispatch)
+  UsageWriter writer(file_.path());
+  ASSERT_TRUE(writer.submit(routed));
+  ASSERT_TRUE(writer.submit(plain));
+  writer.flush();
+
+  store::Statement rows = reader_.prepare(
+      "SELECT deployment, deployment IS NULL, attempts, byok FROM usage_log ORDER BY request_id");
+  ASSERT_TRUE(rows.step());
+  EXPECT_EQ(rows.column_text(0), "gpt-4o@azure-eu");
+  EXPECT_EQ(rows.column_int64(2), 3);
+  EXPECT_EQ(rows.column_int64(3), 1);
+  ASSERT_TRUE(rows.step());
+  EXPECT_EQ(rows.column_int64(1), 1) << "an empty deployment is stored as NULL";
+  EXPECT_EQ(rows.column_int64(2), 0);
+  EXPECT_EQ(rows.column_int64(3), 0);
+}
+
 TEST_F(UsageWriterTest, ConcurrentSubmittersAreAllWrittenInGroupCommits) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 2500;
