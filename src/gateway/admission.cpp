@@ -5,6 +5,7 @@
 #include "billing/wallet.hpp"
 #include "gateway/loop_state.hpp"
 #include "gateway/respond.hpp"
+#include "gateway/select.hpp"
 #include "routing/rate_limiter.hpp"
 #include "store/ledger.hpp"
 
@@ -97,6 +98,12 @@ Micros cost_of(const RequestContext& ctx, const Services& services, bool produce
   if (!produced_output || !ctx.deployment) return 0;
   // An estimate with nothing generated: the upstream failed before any output.
   if (ctx.usage_source == "estimated" && ctx.usage.output == 0) return 0;
+  if (!ctx.byok_credential.empty()) {
+    // Sent with the key's own provider credential: the routing fee instead of the price.
+    return billing::with_minimum_charge(
+        billing::byok_fee(ctx.usage.input + ctx.usage.output, services.billing.byok_fee_micros_per_m),
+        services.billing.min_charge_micros);
+  }
   billing::Metered metered{ctx.usage.input,       ctx.usage.output, ctx.usage.cache_read,
                            ctx.usage.cache_write, ctx.images,       0};
   return billing::with_minimum_charge(
@@ -153,37 +160,93 @@ std::string whole_seconds(routing::Clock::duration d) {
   return std::to_string(seconds < 1 ? 1 : seconds);
 }
 
-// The key's request rate and concurrency limits: 429 with retry-after and x-ratelimit-* when
-// one is reached. Every answer to a limited key carries the x-ratelimit-* headers.
+routing::RateLimits key_limits(const auth::AuthenticatedKey& key) {
+  return {key.rate_rpm, key.rate_tpm, key.rate_concurrency};
+}
+routing::RateLimits account_limits(const auth::AuthenticatedKey& key) {
+  return {key.account_rate_rpm, key.account_rate_tpm, key.account_rate_concurrency};
+}
+
+// The key's and its account's limits (requests and tokens per minute, requests in flight): 429
+// with retry-after and x-ratelimit-* when one is reached. Every answer to a limited key carries
+// the x-ratelimit-* headers of the key's limits.
 boost::asio::awaitable<bool> within_rate_limits(RequestContext& ctx, Services& services) {
   const auth::AuthenticatedKey& key = *ctx.key;
-  if (!services.rate_limiter || (!key.rate_rpm && !key.rate_concurrency)) co_return true;
-  const routing::RateDecision decision = services.rate_limiter->acquire(
-      key.prefix, {key.rate_rpm, key.rate_concurrency}, routing::Clock::now());
-  if (decision.limit > 0) {
-    ctx.rate_headers.push_back({"x-ratelimit-limit-requests", std::to_string(decision.limit)});
+  const routing::RateLimits for_key = key_limits(key);
+  const routing::RateLimits for_account = account_limits(key);
+  if (!services.rate_limiter || (!for_key.any() && !for_account.any())) co_return true;
+  ctx.rate_key_scope = "key:" + key.prefix;
+  ctx.rate_account_scope = "account:" + std::to_string(key.account_id);
+  const routing::RateScope scopes[] = {{ctx.rate_key_scope, for_key},
+                                       {ctx.rate_account_scope, for_account}};
+  const routing::RateDecision decision =
+      services.rate_limiter->acquire(scopes, ctx.token_estimate, routing::Clock::now());
+  if (decision.limit_requests > 0) {
     ctx.rate_headers.push_back(
-        {"x-ratelimit-remaining-requests", std::to_string(decision.remaining)});
-    ctx.rate_headers.push_back({"x-ratelimit-reset-requests", whole_seconds(decision.reset) + "s"});
+        {"x-ratelimit-limit-requests", std::to_string(decision.limit_requests)});
+    ctx.rate_headers.push_back(
+        {"x-ratelimit-remaining-requests", std::to_string(decision.remaining_requests)});
+    ctx.rate_headers.push_back(
+        {"x-ratelimit-reset-requests", whole_seconds(decision.reset_requests) + "s"});
+  }
+  if (decision.limit_tokens > 0) {
+    ctx.rate_headers.push_back({"x-ratelimit-limit-tokens", std::to_string(decision.limit_tokens)});
+    ctx.rate_headers.push_back(
+        {"x-ratelimit-remaining-tokens", std::to_string(decision.remaining_tokens)});
+    ctx.rate_headers.push_back(
+        {"x-ratelimit-reset-tokens", whole_seconds(decision.reset_tokens) + "s"});
   }
   if (decision.allowed) {
-    ctx.rate_slot = key.rate_concurrency.has_value();
+    ctx.rate_counted = true;
     co_return true;
   }
+  const bool account = decision.scope == ctx.rate_account_scope;
+  const routing::RateLimits& limits = account ? for_account : for_key;
+  const std::string whose = account ? "this account" : "this API key";
+  std::string message;
+  std::string code = "rate_limit_exceeded";
+  if (decision.limit_name == "concurrency") {
+    message = "Too many requests in flight for " + whose + " (its limit is " +
+              std::to_string(limits.concurrency.value_or(0)) + " at once).";
+    code = "concurrency_limit_exceeded";
+  } else if (decision.limit_name == "tokens") {
+    message = "Token rate limit reached for " + whose + ": " +
+              std::to_string(limits.tpm.value_or(0)) + " tokens per minute (this request counts " +
+              std::to_string(ctx.token_estimate) +
+              " until its real usage is known). Retry after the time in retry-after.";
+    code = "token_rate_limit_exceeded";
+  } else {
+    message = "Rate limit reached for " + whose + ": " + std::to_string(limits.rpm.value_or(0)) +
+              " requests per minute. Retry after the time in retry-after.";
+  }
   net::Headers headers{{"retry-after", whole_seconds(decision.retry_after)}};
-  const ir::Error error =
-      decision.limit_name == "concurrency"
-          ? ir::make_error(429,
-                           "Too many requests in flight for this API key (its limit is " +
-                               std::to_string(*key.rate_concurrency) + " at once).",
-                           "concurrency_limit_exceeded")
-          : ir::make_error(
-                429,
-                "Rate limit reached for this API key: " + std::to_string(decision.limit) +
-                    " requests per minute. Retry after the time in retry-after.",
-                "rate_limit_exceeded");
+  const ir::Error error = ir::make_error(429, std::move(message), std::move(code));
   co_await respond_error(ctx, error, std::move(headers));
   co_return false;
+}
+
+// The reservation: the dearest of the models the plan may end on (billing follows the attempt
+// that serves), at its prices for the prompt and the largest answer allowed, plus the images
+// asked for.
+Micros reservation_of(const RequestContext& ctx, const Services& services) {
+  const std::int64_t markup = markup_of(ctx, services);
+  const auto& deployments = services.catalog->deployments();
+  Micros most = 0;
+  const config::ModelConfig* seen = nullptr;
+  for (std::uint16_t index : ctx.plan.view()) {
+    const Deployment& d = deployments[index];
+    if (d.model == seen) continue;
+    seen = d.model;
+    const Micros images = billing::request_cost(d.price, {.images = ctx.images}, markup) -
+                          billing::request_cost(d.price, {}, markup);
+    const Micros amount =
+        billing::reserve_amount(d.price, static_cast<std::int64_t>(ctx.request.body.size()),
+                                max_output_tokens(ctx, services), markup,
+                                services.billing.min_reserve_micros) +
+        images;
+    most = std::max(most, amount);
+  }
+  return most;
 }
 
 }  // namespace
@@ -199,19 +262,15 @@ boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface) {
     co_await respond_error(ctx, error);
     co_return false;
   }
-  if (!key.allowed_models.empty() && !listed(key.allowed_models, ctx.deployment->model->id)) {
-    const ir::Error error = ir::make_error(
-        403, "This API key may not use the model `" + ctx.deployment->model->id + "`.",
-        "model_not_allowed", "model");
-    co_await respond_error(ctx, error);
-    co_return false;
-  }
   co_return true;
 }
 
 boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface) {
   if (!co_await authorize(ctx, surface)) co_return false;
+  ctx.token_estimate =
+      static_cast<std::int64_t>((ctx.prompt_chars + 3) / 4) + ctx.max_tokens.value_or(0);
   if (!co_await within_rate_limits(ctx, services)) co_return false;
+  if (!co_await select(ctx, services, surface)) co_return false;
   if (!services.billing.enabled || !services.wallet) co_return true;
   if (services.usage.congested()) {
     const ir::Error error = ir::make_error(
@@ -220,16 +279,7 @@ boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surf
     co_await respond_error(ctx, error);
     co_return false;
   }
-  // Image generations also reserve their per-image price for the images asked for.
-  const Micros images = billing::request_cost(ctx.deployment->price, {.images = ctx.images},
-                                              markup_of(ctx, services)) -
-                        billing::request_cost(ctx.deployment->price, {}, markup_of(ctx, services));
-  const Micros reserve =
-      billing::reserve_amount(ctx.deployment->price,
-                              static_cast<std::int64_t>(ctx.request.body.size()),
-                              max_output_tokens(ctx, services), markup_of(ctx, services),
-                              services.billing.min_reserve_micros) +
-      images;
+  const Micros reserve = reservation_of(ctx, services);
   const std::optional<billing::KeyLimit> limit = limit_of(*ctx.key);
   auto result =
       services.wallet->reserve(ctx.key->account_id, ctx.key->prefix, limit, reserve, now_seconds());

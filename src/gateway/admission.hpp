@@ -1,9 +1,12 @@
 // The phases that decide whether a model call may go ahead and what it costs:
 //
-//   authorize  the key's policy: the surfaces (scopes) and models it may use — 403 otherwise
-//   admit      billing on: the reservation, priced at the model's rates for the prompt and the
-//              largest answer allowed — 402 in the caller's format when the balance or the key's
-//              spending limit cannot cover it; nothing is sent upstream then
+//   authorize  the key's policy: the surfaces (scopes) it may use — 403 otherwise
+//   admit      the key's and its account's rate limits (429); select: the deployments to try,
+//              in order (select.hpp: the models the key may use, regions, health — 400 / 403 /
+//              503); billing on: the reservation, priced at the dearest candidate model's rates
+//              for the prompt and the largest answer allowed — 402 in the caller's format when
+//              the balance or the key's spending limit cannot cover it; nothing is sent
+//              upstream then
 //   charge     the exact cost from the usage, settled against the reservation (the unused rest
 //              returns to the balance). With `durability: sync` the reservation was committed
 //              before dispatch (a reserve row) and the response waits for the settle's commit;
@@ -14,7 +17,9 @@
 //
 // The reservation counts the request body's size in bytes as its prompt tokens: a ceiling for
 // text, tool schemas and per-message overhead alike (a token is at least a byte), generous for
-// inline images. What is charged: the priced usage the upstream reported, or the estimate
+// inline images. What is charged (at the prices of the model whose deployment served — or, when
+// it was sent with the key's own provider credential, the BYOK routing fee per token): the
+// priced usage the upstream reported, or the estimate
 // (usage_source says which); nothing when the request failed before any output (an upstream or
 // gateway error answer, a transport failure, a stream cut before its first token); for a client
 // that went away mid-stream, what was produced until then.
@@ -30,7 +35,8 @@ namespace tollgate::gateway {
 
 boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface);
 
-// authorize, then the reservation. False when the client has had its 403 / 402 / 503.
+// authorize, rate limits, select, then the reservation. False when the client has had its
+// 400 / 403 / 429 / 402 / 503.
 boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface);
 
 // Settles the hold (once) for a request that delivered its answer (whole, or a stream however it

@@ -45,31 +45,44 @@ std::string path_escape(std::string_view text) {
   return out;
 }
 
+// Region ids are bits of a 64-bit set (routing::RegionSet), 0 meaning none.
+constexpr std::size_t kMaxRegions = 63;
+
 // Anthropic's API version the translators are written against.
 constexpr std::string_view kAnthropicVersion = "2023-06-01";
 
 void set_family_wire(Deployment& d, const std::string& base_path) {
-  const std::string& key = d.provider->api_key;
   switch (d.family) {
     case ir::Format::anthropic:
       d.target = d.stream_target = base_path + "/messages";
-      if (!key.empty()) d.upstream_headers.push_back({"x-api-key", key});
+      d.credential_header = "x-api-key";
       d.upstream_headers.push_back({"anthropic-version", std::string(kAnthropicVersion)});
       break;
     case ir::Format::gemini: {
-      std::string model_path = base_path + "/models/" + path_escape(d.model->upstream_model);
+      std::string model_path = base_path + "/models/" + path_escape(d.upstream_model);
       d.target = model_path + ":generateContent";
       d.stream_target = model_path + ":streamGenerateContent?alt=sse";
-      if (!key.empty()) d.upstream_headers.push_back({"x-goog-api-key", key});
+      d.credential_header = "x-goog-api-key";
       break;
     }
     default:
       d.target = d.stream_target = base_path + "/chat/completions";
       d.embeddings_target = base_path + "/embeddings";
       d.images_target = base_path + "/images/generations";
-      if (!key.empty()) d.upstream_headers.push_back({"authorization", "Bearer " + key});
+      d.credential_header = "authorization";
+      d.credential_prefix = "Bearer ";
       break;
   }
+}
+
+std::uint8_t capabilities_of(const config::ModelConfig& model) {
+  std::uint8_t bits = 0;
+  for (const auto& name : model.capabilities) {
+    if (name == "tools") bits |= kTools;
+    if (name == "vision") bits |= kVision;
+    if (name == "structured_output") bits |= kStructuredOutput;
+  }
+  return bits;
 }
 
 constexpr Surface kSurfaces[] = {Surface::chat,   Surface::messages,   Surface::responses,
@@ -102,46 +115,127 @@ std::string_view surface_path(Surface surface) {
 }
 
 Catalog::Catalog(const config::Config& config) {
-  deployments_.reserve(config.models.size());
+  routes_.reserve(config.models.size() + config.routing.aliases.size() + 1);
   for (const auto& model : config.models) {
-    const auto* provider = config.find_provider(model.provider);
-    if (!provider) throw std::runtime_error("model " + model.id + ": unknown provider");
-    std::string error;
-    auto origin = net::parse_origin(provider->base_url, &error);
-    if (!origin) throw std::runtime_error("provider " + provider->name + ": " + error);
-    origin->ca_file = provider->ca_file;
-    origin->verify = provider->tls_verify;
-    origin->max_idle = provider->max_idle_connections;
-    Deployment d;
-    d.model = &model;
-    d.provider = provider;
-    d.family = family_of(provider->type);
-    set_family_wire(d, origin->base_path);
-    d.origin = std::move(*origin);
+    Route route;
+    route.kind = Route::Kind::model;
+    route.id = model.id;
+    route.model = &model;
+    route.capabilities = capabilities_of(model);
+    route.price = billing::price_of(model);
     for (Surface surface : kSurfaces) {
       for (const auto& name : model.surfaces) {
-        if (name == surface_name(surface)) d.surfaces |= 1u << static_cast<unsigned>(surface);
+        if (name == surface_name(surface)) route.surfaces |= 1u << static_cast<unsigned>(surface);
       }
     }
-    d.timeouts = {provider->timeouts.connect, provider->timeouts.first_byte,
-                  provider->timeouts.idle, provider->timeouts.total};
-    d.price = billing::price_of(model);
-    deployments_.push_back(std::move(d));
+    std::vector<const config::DeploymentConfig*> listed;
+    for (const auto& deployment : model.deployments) listed.push_back(&deployment);
+    if (listed.empty()) {
+      config::DeploymentConfig& implied = implied_.emplace_back();
+      implied.name = model.id + "@" + model.provider;
+      implied.provider = model.provider;
+      implied.upstream_model = model.upstream_model.empty() ? model.id : model.upstream_model;
+      if (const auto* provider = config.find_provider(model.provider)) {
+        implied.region = provider->region;
+        implied.timeouts = provider->timeouts;
+      }
+      listed.push_back(&implied);
+    }
+    for (const config::DeploymentConfig* listed_deployment : listed) {
+      const config::DeploymentConfig& deployment = *listed_deployment;
+      const auto* provider = config.find_provider(deployment.provider);
+      if (!provider) throw std::runtime_error("model " + model.id + ": unknown provider");
+      std::string error;
+      auto origin = net::parse_origin(provider->base_url, &error);
+      if (!origin) throw std::runtime_error("provider " + provider->name + ": " + error);
+      origin->ca_file = provider->ca_file;
+      origin->verify = provider->tls_verify;
+      origin->max_idle = provider->max_idle_connections;
+      Deployment d;
+      d.index = static_cast<std::uint16_t>(deployments_.size());
+      d.config = &deployment;
+      d.model = &model;
+      d.provider = provider;
+      d.family = family_of(provider->type);
+      d.upstream_model = deployment.upstream_model;
+      set_family_wire(d, origin->base_path);
+      d.origin = std::move(*origin);
+      d.surfaces = route.surfaces;
+      d.timeouts = {deployment.timeouts.connect, deployment.timeouts.first_byte,
+                    deployment.timeouts.idle, deployment.timeouts.total};
+      d.price = route.price;
+      if (!deployment.region.empty()) {
+        auto known = std::find(regions_.begin(), regions_.end(), deployment.region);
+        if (known == regions_.end()) {
+          if (regions_.size() == kMaxRegions) throw std::runtime_error("more than 63 regions");
+          regions_.push_back(deployment.region);
+          known = regions_.end() - 1;
+        }
+        d.region = static_cast<std::uint8_t>(known - regions_.begin() + 1);
+      }
+      route.deployments.push_back(d.index);
+      route.families |= 1u << static_cast<unsigned>(d.family);
+      deployments_.push_back(std::move(d));
+    }
+    routes_.push_back(std::move(route));
   }
-  for (std::size_t i = 0; i < deployments_.size(); ++i) {
-    by_id_.emplace(deployments_[i].model->id, i);
+  const std::size_t model_count = routes_.size();
+  auto model_route = [&](std::string_view id) -> const Route* {
+    for (std::size_t i = 0; i < model_count; ++i) {
+      if (routes_[i].id == id) return &routes_[i];
+    }
+    return nullptr;
+  };
+  for (const auto& alias : config.routing.aliases) {
+    Route route;
+    route.kind = Route::Kind::alias;
+    route.id = alias.id;
+    route.description = alias.description;
+    for (const auto& member : alias.models) {
+      if (const Route* model = model_route(member)) {
+        route.members.push_back(model);
+        route.surfaces |= model->surfaces;
+        route.families |= model->families;
+      }
+    }
+    routes_.push_back(std::move(route));
   }
+  if (config.routing.auto_enabled) {
+    Route route;
+    route.kind = Route::Kind::automatic;
+    route.id = "auto";
+    route.description = "The cheapest model that can serve the request";
+    for (std::size_t i = 0; i < model_count; ++i) {
+      const auto& wanted = config.routing.auto_models;
+      if (wanted.empty() || std::find(wanted.begin(), wanted.end(), routes_[i].id) != wanted.end()) {
+        route.members.push_back(&routes_[i]);
+        route.surfaces |= routes_[i].surfaces;
+        route.families |= routes_[i].families;
+      }
+    }
+    routes_.push_back(std::move(route));
+  }
+  for (std::size_t i = 0; i < routes_.size(); ++i) by_id_.emplace(routes_[i].id, i);
 }
 
-const Deployment* Catalog::find(std::string_view public_id) const {
+const Route* Catalog::find(std::string_view public_id) const {
   auto it = by_id_.find(public_id);
-  return it == by_id_.end() ? nullptr : &deployments_[it->second];
+  return it == by_id_.end() ? nullptr : &routes_[it->second];
+}
+
+std::uint8_t Catalog::region_id(std::string_view name) const {
+  auto it = std::find(regions_.begin(), regions_.end(), name);
+  return it == regions_.end() ? 0 : static_cast<std::uint8_t>(it - regions_.begin() + 1);
+}
+
+std::string_view Catalog::region_name(std::uint8_t id) const {
+  return id == 0 || id > regions_.size() ? std::string_view{} : std::string_view(regions_[id - 1]);
 }
 
 std::vector<std::string> Catalog::close_matches(std::string_view wanted, std::size_t limit) const {
   std::vector<std::pair<std::size_t, std::string>> scored;
-  for (const auto& d : deployments_) {
-    const std::string& id = d.model->id;
+  for (const auto& route : routes_) {
+    const std::string& id = route.id;
     std::size_t distance = edit_distance(wanted, id);
     bool related = distance <= std::max<std::size_t>(2, id.size() / 3) ||
                    (wanted.size() >= 3 && (id.find(wanted) != std::string::npos ||

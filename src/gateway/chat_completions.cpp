@@ -1,12 +1,14 @@
 // POST /v1/chat/completions — the life of a chat request, phase by phase:
 //
 //   authenticate → decode (validate, read model/stream) → resolve (catalog) →
-//   attempt (patch body, send upstream) → relay (JSON, or SSE frame by frame) → settle
+//   admit (policy, rate limits, select deployments, reserve) → dispatch (attempts, failover) →
+//   relay (JSON, or SSE frame by frame) → settle
 //
 // An OpenAI-compatible upstream gets the passthrough fast path: the client's body is forwarded
-// with only `model` (and stream_options) patched at the byte level, and the response is relayed
-// with only `model` restored, scanning it for usage on the way. Any other upstream family gets
-// the body decoded into the IR and the translated pipeline (translate.cpp).
+// with only `model` (and stream_options) patched at the byte level (dispatch.cpp), and the
+// response is relayed with only `model` restored, scanning it for usage on the way (below). Any
+// other upstream family gets the body decoded into the IR and the translated pipeline
+// (translate.cpp).
 #include "api/openai/chat_ir.hpp"
 #include "api/openai/chat_request.hpp"
 #include "api/openai/errors.hpp"
@@ -55,28 +57,16 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   ctx.prompt_chars = ctx.chat.prompt_chars;
   ctx.max_tokens = ctx.chat.max_tokens;
 
-  // resolve, admit
+  // resolve, admit (select), then the attempts and the relay that fits the deployment
   if (!co_await resolve(ctx, catalog_, ctx.chat.model, Surface::chat)) co_return;
   if (!co_await admit(ctx, services_, Surface::chat)) co_return;
-  const Deployment& deployment = *ctx.deployment;
-  if (deployment.family != ir::Format::openai_chat) {
-    if (auto error = api::openai::decode_request(ctx.request.body, ctx.ir)) {
-      co_await respond_error(ctx, *error);
-      co_return;
-    }
-    co_await translate(ctx);
-    co_return;
-  }
-  const std::string& public_model = deployment.model->id;
+  co_await serve(ctx, Surface::chat);
+}
 
-  // attempt
-  UpstreamCall call(ctx);
-  if (!co_await call.send(deployment.target,
-                          openai::build_upstream_body(ctx.request.body, ctx.chat,
-                                                      deployment.model->upstream_model),
-                          ctx.stream)) {
-    co_return;
-  }
+// OpenAI client, OpenAI-compatible upstream: the response relayed with only `model` restored.
+boost::asio::awaitable<void> Gateway::relay_passthrough(RequestContext& ctx, UpstreamCall& call) {
+  const Deployment& deployment = call.deployment();
+  const std::string& public_model = deployment.model->id;
 
   // relay: errors and JSON responses
   if (!call.ok() || !ctx.stream || !call.is_event_stream()) {

@@ -103,7 +103,7 @@ class OpenAiFamily final : public FamilyCodec {
                                           std::string& body) const override {
     providers::openai::ChatDialect dialect;
     dialect.max_tokens_field = deployment.provider->max_tokens_field;
-    return providers::openai::encode_chat_request(request, deployment.model->upstream_model, body,
+    return providers::openai::encode_chat_request(request, deployment.upstream_model, body,
                                                   dialect);
   }
   std::optional<ir::Error> decode_response(std::string_view body,
@@ -122,7 +122,7 @@ class AnthropicFamily final : public FamilyCodec {
  public:
   std::optional<ir::Error> encode_request(const ir::Request& request, const Deployment& deployment,
                                           std::string& body) const override {
-    return providers::anthropic::encode_request(request, deployment.model->upstream_model, body);
+    return providers::anthropic::encode_request(request, deployment.upstream_model, body);
   }
   std::optional<ir::Error> decode_response(std::string_view body,
                                            ir::Response& out) const override {

@@ -9,6 +9,7 @@
 #include "gateway/phases.hpp"
 #include "gateway/respond.hpp"
 #include "obs/metrics.hpp"
+#include "routing/router.hpp"
 
 #include <ctime>
 
@@ -19,6 +20,23 @@ Gateway::Gateway(const config::Config& config, Services services, unsigned loop_
       services_(services),
       catalog_(config),
       blocking_(std::make_unique<BlockingPool>(config.store.sqlite_path)) {
+  std::vector<routing::DeploymentInfo> deployments;
+  for (const Deployment& d : catalog_.deployments()) {
+    deployments.push_back({d.config->name, d.config->priority, d.config->weight, d.region,
+                           d.config->rpm, d.config->tpm});
+    deployment_metrics_.push_back(
+        services_.metrics.deployment_series(d.config->name, d.model->id, d.provider->name));
+  }
+  const config::RoutingConfig& routing = config.routing;
+  router_ = std::make_unique<routing::Router>(
+      std::move(deployments),
+      routing.strategy == config::RoutingStrategy::least_latency ? routing::Strategy::least_latency
+                                                                 : routing::Strategy::weighted,
+      routing::BreakerSettings{routing.breaker_failures, routing.breaker_cooldown});
+  services_.catalog = &catalog_;
+  services_.router = router_.get();
+  services_.routing = &config.routing;
+  services_.deployment_metrics = &deployment_metrics_;
   loops_.resize(loop_count);
 }
 

@@ -25,6 +25,10 @@ class Metrics;
 }
 namespace tollgate::routing {
 class RateLimiter;
+class Router;
+}
+namespace tollgate::obs {
+struct DeploymentSeries;
 }
 
 namespace tollgate::gateway {
@@ -32,6 +36,7 @@ namespace tollgate::gateway {
 class BlockingPool;
 struct LoopState;
 struct RequestContext;
+class UpstreamCall;
 
 // What the gateway needs from the rest of the process (owned by main).
 struct Services {
@@ -41,7 +46,13 @@ struct Services {
   const config::BillingConfig& billing;
   billing::Wallet* wallet = nullptr;  // set when billing is enabled
   std::string instance;               // this process, in the ledger's `instance` column
-  routing::RateLimiter* rate_limiter = nullptr;  // per-key rate limits (keys' rate_limits)
+  routing::RateLimiter* rate_limiter = nullptr;  // per-key and per-account rate limits
+  // Set by the Gateway: the catalog, the router that keeps every deployment's health, and
+  // `routing:` of the config.
+  const Catalog* catalog = nullptr;
+  routing::Router* router = nullptr;
+  const config::RoutingConfig* routing = nullptr;
+  const std::vector<obs::DeploymentSeries>* deployment_metrics = nullptr;  // by index
 };
 
 class Gateway {
@@ -69,9 +80,15 @@ class Gateway {
   boost::asio::awaitable<void> generate_content(RequestContext& ctx,
                                                 std::string_view model_and_method);
   boost::asio::awaitable<void> forward_openai_json(RequestContext& ctx, Surface surface);
-  boost::asio::awaitable<void> translate(RequestContext& ctx);
-  // Anthropic → Anthropic and Gemini → Gemini (same_format.cpp): `body` goes upstream as is.
-  boost::asio::awaitable<void> relay_same_format(RequestContext& ctx, std::string body);
+  // After admission: the attempts (dispatch.cpp), then the relay that fits the deployment that
+  // answered: OpenAI passthrough (chat_completions.cpp), same-format passthrough
+  // (same_format.cpp), the translated pipeline (translate.cpp) or a JSON forward (surfaces.cpp).
+  boost::asio::awaitable<void> serve(RequestContext& ctx, Surface surface);
+  boost::asio::awaitable<void> relay_passthrough(RequestContext& ctx, UpstreamCall& call);
+  boost::asio::awaitable<void> relay_translated(RequestContext& ctx, UpstreamCall& call);
+  boost::asio::awaitable<void> relay_same_format(RequestContext& ctx, UpstreamCall& call);
+  boost::asio::awaitable<void> relay_openai_json(RequestContext& ctx, UpstreamCall& call,
+                                                 Surface surface);
   // Accounts, keys and billing (management.cpp): the keys API, balances, credits, usage
   // rollups, registration and login. Their database work runs off the event loops.
   static bool is_management_path(std::string_view path);
@@ -85,6 +102,8 @@ class Gateway {
   const config::Config& config_;
   Services services_;
   Catalog catalog_;
+  std::unique_ptr<routing::Router> router_;
+  std::vector<obs::DeploymentSeries> deployment_metrics_;
   // Database work and password hashing of the management endpoints, off the event loops.
   std::unique_ptr<BlockingPool> blocking_;
   std::vector<std::unique_ptr<LoopState>> loops_;

@@ -18,6 +18,9 @@ namespace {
 
 using api::append_json_string;
 
+constexpr Surface kSurfaces[] = {Surface::chat,   Surface::messages,   Surface::responses,
+                                 Surface::gemini, Surface::embeddings, Surface::images};
+
 // The model's prices as exact decimal USD strings (markup not included: it depends on the
 // account).
 void append_prices(std::string& out, const billing::TokenRates& rates) {
@@ -62,51 +65,85 @@ void append_pricing(std::string& out, const billing::ModelPrice& price) {
   out += '}';
 }
 
-void append_openai_model(std::string& out, const Deployment& d) {
+// "owned_by" and what the route stands for: a model's provider; an alias's or auto's models.
+void append_openai_model(std::string& out, const Route& route) {
   out += R"({"id":)";
-  append_json_string(out, d.model->id);
+  append_json_string(out, route.id);
   out += R"(,"object":"model","created":0,"owned_by":)";
-  append_json_string(out, d.model->owned_by);
-  if (d.model->context_length) {
-    out += R"(,"context_length":)";
-    out += std::to_string(*d.model->context_length);
+  if (route.kind == Route::Kind::model) {
+    append_json_string(out, route.model->owned_by);
+    if (route.model->context_length) {
+      out += R"(,"context_length":)";
+      out += std::to_string(*route.model->context_length);
+    }
+  } else {
+    out += R"("tollgate","type":)";
+    out += route.kind == Route::Kind::alias ? R"("alias")" : R"("auto")";
+    if (!route.description.empty()) {
+      out += R"(,"description":)";
+      append_json_string(out, route.description);
+    }
+    out += R"(,"models":[)";
+    for (std::size_t i = 0; i < route.members.size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, route.members[i]->id);
+    }
+    out += ']';
   }
   out += R"(,"surfaces":[)";
   bool first = true;
-  for (const auto& surface : d.model->surfaces) {
+  for (Surface surface : kSurfaces) {
+    if (!route.allows(surface)) continue;
     if (!first) out += ',';
     first = false;
-    append_json_string(out, surface);
+    append_json_string(out, surface_name(surface));
   }
   out += ']';
-  append_pricing(out, d.price);
+  if (route.kind == Route::Kind::model) {
+    if (route.capabilities) {
+      out += R"(,"capabilities":[)";
+      first = true;
+      for (const auto& name : route.model->capabilities) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, name);
+      }
+      out += ']';
+    }
+    append_pricing(out, route.price);
+  }
   out += '}';
 }
 
-void append_anthropic_model(std::string& out, const Deployment& d) {
+std::optional<std::int64_t> context_length(const Route& route) {
+  return route.model ? route.model->context_length : std::nullopt;
+}
+
+void append_anthropic_model(std::string& out, const Route& route) {
   out += R"({"type":"model","id":)";
-  append_json_string(out, d.model->id);
+  append_json_string(out, route.id);
   out += R"(,"display_name":)";
-  append_json_string(out, d.model->id);
+  append_json_string(out, route.id);
   out += R"(,"created_at":"1970-01-01T00:00:00Z","capabilities":null,"deprecated_at":null,)"
          R"("lifecycle":"active","line":null,"max_input_tokens":)";
-  out += d.model->context_length ? std::to_string(*d.model->context_length) : "null";
+  const auto length = context_length(route);
+  out += length ? std::to_string(*length) : "null";
   out += R"(,"max_tokens":null,"retires_at":null})";
 }
 
-void append_gemini_model(std::string& out, const Deployment& d) {
+void append_gemini_model(std::string& out, const Route& route) {
   out += R"({"name":)";
-  append_json_string(out, "models/" + d.model->id);
+  append_json_string(out, "models/" + route.id);
   out += R"(,"displayName":)";
-  append_json_string(out, d.model->id);
-  if (d.model->context_length) {
+  append_json_string(out, route.id);
+  if (const auto length = context_length(route)) {
     out += R"(,"inputTokenLimit":)";
-    out += std::to_string(*d.model->context_length);
+    out += std::to_string(*length);
   }
   out += R"(,"supportedGenerationMethods":["generateContent","streamGenerateContent"]})";
 }
 
-using AppendModel = void (*)(std::string&, const Deployment&);
+using AppendModel = void (*)(std::string&, const Route&);
 
 struct CatalogShape {
   Surface surface;  // the models listed: those callable through it (chat: every model)
@@ -125,8 +162,8 @@ CatalogShape shape_of(ir::Format format) {
   }
 }
 
-bool listed(const Deployment& d, ir::Format format, Surface surface) {
-  return format == ir::Format::openai_chat || d.allows(surface);
+bool listed(const Route& route, ir::Format format, Surface surface) {
+  return format == ir::Format::openai_chat || route.allows(surface);
 }
 
 }  // namespace
@@ -141,21 +178,21 @@ boost::asio::awaitable<void> Gateway::models(RequestContext& ctx, std::string_vi
 
   if (rest.empty() || rest == "/") {
     std::string body(shape.list_open);
-    const Deployment* first = nullptr;
-    const Deployment* last = nullptr;
-    for (const auto& d : catalog_.deployments()) {
-      if (!listed(d, ctx.format, shape.surface)) continue;
+    const Route* first = nullptr;
+    const Route* last = nullptr;
+    for (const auto& route : catalog_.routes()) {
+      if (!listed(route, ctx.format, shape.surface)) continue;
       if (last) body += ',';
-      shape.append(body, d);
-      if (!first) first = &d;
-      last = &d;
+      shape.append(body, route);
+      if (!first) first = &route;
+      last = &route;
     }
     body += ']';
     if (ctx.format == ir::Format::anthropic) {
       body += R"(,"has_more":false,"first_id":)";
-      first ? append_json_string(body, first->model->id) : void(body += "null");
+      first ? append_json_string(body, first->id) : void(body += "null");
       body += R"(,"last_id":)";
-      last ? append_json_string(body, last->model->id) : void(body += "null");
+      last ? append_json_string(body, last->id) : void(body += "null");
     }
     body += '}';
     co_await respond_json(ctx, 200, std::move(body));
@@ -164,10 +201,10 @@ boost::asio::awaitable<void> Gateway::models(RequestContext& ctx, std::string_vi
 
   std::string_view id = rest.substr(1);
   if (ctx.format == ir::Format::gemini && id.starts_with("models/")) id.remove_prefix(7);
-  const Deployment* d = catalog_.find(id);
-  if (d && listed(*d, ctx.format, shape.surface)) {
+  const Route* route = catalog_.find(id);
+  if (route && listed(*route, ctx.format, shape.surface)) {
     std::string body;
-    shape.append(body, *d);
+    shape.append(body, *route);
     co_await respond_json(ctx, 200, std::move(body));
     co_return;
   }

@@ -1,6 +1,10 @@
 #include "gateway/phases.hpp"
 
+#include "api/anthropic/messages.hpp"
+#include "api/gemini/generate_content.hpp"
 #include "api/json_text.hpp"
+#include "api/openai/chat_ir.hpp"
+#include "api/responses/request.hpp"
 #include "auth/credentials.hpp"
 #include "auth/key_cache.hpp"
 #include "billing/pricing.hpp"
@@ -10,6 +14,7 @@
 #include "gateway/respond.hpp"
 #include "obs/metrics.hpp"
 #include "routing/rate_limiter.hpp"
+#include "routing/router.hpp"
 
 #include <chrono>
 
@@ -112,18 +117,18 @@ boost::asio::awaitable<void> respond_model_not_found(RequestContext& ctx, const 
 
 boost::asio::awaitable<bool> resolve(RequestContext& ctx, const Catalog& catalog,
                                      std::string_view model, Surface surface) {
-  ctx.deployment = catalog.find(model);
-  if (!ctx.deployment) {
+  ctx.route = catalog.find(model);
+  if (!ctx.route) {
     co_await respond_model_not_found(ctx, catalog, model);
     co_return false;
   }
-  if (!ctx.deployment->allows(surface)) {
-    std::string message = "The model `" + ctx.deployment->model->id + "` cannot be called through " +
+  if (!ctx.route->allows(surface)) {
+    std::string message = "The model `" + ctx.route->id + "` cannot be called through " +
                           std::string(surface_path(surface)) + "; it is available through: ";
     bool first = true;
     for (Surface s : {Surface::chat, Surface::messages, Surface::responses, Surface::gemini,
                       Surface::embeddings, Surface::images}) {
-      if (!ctx.deployment->allows(s)) continue;
+      if (!ctx.route->allows(s)) continue;
       if (!first) message += ", ";
       first = false;
       message += surface_path(s);
@@ -132,6 +137,38 @@ boost::asio::awaitable<bool> resolve(RequestContext& ctx, const Catalog& catalog
     co_await respond_error(ctx, 400, std::move(message), "unsupported_surface", "model");
     co_return false;
   }
+  if (surface == Surface::embeddings || surface == Surface::images) co_return true;
+  co_return co_await decode_for_route(ctx);
+}
+
+std::optional<ir::Error> decode_client_request(RequestContext& ctx) {
+  if (ctx.ir_decoded) return std::nullopt;
+  std::optional<ir::Error> error;
+  const std::string_view body = ctx.request.body;
+  switch (ctx.format) {
+    case ir::Format::anthropic: error = api::anthropic::decode_request(body, ctx.ir); break;
+    case ir::Format::gemini:
+      error = api::gemini::decode_request(body, ctx.requested_model, ctx.stream, ctx.ir);
+      break;
+    case ir::Format::openai_responses: error = api::responses::decode_request(body, ctx.ir); break;
+    default: error = api::openai::decode_request(body, ctx.ir); break;
+  }
+  ctx.ir_decoded = !error;
+  return error;
+}
+
+boost::asio::awaitable<bool> decode_for_route(RequestContext& ctx) {
+  const Route& route = *ctx.route;
+  const bool needed = route.kind == Route::Kind::automatic ||
+                      (route.families & ~(1u << static_cast<unsigned>(ctx.format))) != 0;
+  if (!needed || ctx.ir_decoded) co_return true;
+  if (auto error = decode_client_request(ctx)) {
+    co_await respond_error(ctx, *error);
+    co_return false;
+  }
+  // The decoded request's figures are closer than the light read's.
+  ctx.prompt_chars = ctx.ir.prompt_chars;
+  if (ctx.ir.max_tokens) ctx.max_tokens = ctx.ir.max_tokens;
   co_return true;
 }
 
@@ -160,6 +197,34 @@ void annotate_access_log(RequestContext& ctx) {
 
 }  // namespace
 
+namespace {
+
+// The tokens the request really used replace its estimate in the rate limits (key, account, the
+// deployment's tpm cap); its concurrency slots are returned; a stream that broke after its
+// head counts against the deployment's breaker.
+void release_limits(RequestContext& ctx, Services& services) {
+  const std::int64_t used = ctx.usage.input + ctx.usage.output;
+  if (ctx.router_begun && ctx.deployment) {
+    routing::Router& router = *services.router;
+    router.settle_tokens(ctx.deployment->index, ctx.token_estimate, used);
+    const std::string& code = ctx.error_code;
+    if (code == "upstream_stream_interrupted" || code == "upstream_timeout" ||
+        code == "upstream_invalid_response") {
+      router.failed(ctx.deployment->index, routing::Clock::now());
+    }
+  }
+  if (!ctx.rate_counted || !services.rate_limiter) return;
+  const routing::RateScope scopes[] = {
+      {ctx.rate_key_scope,
+       {ctx.key->rate_rpm, ctx.key->rate_tpm, ctx.key->rate_concurrency}},
+      {ctx.rate_account_scope,
+       {ctx.key->account_rate_rpm, ctx.key->account_rate_tpm, ctx.key->account_rate_concurrency}}};
+  services.rate_limiter->settle(scopes, ctx.token_estimate, used);
+  services.rate_limiter->release(scopes);
+}
+
+}  // namespace
+
 void settle(RequestContext& ctx, Services& services) {
   auto total = ctx.elapsed();
   auto overhead = ctx.overhead();
@@ -168,9 +233,9 @@ void settle(RequestContext& ctx, Services& services) {
   if (!ctx.error_code.empty()) services.metrics.record_error(ctx.surface, ctx.error_code);
   annotate_access_log(ctx);
 
+  release_limits(ctx, services);
   // One usage record per authenticated model call (rejections before authentication are in
   // the access log and metrics only, so unauthenticated traffic cannot grow the database).
-  if (ctx.rate_slot && services.rate_limiter) services.rate_limiter->release(ctx.key->prefix);
   if (!ctx.key || !ctx.model_call) return;
   charge_now(ctx, services);  // requests that ended without charge() (errors, refusals)
   billing::UsageRecord record;
@@ -181,9 +246,12 @@ void settle(RequestContext& ctx, Services& services) {
   record.public_model = ctx.requested_model;
   if (ctx.deployment) {
     record.public_model = ctx.deployment->model->id;
-    record.upstream_model = ctx.deployment->model->upstream_model;
+    record.upstream_model = ctx.deployment->upstream_model;
     record.provider = ctx.deployment->provider->name;
+    record.deployment = ctx.deployment->config->name;
   }
+  record.attempts = ctx.attempts;
+  record.byok = !ctx.byok_credential.empty();
   record.prompt_tokens = ctx.usage.input;
   record.completion_tokens = ctx.usage.output;
   record.cached_tokens = ctx.usage.cache_read;

@@ -3,12 +3,15 @@
 #pragma once
 
 #include "api/openai/chat_request.hpp"
+#include "api/openai/model_field.hpp"
 #include "auth/key_cache.hpp"
 #include "billing/wallet.hpp"
 #include "store/ledger.hpp"
 #include "gateway/catalog.hpp"
 #include "ir/ir.hpp"
 #include "net/http.hpp"
+#include "routing/rate_limiter.hpp"
+#include "routing/router.hpp"
 
 #include <chrono>
 #include <optional>
@@ -41,12 +44,28 @@ struct RequestContext {
   std::optional<std::int64_t> max_tokens;  // the answer's token limit, when the client set one
   std::int64_t images = 0;                 // image generations: asked for, then generated
   api::openai::ChatRequestView chat;  // OpenAI chat, read without decoding (passthrough)
+  // Other bodies forwarded as they are (Anthropic to Anthropic, embeddings, images): where
+  // their model is, to replace it.
+  std::optional<api::openai::ModelFieldView> model_field;
   ir::Request ir;                     // every other request, decoded
-  // resolve
-  const Deployment* deployment = nullptr;
-  // admit: a concurrency slot held until settle, and the x-ratelimit-* headers of every answer
-  bool rate_slot = false;
+  bool ir_decoded = false;            // ctx.ir holds the request
+  // resolve: what the client asked for (a model, an alias or "auto")
+  const Route* route = nullptr;
+  // admit: the rate-limit scopes the request counts against (held until settle), its token
+  // estimate, and the x-ratelimit-* headers of every answer
+  std::string rate_key_scope;      // "key:<prefix>"
+  std::string rate_account_scope;  // "account:<id>"
+  bool rate_counted = false;
+  std::int64_t token_estimate = 0;  // prompt estimate + max_tokens (tpm limits)
   net::Headers rate_headers;
+  // admit: the deployments to try, in order (routing::Router::order)
+  routing::Plan plan;
+  bool sole_deployment = false;  // the plan's only possible deployment: tried whatever its health
+  // dispatch: the deployment of the current (then the serving) attempt, and how many were made
+  const Deployment* deployment = nullptr;
+  int attempts = 0;
+  bool router_begun = false;         // the router counted an attempt on `deployment`
+  std::string_view byok_credential;  // the key's own credential for `deployment`'s provider
   // admit (billing on): the money set aside before dispatch
   std::optional<billing::Hold> hold;
   // charge: what the request cost, and whether it has been settled against the hold

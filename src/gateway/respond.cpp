@@ -7,6 +7,14 @@ namespace tollgate::gateway {
 void add_common_headers(RequestContext& ctx, net::Headers& headers) {
   headers.push_back({"x-request-id", ctx.request_id});
   headers.push_back({"x-tollgate-overhead-us", std::to_string(ctx.overhead().count())});
+  if (ctx.deployment && ctx.attempts > 0) {
+    // Where the request went: the model that served (an alias or "auto" resolves to one), its
+    // provider and deployment, and how many attempts it took.
+    headers.push_back({"x-tollgate-model", ctx.deployment->model->id});
+    headers.push_back({"x-tollgate-provider", ctx.deployment->provider->name});
+    headers.push_back({"x-tollgate-deployment", ctx.deployment->config->name});
+    headers.push_back({"x-tollgate-attempts", std::to_string(ctx.attempts)});
+  }
   for (const auto& header : ctx.rate_headers) headers.push_back(header);
 }
 

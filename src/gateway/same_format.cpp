@@ -1,7 +1,7 @@
 // The passthrough for an Anthropic client calling an Anthropic upstream and a Gemini client
 // calling a Gemini upstream (OpenAI chat has its own, in chat_completions.cpp). Nothing is
-// translated, so nothing the IR cannot hold is lost: the body goes upstream with only the model
-// replaced (Anthropic's is in the body, Gemini's in the URL), and responses, streams and errors
+// translated, so nothing the IR cannot hold is lost: the body went upstream with only the model
+// replaced (Anthropic's is in the body, Gemini's in the URL; dispatch.cpp), and responses, streams and errors
 // come back as the upstream wrote them but for the model the client sees ("model",
 // "message.model" in message_start, Gemini's "modelVersion"). Usage is read on the way by the
 // family's own decoder.
@@ -46,17 +46,10 @@ void append_error_event(RequestContext& ctx, std::string& out, const ir::Error& 
 
 }  // namespace
 
-boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, std::string body) {
-  const Deployment& deployment = *ctx.deployment;
+boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, UpstreamCall& call) {
+  const Deployment& deployment = call.deployment();
   const FamilyCodec& family = family_codec(deployment.family);
   const std::string& public_model = deployment.model->id;
-
-  // attempt
-  UpstreamCall call(ctx);
-  if (!co_await call.send(ctx.stream ? deployment.stream_target : deployment.target,
-                          std::move(body), ctx.stream)) {
-    co_return;
-  }
 
   // relay: errors and JSON responses
   if (!call.ok() || !ctx.stream || !call.is_event_stream()) {

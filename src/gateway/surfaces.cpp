@@ -6,9 +6,10 @@
 //   POST /v1beta/models/{model}:streamGenerateContent?alt=sse
 //   POST /v1/embeddings, /v1/images/generations          OpenAI, forwarded as they are
 //
-// Each one authenticates, decodes the body into the IR in its own format, resolves the model
-// for its surface and hands over to the translated pipeline (translate.cpp) — or, when the
-// upstream speaks the client's own format, to the same-format passthrough (same_format.cpp).
+// Each one authenticates, reads the body in its own format, resolves the model for its surface,
+// is admitted, and hands over to dispatch (dispatch.cpp), whose attempts end in the relay that
+// fits the deployment that answered: the same-format passthrough (same_format.cpp) when the
+// upstream speaks the client's own format, the translated pipeline (translate.cpp) otherwise.
 #include "api/anthropic/messages.hpp"
 #include "api/gemini/generate_content.hpp"
 #include "api/openai/model_field.hpp"
@@ -30,6 +31,7 @@ namespace {
 
 // Decoded request → the context fields every phase after decode reads.
 void take_request(RequestContext& ctx) {
+  ctx.ir_decoded = true;
   ctx.model_call = true;
   ctx.requested_model = ctx.ir.model;
   ctx.stream = ctx.ir.stream;
@@ -50,33 +52,26 @@ std::int64_t count_images(std::string_view body) {
 boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
   if (!co_await authenticate(ctx, services_)) co_return;
   // An Anthropic upstream gets the body as it is, with only the model replaced: a light read
-  // finds the model first. A body it cannot read is decoded fully below, for Anthropic's error.
+  // finds the model; the body is decoded only when a deployment of another format needs it
+  // (dispatch.cpp). A body the light read refuses is decoded now, for Anthropic's own error.
   auto light = api::openai::read_model_field(ctx.request.body);
   if (auto* view = std::get_if<api::openai::ModelFieldView>(&light)) {
-    if (!co_await resolve(ctx, catalog_, view->model, Surface::messages)) co_return;
-    if (ctx.deployment->family == ir::Format::anthropic) {
-      ctx.model_call = true;
-      ctx.requested_model = view->model;
-      ctx.stream = view->stream;
-      ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
-      ctx.max_tokens = view->max_tokens;
-      if (!co_await admit(ctx, services_, Surface::messages)) co_return;
-      co_await relay_same_format(ctx,
-                                 api::openai::replace_model(ctx.request.body, *view,
-                                                            ctx.deployment->model->upstream_model));
+    ctx.model_call = true;
+    ctx.requested_model = view->model;
+    ctx.stream = view->stream;
+    ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
+    ctx.max_tokens = view->max_tokens;
+    ctx.model_field = std::move(*view);
+  } else {
+    if (auto error = api::anthropic::decode_request(ctx.request.body, ctx.ir)) {
+      co_await respond_error(ctx, *error);
       co_return;
     }
+    take_request(ctx);
   }
-  if (auto error = api::anthropic::decode_request(ctx.request.body, ctx.ir)) {
-    co_await respond_error(ctx, *error);
-    co_return;
-  }
-  take_request(ctx);
-  if (!ctx.deployment && !co_await resolve(ctx, catalog_, ctx.ir.model, Surface::messages)) {
-    co_return;
-  }
+  if (!co_await resolve(ctx, catalog_, ctx.requested_model, Surface::messages)) co_return;
   if (!co_await admit(ctx, services_, Surface::messages)) co_return;
-  co_await translate(ctx);
+  co_await serve(ctx, Surface::messages);
 }
 
 boost::asio::awaitable<void> Gateway::responses(RequestContext& ctx) {
@@ -88,7 +83,7 @@ boost::asio::awaitable<void> Gateway::responses(RequestContext& ctx) {
   take_request(ctx);
   if (!co_await resolve(ctx, catalog_, ctx.ir.model, Surface::responses)) co_return;
   if (!co_await admit(ctx, services_, Surface::responses)) co_return;
-  co_await translate(ctx);
+  co_await serve(ctx, Surface::responses);
 }
 
 boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
@@ -115,25 +110,16 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
                            "unsupported_stream_format", "alt");
     co_return;
   }
+  // The model is in the URL: a Gemini upstream gets the body exactly as the client sent it, and
+  // judges it (it is Gemini: its errors are the ones the client expects). The body is decoded
+  // only when a deployment of another format needs it (dispatch.cpp).
+  ctx.model_call = true;
+  ctx.requested_model = model;
+  ctx.stream = stream;
+  ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
   if (!co_await resolve(ctx, catalog_, model, Surface::gemini)) co_return;
-  if (ctx.deployment->family == ir::Format::gemini) {
-    // The model is in the URL: the body goes upstream exactly as the client sent it, and the
-    // upstream judges it (it is Gemini: its errors are the ones the client expects).
-    ctx.model_call = true;
-    ctx.requested_model = model;
-    ctx.stream = stream;
-    ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
-    if (!co_await admit(ctx, services_, Surface::gemini)) co_return;
-    co_await relay_same_format(ctx, std::string(ctx.request.body));
-    co_return;
-  }
-  if (auto error = api::gemini::decode_request(ctx.request.body, model, stream, ctx.ir)) {
-    co_await respond_error(ctx, *error);
-    co_return;
-  }
-  take_request(ctx);
   if (!co_await admit(ctx, services_, Surface::gemini)) co_return;
-  co_await translate(ctx);
+  co_await serve(ctx, Surface::gemini);
 }
 
 // Embeddings and image generations: forwarded to an OpenAI-compatible upstream with only
@@ -155,32 +141,17 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
                            "unsupported_parameter", "stream");
     co_return;
   }
-  if (!co_await resolve(ctx, catalog_, view.model, surface)) co_return;
-  const Deployment& deployment = *ctx.deployment;
-  if (deployment.family != ir::Format::openai_chat) {
-    co_await respond_error(ctx, 400,
-                           std::string(surface_path(surface)) +
-                               " is available from OpenAI-compatible upstreams only; model `" +
-                               deployment.model->id + "` is served by a " +
-                               std::string(ir::to_string(deployment.family)) + " upstream.",
-                           "unsupported_surface", "model");
-    co_return;
-  }
-
   ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
   ctx.max_tokens = 0;                          // nothing generated but what the usage says
   if (surface == Surface::images) ctx.images = std::clamp<std::int64_t>(view.n.value_or(1), 1, 100);
+  ctx.model_field = std::move(view);
+  if (!co_await resolve(ctx, catalog_, ctx.requested_model, surface)) co_return;
   if (!co_await admit(ctx, services_, surface)) co_return;
+  co_await serve(ctx, surface);
+}
 
-  const std::string& target =
-      surface == Surface::embeddings ? deployment.embeddings_target : deployment.images_target;
-  UpstreamCall call(ctx);
-  if (!co_await call.send(
-          target,
-          api::openai::replace_model(ctx.request.body, view, deployment.model->upstream_model),
-          false)) {
-    co_return;
-  }
+boost::asio::awaitable<void> Gateway::relay_openai_json(RequestContext& ctx, UpstreamCall& call,
+                                                        Surface surface) {
   std::optional<std::string> body = co_await call.read_body();
   if (!body) co_return;
   if (!call.ok()) {
@@ -189,7 +160,7 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
   }
   providers::openai::Usage usage;
   std::string restored =
-      ctx.loop.response_scanner.restore_model(*body, deployment.model->id, usage);
+      ctx.loop.response_scanner.restore_model(*body, call.deployment().model->id, usage);
   ctx.usage.input = usage.prompt_tokens;
   ctx.usage.output = usage.completion_tokens;
   ctx.usage.present = usage.present;

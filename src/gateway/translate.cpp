@@ -1,8 +1,7 @@
-// The translated pipeline: whenever the client's wire format differs from the upstream's (or is
-// not OpenAI chat, whose same-format calls take the passthrough in chat_completions.cpp), the
-// decoded ir::Request is encoded for the upstream's family, and what comes back — a JSON
-// response, an error, or a stream event by event — is decoded into the IR and encoded in the
-// client's format. Stream frames are written as soon as the upstream bytes that make them have
+// The translated relay: whenever the client's wire format differs from the upstream's, the
+// decoded ir::Request was encoded for the upstream's family (dispatch.cpp), and what comes back —
+// a JSON response, an error, or a stream event by event — is decoded into the IR and encoded in
+// the client's format. Stream frames are written as soon as the upstream bytes that make them have
 // arrived: nothing waits for the whole response.
 #include "gateway/admission.hpp"
 #include "gateway/formats.hpp"
@@ -30,24 +29,10 @@ ir::EncodeOptions encode_options(RequestContext& ctx, const SurfaceCodec& surfac
 
 }  // namespace
 
-boost::asio::awaitable<void> Gateway::translate(RequestContext& ctx) {
-  const Deployment& deployment = *ctx.deployment;
+boost::asio::awaitable<void> Gateway::relay_translated(RequestContext& ctx, UpstreamCall& call) {
+  const Deployment& deployment = call.deployment();
   const FamilyCodec& family = family_codec(deployment.family);
   const SurfaceCodec& surface = surface_codec(ctx.format);
-
-  // encode
-  std::string body;
-  if (auto error = family.encode_request(ctx.ir, deployment, body)) {
-    co_await respond_error(ctx, *error);
-    co_return;
-  }
-
-  // attempt
-  UpstreamCall call(ctx);
-  if (!co_await call.send(ctx.stream ? deployment.stream_target : deployment.target,
-                          std::move(body), ctx.stream)) {
-    co_return;
-  }
   ir::EncodeOptions options = encode_options(ctx, surface);
 
   // relay: errors and JSON responses

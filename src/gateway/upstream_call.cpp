@@ -6,7 +6,9 @@
 
 #include <prometheus/gauge.h>
 
+#include <charconv>
 #include <cstdio>
+#include <ctime>
 
 namespace tollgate::gateway {
 
@@ -22,20 +24,28 @@ namespace {
 
 constexpr std::size_t kMaxUpstreamJsonBytes = 64 * 1024 * 1024;
 
-// A POST to `target` on ctx.deployment with `body`: content type, accept, request id, the
-// provider's credentials, and the client headers the provider's forward_headers name.
-net::ClientRequest upstream_post(const RequestContext& ctx, std::string target, std::string body,
-                                 bool stream) {
-  const Deployment& deployment = *ctx.deployment;
+// A POST to `target` on `deployment` with `body`: content type, accept, request id, the
+// provider's credentials (the key's own when it brought one for this provider), and the client
+// headers the provider's forward_headers name.
+net::ClientRequest upstream_post(const RequestContext& ctx, const Deployment& deployment,
+                                 std::string target, std::string body, bool stream) {
   net::ClientRequest upstream;
   upstream.method = "POST";
   upstream.target = std::move(target);
   upstream.timeouts = deployment.timeouts;
   upstream.body = std::move(body);
-  upstream.headers.reserve(4 + deployment.upstream_headers.size());
+  upstream.headers.reserve(5 + deployment.upstream_headers.size());
   upstream.headers.push_back({"content-type", "application/json"});
   upstream.headers.push_back({"accept", stream ? "text/event-stream" : "application/json"});
   upstream.headers.push_back({"x-request-id", ctx.request_id});
+  std::string_view credential =
+      ctx.byok_credential.empty() ? std::string_view(deployment.provider->api_key)
+                                  : ctx.byok_credential;
+  if (!credential.empty()) {
+    std::string value(deployment.credential_prefix);
+    value += credential;
+    upstream.headers.push_back({std::string(deployment.credential_header), std::move(value)});
+  }
   for (const auto& h : deployment.upstream_headers) upstream.headers.push_back(h);
   // An Anthropic client's beta flags mean something only to an Anthropic upstream.
   if (deployment.family == ir::Format::anthropic && ctx.format == ir::Format::anthropic) {
@@ -54,10 +64,13 @@ net::ClientRequest upstream_post(const RequestContext& ctx, std::string target, 
   return upstream;
 }
 
-// 504 (timeout) or 502 (unreachable) in the client's format.
-boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx, net::ClientError error,
+}  // namespace
+
+boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx,
+                                                      const Deployment& deployment,
+                                                      net::ClientError error,
                                                       const std::string& detail) {
-  const std::string& provider = ctx.deployment->provider->name;
+  const std::string& provider = deployment.provider->name;
   if (net::is_timeout(error)) {
     co_await respond_error(ctx, 504,
                            "Upstream provider '" + provider + "' timed out (" +
@@ -70,24 +83,54 @@ boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx, net::
   }
 }
 
-}  // namespace
-
-boost::asio::awaitable<bool> UpstreamCall::send(std::string target, std::string body, bool stream) {
+boost::asio::awaitable<net::ClientError> UpstreamCall::send(std::string target, std::string body,
+                                                           bool stream) {
   started_ = Clock::now();
   net::ClientResult sent;
   {
     WaitTimer wait{ctx_.upstream_wait};
-    sent = co_await ctx_.loop.client.send(
-        ctx_.deployment->origin, upstream_post(ctx_, std::move(target), std::move(body), stream));
+    net::ClientRequest request =
+        upstream_post(ctx_, deployment_, std::move(target), std::move(body), stream);
+    sent = co_await ctx_.loop.client.send(deployment_.origin, std::move(request));
   }
+  head_at_ = Clock::now();
   if (sent.error != net::ClientError::none) {
+    failure_detail_ = std::move(sent.detail);
     record();
-    co_await respond_upstream_failure(ctx_, sent.error, sent.detail);
-    co_return false;
+    co_return sent.error;
   }
   response_ = std::move(sent.response);
   ctx_.upstream_status = response_->status();
-  co_return true;
+  co_return net::ClientError::none;
+}
+
+namespace {
+
+std::optional<std::int64_t> whole_number(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<Clock::duration> UpstreamCall::retry_after() const {
+  if (!response_) return std::nullopt;
+  const net::Headers& headers = response_->headers();
+  if (auto ms = whole_number(net::find_header(headers, "retry-after-ms"))) {
+    return std::chrono::milliseconds(*ms);
+  }
+  std::string_view value = net::find_header(headers, "retry-after");
+  if (value.empty()) return std::nullopt;
+  if (auto seconds = whole_number(value)) return std::chrono::seconds(*seconds);
+  // An HTTP date ("Wed, 21 Oct 2026 07:28:00 GMT").
+  std::tm when{};
+  const std::string text(value);
+  if (!strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &when)) return std::nullopt;
+  const auto left = std::chrono::system_clock::from_time_t(timegm(&when)) -
+                    std::chrono::system_clock::now();
+  return left.count() > 0 ? std::chrono::duration_cast<Clock::duration>(left) : Clock::duration{};
 }
 
 std::string_view UpstreamCall::content_type() const {
@@ -111,7 +154,8 @@ boost::asio::awaitable<std::optional<std::string>> UpstreamCall::read_body() {
   }
   record();
   if (read.first != net::ClientError::none) {
-    co_await respond_upstream_failure(ctx_, read.first, std::string(net::to_string(read.first)));
+    const std::string detail(net::to_string(read.first));
+    co_await respond_upstream_failure(ctx_, deployment_, read.first, detail);
     co_return std::nullopt;
   }
   co_return std::move(read.second);
@@ -123,10 +167,10 @@ boost::asio::awaitable<std::pair<net::ClientError, std::string_view>> UpstreamCa
 }
 
 void UpstreamCall::record() {
-  if (recorded_ || !ctx_.deployment) return;
+  if (recorded_) return;
   recorded_ = true;
   ctx_.loop.metrics.record_upstream(
-      ctx_.deployment->provider->name, response_ ? ctx_.upstream_status : 0,
+      deployment_.provider->name, response_ ? response_->status() : 0,
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_));
 }
 

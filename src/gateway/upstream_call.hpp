@@ -38,22 +38,32 @@ class StreamGauge {
   obs::Metrics& metrics_;
 };
 
-// One exchange with ctx.deployment's provider (the attempt phase and the upstream side of the
-// relay): every wait on it counts as upstream time, not overhead; its outcome is recorded in the
-// upstream metrics once; a transport failure becomes a 502 or 504 in the client's format.
+// One exchange with one deployment (an attempt, then the upstream side of the relay): every
+// wait on it counts as upstream time, not overhead; its outcome is recorded in the upstream
+// metrics once.
 class UpstreamCall {
  public:
-  explicit UpstreamCall(RequestContext& ctx) : ctx_(ctx) {}
+  UpstreamCall(RequestContext& ctx, const Deployment& deployment)
+      : ctx_(ctx), deployment_(deployment) {}
   ~UpstreamCall() { record(); }
   UpstreamCall(const UpstreamCall&) = delete;
   UpstreamCall& operator=(const UpstreamCall&) = delete;
 
-  // POSTs `body` to `target` with the provider's credentials and the forwarded client headers.
-  // False when the provider could not be reached (the client has had its 502/504).
-  boost::asio::awaitable<bool> send(std::string target, std::string body, bool stream);
+  // POSTs `body` to `target` with the provider's credentials (or the key's own, BYOK) and the
+  // forwarded client headers, and reads the response head. An error code when the provider could
+  // not be reached or did not answer in time (failure_detail() says more); nothing is sent to
+  // the client here.
+  boost::asio::awaitable<net::ClientError> send(std::string target, std::string body, bool stream);
+  const std::string& failure_detail() const { return failure_detail_; }
 
+  const Deployment& deployment() const { return deployment_; }
   int status() const { return response_->status(); }
   bool ok() const { return status() >= 200 && status() < 300; }
+  // From sending the request to its response head.
+  Clock::duration time_to_head() const { return head_at_ - started_; }
+  // The wait the upstream asked for (retry-after-ms, or retry-after in seconds or as an HTTP
+  // date); nullopt when it named none.
+  std::optional<Clock::duration> retry_after() const;
   std::string_view content_type() const;
   bool is_event_stream() const { return content_type().starts_with("text/event-stream"); }
   // Headers worth passing on to the client: retry-after and rate limits.
@@ -68,10 +78,20 @@ class UpstreamCall {
 
  private:
   RequestContext& ctx_;
+  const Deployment& deployment_;
   std::unique_ptr<net::ClientResponse> response_;
+  std::string failure_detail_;
   Clock::time_point started_;
+  Clock::time_point head_at_;
   bool recorded_ = false;
 };
+
+// The client's 504 (timeout) or 502 (unreachable), in its format, for a failed exchange with
+// `deployment`.
+boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx,
+                                                      const Deployment& deployment,
+                                                      net::ClientError error,
+                                                      const std::string& detail);
 
 // The upstream's error response passed on with its status and body as they are (for a client
 // that speaks the upstream's format).

@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <map>
 #include <sstream>
 
 namespace tollgate::obs {
@@ -78,6 +79,26 @@ struct Metrics::Impl {
           .Help("Usage records that could not be queued for the usage log")
           .Register(*registry)
           .Add({});
+  prometheus::Family<prometheus::Counter>& attempts =
+      BuildCounter()
+          .Name("tollgate_upstream_attempts_total")
+          .Help("Upstream attempts by deployment and outcome (ok, retryable, transport)")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& failovers =
+      BuildCounter()
+          .Name("tollgate_failovers_total")
+          .Help("Requests that left a deployment after a failed attempt, to retry elsewhere")
+          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& breaker_transitions =
+      BuildCounter()
+          .Name("tollgate_breaker_transitions_total")
+          .Help("Circuit breaker state changes by deployment and new state")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& breaker_state =
+      BuildGauge()
+          .Name("tollgate_breaker_state")
+          .Help("Circuit breaker state by deployment: 0 closed, 1 open, 2 half-open")
+          .Register(*registry);
   prometheus::Gauge& active_streams = BuildGauge()
                                           .Name("tollgate_active_streams")
                                           .Help("Streaming responses in progress")
@@ -164,6 +185,28 @@ void Metrics::record_transport_rejection(std::string_view reason) {
 
 void Metrics::record_usage_dropped(std::size_t count) {
   impl_->usage_dropped.Increment(static_cast<double>(count));
+}
+
+DeploymentSeries Metrics::deployment_series(std::string_view deployment, std::string_view model,
+                                            std::string_view provider) {
+  const std::map<std::string, std::string> labels{{"deployment", std::string(deployment)},
+                                                  {"model", std::string(model)},
+                                                  {"provider", std::string(provider)}};
+  auto with = [&](std::string_view name, std::string_view value) {
+    auto more = labels;
+    more.emplace(std::string(name), std::string(value));
+    return more;
+  };
+  DeploymentSeries series;
+  series.attempts_ok = &impl_->attempts.Add(with("outcome", "ok"));
+  series.attempts_retryable = &impl_->attempts.Add(with("outcome", "retryable"));
+  series.attempts_transport = &impl_->attempts.Add(with("outcome", "transport"));
+  series.failovers = &impl_->failovers.Add(labels);
+  series.opened = &impl_->breaker_transitions.Add(with("state", "open"));
+  series.half_opened = &impl_->breaker_transitions.Add(with("state", "half_open"));
+  series.closed = &impl_->breaker_transitions.Add(with("state", "closed"));
+  series.state = &impl_->breaker_state.Add(labels);
+  return series;
 }
 
 prometheus::Gauge& Metrics::active_streams() {

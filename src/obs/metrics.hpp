@@ -28,6 +28,21 @@ struct UpstreamSeries {
   prometheus::Counter* responses = nullptr;
 };
 
+// One deployment's routing series, created once at start-up (no lookups on the request path).
+struct DeploymentSeries {
+  // Attempts by outcome: "ok" (an answer to relay), "retryable" (429 / 5xx), "transport"
+  // (connect failure, reset, timeout before the head).
+  prometheus::Counter* attempts_ok = nullptr;
+  prometheus::Counter* attempts_retryable = nullptr;
+  prometheus::Counter* attempts_transport = nullptr;
+  prometheus::Counter* failovers = nullptr;  // requests that moved on from it to another try
+  // Breaker state changes by new state, and the current state (0 closed, 1 open, 2 half-open).
+  prometheus::Counter* opened = nullptr;
+  prometheus::Counter* half_opened = nullptr;
+  prometheus::Counter* closed = nullptr;
+  prometheus::Gauge* state = nullptr;
+};
+
 class Metrics {
  public:
   Metrics();
@@ -55,6 +70,8 @@ class Metrics {
   static void record(const UpstreamSeries& series, std::chrono::microseconds elapsed);
 
   prometheus::Gauge& active_streams();
+  DeploymentSeries deployment_series(std::string_view deployment, std::string_view model,
+                                     std::string_view provider);
 
   // Prometheus text exposition format.
   std::string render() const;

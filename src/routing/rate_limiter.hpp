@@ -1,14 +1,20 @@
-// Per-key rate limits: requests per minute (GCRA, the generic cell rate algorithm: a request is
-// admitted when its theoretical arrival time is at most a minute ahead, so a key may burst up to
-// its whole minute's allowance and then gets one request every 60/rpm seconds) and concurrent
-// requests. The interface is what a shared implementation (Redis, for many instances) would offer
-// too; LocalRateLimiter keeps the counters in this process's memory.
+// Rate limits per key and per account: requests per minute (GCRA, the generic cell rate
+// algorithm: a request is admitted when its theoretical arrival time is at most a minute ahead,
+// so a scope may burst up to its whole minute's allowance and then gets one request every
+// 60/rpm seconds), tokens per minute (the same cell, each request weighing its estimated
+// tokens; after the answer the real count replaces the estimate) and concurrent requests.
+//
+// A request is checked against several scopes at once ("key:<prefix>", "account:<id>"), all or
+// nothing: when one refuses, none counts it. The interface is what a shared implementation
+// (Redis, one script per request for every scope, for many instances) would offer too;
+// LocalRateLimiter keeps the counters in this process's memory.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -19,41 +25,71 @@ using Clock = std::chrono::steady_clock;
 
 struct RateLimits {
   std::optional<std::int64_t> rpm;          // requests per minute
+  std::optional<std::int64_t> tpm;          // tokens per minute
   std::optional<std::int64_t> concurrency;  // requests in flight at once
+
+  bool any() const { return rpm || tpm || concurrency; }
+};
+
+// One counter set a request is checked against.
+struct RateScope {
+  std::string_view name;  // "key:tg-abcd1234", "account:7"
+  RateLimits limits;
 };
 
 struct RateDecision {
   bool allowed = true;
-  std::string_view limit_name;    // "requests" or "concurrency" when refused
-  std::int64_t limit = 0;         // the request limit, for x-ratelimit-limit-requests (0: none)
-  std::int64_t remaining = 0;     // requests left in the current minute's allowance
-  Clock::duration reset{};        // until the allowance is whole again
-  Clock::duration retry_after{};  // refused: until a request would be admitted
+  // Refused: which scope and which limit ("requests", "tokens" or "concurrency").
+  std::string_view scope;
+  std::string_view limit_name;
+  Clock::duration retry_after{};  // refused: until the request would be admitted
+  // For the x-ratelimit-* headers: the first scope's figures (the key's), when it has the limit.
+  std::int64_t limit_requests = 0;  // 0: no request limit
+  std::int64_t remaining_requests = 0;
+  Clock::duration reset_requests{};  // until the request allowance is whole again
+  std::int64_t limit_tokens = 0;     // 0: no token limit
+  std::int64_t remaining_tokens = 0;
+  Clock::duration reset_tokens{};
 };
 
 class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
-  // Counts one request of `key` against `limits`. When allowed and `limits.concurrency` is set,
-  // the caller holds a slot until release(key).
-  virtual RateDecision acquire(std::string_view key, const RateLimits& limits,
+  // Counts one request of `tokens` estimated tokens against every scope, or none of them. When
+  // allowed, every scope with a concurrency limit holds a slot until release(scopes).
+  virtual RateDecision acquire(std::span<const RateScope> scopes, std::int64_t tokens,
                                Clock::time_point now) = 0;
-  virtual void release(std::string_view key) = 0;
+  // After the answer: `actual` tokens replace the `estimated` ones in every scope's tpm count.
+  virtual void settle(std::span<const RateScope> scopes, std::int64_t estimated,
+                      std::int64_t actual) = 0;
+  // Returns the concurrency slots acquire() took.
+  virtual void release(std::span<const RateScope> scopes) = 0;
 };
 
 class LocalRateLimiter final : public RateLimiter {
  public:
-  RateDecision acquire(std::string_view key, const RateLimits& limits,
+  RateDecision acquire(std::span<const RateScope> scopes, std::int64_t tokens,
                        Clock::time_point now) override;
-  void release(std::string_view key) override;
+  void settle(std::span<const RateScope> scopes, std::int64_t estimated,
+              std::int64_t actual) override;
+  void release(std::span<const RateScope> scopes) override;
 
  private:
-  struct KeyState {
-    Clock::time_point theoretical_arrival{};  // GCRA's TAT
+  struct ScopeState {
+    Clock::time_point request_arrival{};  // GCRA's theoretical arrival time, requests
+    Clock::time_point token_arrival{};    // and tokens
     std::int64_t in_flight = 0;
   };
+  // Lets scopes_.find() take the scope's string_view without building a std::string per lookup
+  // (std::hash<std::string_view> alone is not transparent).
+  struct ScopeNameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const noexcept {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
   std::mutex mutex_;
-  std::unordered_map<std::string, KeyState> keys_;
+  std::unordered_map<std::string, ScopeState, ScopeNameHash, std::equal_to<>> scopes_;
 };
 
 }  // namespace tollgate::routing

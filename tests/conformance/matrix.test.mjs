@@ -436,7 +436,9 @@ test('models: listed and retrieved through each SDK', async () => {
   const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.key, maxRetries: 0 });
   const ids = [];
   for await (const m of openai.models.list()) ids.push(m.id);
-  assert.deepEqual(ids, Object.values(families));
+  // The models, then "auto" (the cheapest capable model; on by default).
+  const listed = [...Object.values(families), 'auto'];
+  assert.deepEqual(ids, listed);
   const retrieved = await openai.models.retrieve(families.gemini);
   assert.equal(retrieved.id, families.gemini);
   assert.deepEqual(retrieved.pricing, {
@@ -449,14 +451,14 @@ test('models: listed and retrieved through each SDK', async () => {
     assert.equal(m.type, 'model');
     claudeIds.push(m.id);
   }
-  assert.deepEqual(claudeIds, Object.values(families));
+  assert.deepEqual(claudeIds, listed);
   assert.equal((await anthropic.models.retrieve(families.openai)).display_name, families.openai);
   await assert.rejects(anthropic.models.retrieve('nope'), Anthropic.NotFoundError);
 
   const ai = new GoogleGenAI({ apiKey: gw.key, httpOptions: { baseUrl: gw.url } });
   const names = [];
   for await (const m of await ai.models.list()) names.push(m.name);
-  assert.deepEqual(names, Object.values(families).map((id) => `models/${id}`));
+  assert.deepEqual(names, listed.map((id) => `models/${id}`));
   const one = await ai.models.get({ model: families.anthropic });
   assert.equal(one.name, `models/${families.anthropic}`);
   assert.ok(one.supportedActions.includes('generateContent'));
