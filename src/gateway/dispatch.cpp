@@ -203,6 +203,7 @@ boost::asio::awaitable<std::unique_ptr<UpstreamCall>> dispatch(RequestContext& c
         router.cool_down(d.index, routing::Clock::now() + *wait);
         asked_wait = std::max(asked_wait, *wait);
       }
+      co_await call->drain();  // keeps the connection for the next request
       last_answer = std::move(call);
       last_failed = &d;
       continue;

@@ -146,7 +146,21 @@ void UpstreamCall::copy_headers(net::Headers& to) const {
   }
 }
 
+boost::asio::awaitable<void> UpstreamCall::drain() {
+  constexpr std::size_t kMaxErrorBody = 1 << 20;
+  std::pair<net::ClientError, std::string> read;
+  {
+    WaitTimer wait{ctx_.upstream_wait};
+    read = co_await response_->read_all(kMaxErrorBody);
+  }
+  if (read.first == net::ClientError::none) drained_ = std::move(read.second);
+}
+
 boost::asio::awaitable<std::optional<std::string>> UpstreamCall::read_body() {
+  if (drained_) {
+    record();
+    co_return std::move(*drained_);
+  }
   std::pair<net::ClientError, std::string> read;
   {
     WaitTimer wait{ctx_.upstream_wait};

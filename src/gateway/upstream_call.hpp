@@ -71,6 +71,10 @@ class UpstreamCall {
 
   // The whole body; nullopt when reading it failed (the client has had its 502/504).
   boost::asio::awaitable<std::optional<std::string>> read_body();
+  // Reads a failed attempt's (small) error body now, so its connection goes back to the pool
+  // for the next request; read_body() then returns it. A body that cannot be read is dropped
+  // with its connection.
+  boost::asio::awaitable<void> drain();
   // The next piece of a streamed body: empty at its end; an error code if the read failed.
   boost::asio::awaitable<std::pair<net::ClientError, std::string_view>> read_piece();
   // Records the upstream metric (status, time); later calls do nothing.
@@ -80,6 +84,7 @@ class UpstreamCall {
   RequestContext& ctx_;
   const Deployment& deployment_;
   std::unique_ptr<net::ClientResponse> response_;
+  std::optional<std::string> drained_;
   std::string failure_detail_;
   Clock::time_point started_;
   Clock::time_point head_at_;

@@ -405,3 +405,41 @@ test('account limits are shared by the account\'s keys', async () => {
   assert.equal(third.status, 429);
   assert.match(third.json().error.message, /this account/);
 });
+
+test('an Anthropic client fails over from its own format (passthrough) to a translated upstream', async () => {
+  const messages = (extra = {}) => httpRequest(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': gw.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'smart-test', max_tokens: 20, messages: [{ role: 'user', content: 'Hello' }], ...extra }),
+  });
+  const direct = await messages();
+  assert.equal(direct.status, 200, direct.text);
+  assert.equal(direct.json().model, 'claude-on-a');
+  assert.equal(direct.json().type, 'message');
+
+  await setFault(a, { fault: '500', count: 1 });
+  const res = await messages();
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json().type, 'message', 'still an Anthropic message, translated from OpenAI');
+  assert.equal(res.json().model, 'plain-b');
+  assert.ok(res.json().content[0].text.length > 0);
+  assert.equal(res.headers['x-tollgate-attempts'], '2');
+
+  await setFault(a, { fault: '503', count: 1 });
+  const stream = await messages({ stream: true });
+  assert.equal(stream.status, 200);
+  assert.match(stream.text, /event: message_start/);
+  assert.match(stream.text, /"model":"plain-b"/);
+  assert.match(stream.text, /event: message_stop/);
+});
+
+test('a stream fails over before its first byte: the client sees one clean stream', async () => {
+  await setFault(a, { fault: '503', count: 1 });
+  const stream = await openStream(gw, { model: 'failover', stream: true, max_tokens: 20, messages: defaultMessages });
+  assert.equal(stream.status, 200);
+  assert.equal(stream.headers['x-tollgate-deployment'], 'fo-b');
+  const { events, error } = await readAllEvents(stream);
+  assert.equal(error, null);
+  assert.equal(events[events.length - 1].data, '[DONE]');
+  assert.ok(events.every((e) => e.data === '[DONE]' || !JSON.parse(e.data).error));
+});
