@@ -6,9 +6,7 @@
 
 #include <prometheus/gauge.h>
 
-#include <charconv>
 #include <cstdio>
-#include <ctime>
 
 namespace tollgate::gateway {
 
@@ -104,33 +102,9 @@ boost::asio::awaitable<net::ClientError> UpstreamCall::send(std::string target, 
   co_return net::ClientError::none;
 }
 
-namespace {
-
-std::optional<std::int64_t> whole_number(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size() || value < 0) return std::nullopt;
-  return value;
-}
-
-}  // namespace
-
 std::optional<Clock::duration> UpstreamCall::retry_after() const {
   if (!response_) return std::nullopt;
-  const net::Headers& headers = response_->headers();
-  if (auto ms = whole_number(net::find_header(headers, "retry-after-ms"))) {
-    return std::chrono::milliseconds(*ms);
-  }
-  std::string_view value = net::find_header(headers, "retry-after");
-  if (value.empty()) return std::nullopt;
-  if (auto seconds = whole_number(value)) return std::chrono::seconds(*seconds);
-  // An HTTP date ("Wed, 21 Oct 2026 07:28:00 GMT").
-  std::tm when{};
-  const std::string text(value);
-  if (!strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &when)) return std::nullopt;
-  const auto left = std::chrono::system_clock::from_time_t(timegm(&when)) -
-                    std::chrono::system_clock::now();
-  return left.count() > 0 ? std::chrono::duration_cast<Clock::duration>(left) : Clock::duration{};
+  return net::retry_after(response_->headers(), std::chrono::system_clock::now());
 }
 
 std::string_view UpstreamCall::content_type() const {

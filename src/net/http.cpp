@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <ctime>
 
 namespace tollgate::net {
 
@@ -69,6 +71,38 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
                                             : percent_decode(pair.substr(equals + 1), true);
   }
   return std::nullopt;
+}
+
+namespace {
+
+std::optional<std::int64_t> whole_number(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size() || value < 0) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> retry_after(const Headers& headers,
+                                                     std::chrono::system_clock::time_point now) {
+  if (auto ms = whole_number(find_header(headers, "retry-after-ms"))) {
+    return std::chrono::milliseconds(*ms);
+  }
+  const std::string_view value = find_header(headers, "retry-after");
+  if (value.empty()) return std::nullopt;
+  if (auto seconds = whole_number(value)) {
+    return std::chrono::milliseconds(std::min<std::int64_t>(*seconds, INT64_MAX / 1000) * 1000);
+  }
+  std::tm when{};
+  const std::string text(value);
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &when);
+  if (!end || *end != '\0') return std::nullopt;
+  const auto left = std::chrono::system_clock::from_time_t(timegm(&when)) - now;
+  return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(left),
+                  std::chrono::milliseconds::zero());
 }
 
 }  // namespace tollgate::net

@@ -45,6 +45,12 @@ std::string percent_decode(std::string_view text, bool plus_is_space);
 // The decoded value of the first query parameter `name` ("" when it has no '='), or nullopt.
 std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
+// How long a response asks to be left alone: `retry-after-ms` (milliseconds, OpenAI's), else
+// `retry-after` as whole seconds or an HTTP date (IMF-fixdate, "Sun, 22 Nov 2026 07:28:00 GMT",
+// measured from `now`; a date in the past is zero). nullopt when neither is there or readable.
+std::optional<std::chrono::milliseconds> retry_after(const Headers& headers,
+                                                     std::chrono::system_clock::time_point now);
+
 // Writes one response. Either send() once, or start_stream() then write_chunk()* then
 // finish_stream(). Every call returns false once the client is gone; the handler should then
 // stop producing (and release what it holds). Each chunk is flushed to the socket at once.

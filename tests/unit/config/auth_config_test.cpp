@@ -1,4 +1,6 @@
 // The top-level `auth:` section: self-registration, the session-token secret and lifetime.
+#include "config_test_support.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +11,8 @@
 
 namespace tollgate::config {
 namespace {
+
+using testing::issues_of;
 
 using ::testing::ElementsAre;
 
@@ -26,16 +30,6 @@ const std::string kSecret32 = "0123456789abcdef0123456789abcdef";
 // A valid config with `auth_body` (lines indented by 2) as its auth section.
 std::string with_auth(const std::string& auth_body) {
   return "auth:\n" + auth_body + kRest;
-}
-
-std::vector<std::string> issues_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  try {
-    load_config_text(yaml);
-  } catch (const ConfigError& e) {
-    for (const ConfigIssue& issue : e.issues()) out.push_back(issue.path + ": " + issue.message);
-  }
-  return out;
 }
 
 TEST(AuthConfig, AbsentSectionMeansRegistrationOffAndNoSessions) {

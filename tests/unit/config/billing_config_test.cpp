@@ -1,5 +1,7 @@
 // The money parts of the configuration: a model's `pricing:` (token rates, tiers, per-request,
 // image and video prices) and the top-level `billing:` section.
+#include "config_test_support.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,6 +13,8 @@
 
 namespace tollgate::config {
 namespace {
+
+using testing::issues_of;
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -37,17 +41,6 @@ std::string with_pricing(const std::string& pricing_body, const std::string& mod
 // A valid config with `billing_body` (lines indented by 2) as its billing section.
 std::string with_billing(const std::string& billing_body) {
   return "billing:\n" + billing_body + kProviders + kModels;
-}
-
-// "path: message" for each issue the text produces (empty when it loads).
-std::vector<std::string> issues_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  try {
-    load_config_text(yaml);
-  } catch (const ConfigError& e) {
-    for (const ConfigIssue& issue : e.issues()) out.push_back(issue.path + ": " + issue.message);
-  }
-  return out;
 }
 
 const Pricing& pricing_of(const std::string& yaml) {

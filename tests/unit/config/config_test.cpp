@@ -1,6 +1,8 @@
 // Loading and validating a Tollgate configuration: every message a user can see is pinned here.
 #include "config/config.hpp"
 
+#include "config_test_support.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -16,37 +18,14 @@
 namespace tollgate::config {
 namespace {
 
+using testing::issues_of;
+using testing::ScopedEnv;
+
 using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
-
-// Sets (or unsets) an environment variable for the lifetime of the object.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) previous_ = old;
-    if (value) {
-      ::setenv(name, value->c_str(), 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (previous_) {
-      ::setenv(name_, previous_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> previous_;
-};
 
 constexpr const char* kProviders = R"(
 providers:
@@ -84,17 +63,6 @@ std::string with_model(const std::string& model_body) {
 // A minimal valid config whose one provider has `url` as its base_url.
 std::string provider_with_url(const std::string& url) {
   return "providers:\n  - { name: local, type: openai, base_url: \"" + url + "\" }\n" + kModels;
-}
-
-// "path: message" for each issue the text produces (empty when it loads).
-std::vector<std::string> issues_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  try {
-    load_config_text(yaml);
-  } catch (const ConfigError& e) {
-    for (const ConfigIssue& issue : e.issues()) out.push_back(issue.path + ": " + issue.message);
-  }
-  return out;
 }
 
 // --- whole configurations -------------------------------------------------------------------

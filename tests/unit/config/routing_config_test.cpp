@@ -1,6 +1,8 @@
 // Where models are served and how requests are routed: providers' regions, models' deployments,
 // capabilities and timeouts, the top-level `routing:` and `byok:` sections. Every message a user
 // can see is pinned here.
+#include "config_test_support.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -14,37 +16,14 @@
 namespace tollgate::config {
 namespace {
 
+using testing::issues_of;
+using testing::ScopedEnv;
+
 using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-// Sets (or unsets) an environment variable for the lifetime of the object.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) previous_ = old;
-    if (value) {
-      ::setenv(name, value->c_str(), 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (previous_) {
-      ::setenv(name_, previous_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> previous_;
-};
 
 // Three providers: one with a region and every timeout set, one with a region only, one with
 // neither.
@@ -87,17 +66,6 @@ std::string with_routing(const std::string& routing_body) {
 
 std::string with_byok(const std::string& byok_body) {
   return std::string(kProviders) + kModels + "byok:\n" + byok_body;
-}
-
-// "path: message" for each issue the text produces (empty when it loads).
-std::vector<std::string> issues_of(const std::string& yaml) {
-  std::vector<std::string> out;
-  try {
-    load_config_text(yaml);
-  } catch (const ConfigError& e) {
-    for (const ConfigIssue& issue : e.issues()) out.push_back(issue.path + ": " + issue.message);
-  }
-  return out;
 }
 
 UpstreamTimeouts timeouts(int connect, int first_byte, int idle, int total) {
