@@ -78,8 +78,9 @@ std::string_view key_prefix(std::string_view presented_key) {
 
 KeyHash hash_key(std::span<const uint8_t> salt, std::string_view key) {
   KeyHash digest{};
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
-                                                                  &EVP_MD_CTX_free);
+  // One context per thread, reset by each EVP_DigestInit_ex: no allocation per request.
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
+      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   unsigned int length = 0;
   bool ok = context != nullptr && sha256() != nullptr &&
             EVP_DigestInit_ex(context.get(), sha256(), nullptr) == 1 &&

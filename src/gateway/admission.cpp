@@ -126,11 +126,11 @@ std::vector<store::LedgerEntry> settle_hold(RequestContext& ctx, Services& servi
   ctx.cost = cost_of(ctx, services, produced_output);
   if (!ctx.hold || !services.wallet) return entries;
   services.wallet->settle(*ctx.hold, ctx.cost);
-  const store::RequestLedgerContext request = ledger_context(ctx, services);
   if (sync_durability(services)) {
     // The reserve row was committed before dispatch: the settle releases it and charges.
     if (ctx.hold->amount > 0 || ctx.cost > 0) {
-      entries.push_back(store::settle_entry(request, ctx.hold->amount, ctx.cost));
+      entries.push_back(
+          store::settle_entry(ledger_context(ctx, services), ctx.hold->amount, ctx.cost));
     }
   }
   // batched: the reservation lived in memory only; the usage record carries the charge and the

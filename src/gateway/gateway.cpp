@@ -37,6 +37,7 @@ Gateway::Gateway(const config::Config& config, Services services, unsigned loop_
   services_.router = router_.get();
   services_.routing = &config.routing;
   services_.deployment_metrics = &deployment_metrics_;
+  services_.access_log = config.server.access_log != "off";
   loops_.resize(loop_count);
 }
 

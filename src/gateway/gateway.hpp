@@ -53,6 +53,7 @@ struct Services {
   routing::Router* router = nullptr;
   const config::RoutingConfig* routing = nullptr;
   const std::vector<obs::DeploymentSeries>* deployment_metrics = nullptr;  // by index
+  bool access_log = true;  // false (`access_log: off`): no access-log fields are built
 };
 
 class Gateway {

@@ -231,7 +231,7 @@ void settle(RequestContext& ctx, Services& services) {
   std::string_view model = ctx.deployment ? std::string_view(ctx.deployment->model->id) : "";
   ctx.loop.metrics.record_request(ctx.surface, model, ctx.status, total, overhead);
   if (!ctx.error_code.empty()) services.metrics.record_error(ctx.surface, ctx.error_code);
-  annotate_access_log(ctx);
+  if (services.access_log) annotate_access_log(ctx);
 
   release_limits(ctx, services);
   // One usage record per authenticated model call (rejections before authentication are in

@@ -21,7 +21,7 @@ void add_common_headers(RequestContext& ctx, net::Headers& headers) {
 boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::string body,
                                           net::Headers extra) {
   net::Headers headers;
-  headers.reserve(4 + extra.size());
+  headers.reserve(8 + extra.size());  // the common headers (add_common_headers) fit
   headers.push_back({"content-type", "application/json"});
   add_common_headers(ctx, headers);
   for (auto& h : extra) headers.push_back(std::move(h));

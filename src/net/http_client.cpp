@@ -26,7 +26,6 @@
 #include <limits>
 #include <map>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace tollgate::net {
@@ -71,8 +70,16 @@ bool is_timeout(ClientError error) {
 }
 
 std::string Origin::key() const {
-  return (tls ? "https://" : "http://") + host + ":" + std::to_string(port) + "|" + ca_file +
-         (verify ? "" : "|noverify");
+  std::string key;
+  key.reserve(32 + host.size() + ca_file.size());
+  key += tls ? "https://" : "http://";
+  key += host;
+  key += ':';
+  key += std::to_string(port);
+  key += '|';
+  key += ca_file;
+  if (!verify) key += "|noverify";
+  return key;
 }
 
 std::optional<Origin> parse_origin(std::string_view base_url, std::string* error) {
@@ -137,6 +144,9 @@ struct Connection {
   Clock::time_point deadline = Clock::time_point::max();
   bool timed_out = false;
   bool armed = false;
+  // Links in the owner's list of armed connections (intrusive: arming allocates nothing).
+  Connection* armed_prev = nullptr;
+  Connection* armed_next = nullptr;
 
   tcp::socket& socket() { return secure ? secure->next_layer() : *plain; }
   void expires_at(Clock::time_point when);
@@ -183,7 +193,7 @@ class Inflater {
 
 struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   asio::any_io_executor executor;
-  std::unordered_set<Connection*> armed;  // connections with an operation under a deadline
+  Connection* armed = nullptr;  // connections with an operation under a deadline (a list)
   bool watchdog_running = false;
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts;
@@ -223,7 +233,10 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   }
 
   void arm(Connection* conn) {
-    armed.insert(conn);
+    conn->armed_prev = nullptr;
+    conn->armed_next = armed;
+    if (armed) armed->armed_prev = conn;
+    armed = conn;
     if (!watchdog_running) {
       watchdog_running = true;
       asio::co_spawn(executor, watch(shared_from_this()), asio::detached);
@@ -234,11 +247,11 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   // connection is armed, so an idle loop has no timer and can end at shutdown.
   static asio::awaitable<void> watch(std::shared_ptr<Impl> self) {
     asio::steady_timer timer(self->executor);
-    while (!self->armed.empty()) {
+    while (self->armed) {
       timer.expires_after(std::chrono::milliseconds(100));
       co_await timer.async_wait(use_tuple);
       auto now = Clock::now();
-      for (Connection* conn : self->armed) {
+      for (Connection* conn = self->armed; conn; conn = conn->armed_next) {
         if (conn->deadline <= now && !conn->timed_out) {
           conn->timed_out = true;
           beast::error_code ec;
@@ -249,6 +262,16 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     self->watchdog_running = false;
   }
 
+  void disarm(Connection* conn) {
+    if (conn->armed_prev) {
+      conn->armed_prev->armed_next = conn->armed_next;
+    } else {
+      armed = conn->armed_next;
+    }
+    if (conn->armed_next) conn->armed_next->armed_prev = conn->armed_prev;
+    conn->armed_prev = conn->armed_next = nullptr;
+  }
+
   asio::awaitable<std::pair<ClientError, std::string>> connect(const Origin& origin,
                                                                Connection& conn,
                                                                const ClientTimeouts& timeouts,
@@ -256,7 +279,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
 };
 
 Connection::~Connection() {
-  if (armed) owner.armed.erase(this);
+  if (armed) owner.disarm(this);
 }
 
 void Connection::expires_at(Clock::time_point when) {
@@ -271,7 +294,7 @@ void Connection::expires_never() {
   deadline = Clock::time_point::max();
   if (armed) {
     armed = false;
-    owner.armed.erase(this);
+    owner.disarm(this);
   }
 }
 

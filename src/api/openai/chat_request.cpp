@@ -140,7 +140,7 @@ class ChatRequestReader {
   bool read_model(ondemand::value value, ChatRequestView& view);
   bool read_messages(ondemand::value value, ChatRequestView& view);
   bool read_message(ondemand::value value, std::size_t index, ChatRequestView& view);
-  bool read_content(ondemand::value value, const std::string& param, ChatRequestView& view);
+  bool read_content(ondemand::value value, std::size_t message_index, ChatRequestView& view);
   bool read_stream_options(ondemand::value value, ChatRequestView& view);
   bool read_boolean(ondemand::value value, std::string_view param, int depth, bool& out);
   bool read_positive_integer(ondemand::value value, std::string_view param,
@@ -335,12 +335,20 @@ bool ChatRequestReader::read_messages(ondemand::value value, ChatRequestView& vi
   return true;
 }
 
+// "messages[3]" and its fields, for error messages: built only when one is reported.
+std::string message_param(std::size_t index, std::string_view field = {}) {
+  std::string param = "messages[" + std::to_string(index) + "]";
+  param += field;
+  return param;
+}
+
 bool ChatRequestReader::read_message(ondemand::value value, std::size_t index,
                                      ChatRequestView& view) {
-  const std::string param = "messages[" + std::to_string(index) + "]";
   ondemand::json_type type;
   if (auto code = value.type().get(type)) return fail_json(code);
-  if (type != ondemand::json_type::object) return fail_type(value, param, "an object", 3);
+  if (type != ondemand::json_type::object) {
+    return fail_type(value, message_param(index), "an object", 3);
+  }
   ondemand::object object;
   if (auto code = value.get_object().get(object)) return fail_json(code);
 
@@ -351,10 +359,9 @@ bool ChatRequestReader::read_message(ondemand::value value, std::size_t index,
     const std::string_view key = field.key;
     ondemand::value field_value = field.value;
     if (key == "role") {
-      const std::string role_param = param + ".role";
       if (auto code = field_value.type().get(type)) return fail_json(code);
       if (type != ondemand::json_type::string) {
-        return fail_type(field_value, role_param, "a string", 4);
+        return fail_type(field_value, message_param(index, ".role"), "a string", 4);
       }
       std::string_view role;
       if (auto code = field_value.get_string().get(role)) return fail_json(code);
@@ -362,23 +369,23 @@ bool ChatRequestReader::read_message(ondemand::value value, std::size_t index,
         return fail("Invalid value: '" + echo(role) +
                         "'. Supported values are: 'system', 'developer', 'user', 'assistant', "
                         "'tool', and 'function'.",
-                    role_param, "invalid_value");
+                    message_param(index, ".role"), "invalid_value");
       }
       has_role = true;
     } else if (key == "content") {
-      if (!read_content(field_value, param + ".content", view)) return false;
+      if (!read_content(field_value, index, view)) return false;
     } else if (!validate_any(field_value, 4)) {
       return false;
     }
   }
   if (!has_role) {
-    return fail("Missing required parameter: '" + param + ".role'.", param + ".role",
-                "missing_required_parameter");
+    return fail("Missing required parameter: '" + message_param(index, ".role") + "'.",
+                message_param(index, ".role"), "missing_required_parameter");
   }
   return true;
 }
 
-bool ChatRequestReader::read_content(ondemand::value value, const std::string& param,
+bool ChatRequestReader::read_content(ondemand::value value, std::size_t message_index,
                                      ChatRequestView& view) {
   ondemand::json_type type;
   if (auto code = value.type().get(type)) return fail_json(code);
@@ -394,7 +401,8 @@ bool ChatRequestReader::read_content(ondemand::value value, const std::string& p
     case ondemand::json_type::array:
       break;
     default:
-      return fail_type(value, param, "one of a string or array of objects", 4);
+      return fail_type(value, message_param(message_index, ".content"),
+                       "one of a string or array of objects", 4);
   }
   ondemand::array parts;
   if (auto code = value.get_array().get(parts)) return fail_json(code);
@@ -404,7 +412,8 @@ bool ChatRequestReader::read_content(ondemand::value value, const std::string& p
     if (auto code = part_result.get(part)) return fail_json(code);
     if (auto code = part.type().get(type)) return fail_json(code);
     if (type != ondemand::json_type::object) {
-      return fail_type(part, param + "[" + std::to_string(index) + "]", "an object", 5);
+      return fail_type(part, message_param(message_index, ".content[" + std::to_string(index) + "]"),
+                       "an object", 5);
     }
     ondemand::object part_object;
     if (auto code = part.get_object().get(part_object)) return fail_json(code);
