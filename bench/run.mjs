@@ -21,7 +21,8 @@ const repeats = Number(args.repeats ?? 3);
 const concurrency = Number(args.concurrency ?? 64);
 const lanes = (args.lanes ?? "direct,nginx,tollgate").split(",");
 // --pin: wrk and the mock on core 0, the proxy under test on core 1 (taskset), so the proxy does
-// not compete with the load for a core.
+// not compete with the load for a core. Every proxy runs as one process: nginx with one worker,
+// Tollgate with one event loop, Portkey as one Node process (it is single-threaded).
 const pin = args.pin !== undefined;
 const onCore = (core, cmd, argv) => (pin ? ["taskset", ["-c", String(core), cmd, ...argv]] : [cmd, argv]);
 const work = mkdtempSync(join(tmpdir(), "tollgate-bench-"));
@@ -57,8 +58,8 @@ function start(cmd, argv, { waitFor, core } = {}) {
   });
 }
 
-async function waitForHttp(url) {
-  for (let i = 0; i < 100; i++) {
+async function waitForHttp(url, tries = 100) {
+  for (let i = 0; i < tries; i++) {
     try {
       const r = await fetch(url);
       if (r.status < 500) return;
@@ -199,10 +200,24 @@ models:
     targets["tollgate-billing"] = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key };
   }
 
+  // "portkey": Portkey's OSS gateway (@portkey-ai/gateway 1.15.2, installed from npm in
+  // bench/portkey by scripts/install-deps.sh bench), told by headers to use its OpenAI provider
+  // with the mock as custom host (shared/reference/peers.md §6). It listens before it spends ~1 s
+  // on a spinner and writes no readiness line worth matching (console.clear, escape codes), so
+  // readiness is its "/" route answering.
+  if (lanes.includes("portkey")) {
+    const port = await freePort();
+    await start("node", [join(root, "bench/portkey/node_modules/@portkey-ai/gateway/build/start-server.js"),
+                         `--port=${port}`, "--headless"], { core: 1 });
+    await waitForHttp(`http://127.0.0.1:${port}/`, 300);  // up to 30 s: Node loads a 0.5 MB bundle and its modules
+    targets.portkey = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key: "bench",
+                        headers: `x-portkey-provider: openai\nx-portkey-custom-host: ${mockUrl}/v1` };
+  }
+
   const results = {};
   for (const lane of ["direct", ...lanes.filter((l) => l !== "direct")]) {
     const t = targets[lane];
-    const env = { BENCH_BODY: t.body ?? bodyFile, BENCH_KEY: t.key };
+    const env = { BENCH_BODY: t.body ?? bodyFile, BENCH_KEY: t.key, BENCH_HEADERS: t.headers ?? "" };
     wrk(t.url, 8, 2, env); // warm up pools and caches
     results[lane] = { c1: [], cN: [] };
   }
@@ -210,7 +225,7 @@ models:
   for (let r = 0; r < repeats; r++) {
     for (const lane of Object.keys(results)) {
       const t = targets[lane];
-      const env = { BENCH_BODY: t.body ?? bodyFile, BENCH_KEY: t.key };
+      const env = { BENCH_BODY: t.body ?? bodyFile, BENCH_KEY: t.key, BENCH_HEADERS: t.headers ?? "" };
       results[lane].c1.push(wrk(t.url, 1, duration, env));
       results[lane].cN.push(wrk(t.url, concurrency, duration, env));
     }
@@ -235,6 +250,12 @@ models:
   if (summary.nginx) {
     for (const lane of Object.keys(summary)) {
       summary[lane].rps_vs_nginx = +(summary[lane].rps / summary.nginx.rps).toFixed(3);
+    }
+  }
+  // Throughput against Portkey, the peer gateway (issue 6's target: Tollgate ≥ 20×).
+  if (summary.portkey) {
+    for (const lane of Object.keys(summary)) {
+      summary[lane].rps_vs_portkey = +(summary[lane].rps / summary.portkey.rps).toFixed(2);
     }
   }
 
@@ -263,13 +284,14 @@ models:
   const stem = pin ? "latest-pinned" : "latest";
   writeFileSync(join(root, `bench/results/${stem}.json`), JSON.stringify({ meta, summary, raw: results }, null, 2));
 
+  const vsPortkey = summary.portkey !== undefined;
   const rows = Object.entries(summary).map(([lane, s]) =>
-    `| ${lane} | ${s.p50_us.toFixed(0)} | ${s.p99_us.toFixed(0)} | ${lane === "direct" ? "—" : s.added_p50_us.toFixed(0)} | ${lane === "direct" ? "—" : s.added_p99_us.toFixed(0)} | ${s.rps.toFixed(0)} | ${s.rps_vs_nginx ?? "—"} | ${s.non2xx} |`);
+    `| ${lane} | ${s.p50_us.toFixed(0)} | ${s.p99_us.toFixed(0)} | ${lane === "direct" ? "—" : s.added_p50_us.toFixed(0)} | ${lane === "direct" ? "—" : s.added_p99_us.toFixed(0)} | ${s.rps.toFixed(0)} | ${s.rps_vs_nginx ?? "—"} |${vsPortkey ? ` ${s.rps_vs_portkey} |` : ""} ${s.non2xx} |`);
   const table = [
     `Commit \`${commit}\`, ${meta.date}, ${meta.cpus} cores, ${body.length}-byte request, ${duration} s per measurement, median of ${repeats} interleaved repeats${pin ? ", wrk and mock pinned to core 0, proxy to core 1" : ""}.`,
     "",
-    `| lane | p50 µs (c=1) | p99 µs (c=1) | added p50 µs | added p99 µs | req/s (c=${concurrency}) | × nginx | non-2xx |`,
-    "|---|---|---|---|---|---|---|---|",
+    `| lane | p50 µs (c=1) | p99 µs (c=1) | added p50 µs | added p99 µs | req/s (c=${concurrency}) | × nginx |${vsPortkey ? " × portkey |" : ""} non-2xx |`,
+    `|---|---|---|---|---|---|---|${vsPortkey ? "---|" : ""}---|`,
     ...rows,
     ...(summary.tollgate?.self_overhead_us ? ["",
       `Tollgate's own time per request (its overhead histogram over all ${summary.tollgate.self_overhead_us.requests} requests of the run): ` +

@@ -15,12 +15,13 @@ test_packages=(nodejs curl openssl sqlite3)
 bench_packages=(nginx wrk libbenchmark-dev)
 
 wanted=("${build_packages[@]}")
-npm_needed=0
+tests_npm=0
+bench_npm=0
 for kind in "${@:-build}"; do
   case "$kind" in
     build) ;;
-    test) wanted+=("${test_packages[@]}"); npm_needed=1 ;;
-    bench) wanted+=("${test_packages[@]}" "${bench_packages[@]}") ;;
+    test) wanted+=("${test_packages[@]}"); tests_npm=1 ;;
+    bench) wanted+=("${test_packages[@]}" "${bench_packages[@]}"); bench_npm=1 ;;
     *) echo "install-deps: unknown kind '$kind' (build, test, bench)" >&2; exit 2 ;;
   esac
 done
@@ -43,10 +44,15 @@ if printf '%s\n' "${missing[@]}" | grep -qx nginx; then
   (command -v systemctl >/dev/null && systemctl stop nginx 2>/dev/null) || nginx -s stop 2>/dev/null || true
 fi
 
-if [ "$npm_needed" = 1 ]; then
-  stamp=tests/node_modules/.tollgate-lock
-  if [ ! -f "$stamp" ] || ! cmp -s tests/package-lock.json "$stamp"; then
-    (cd tests && npm ci --no-audit --no-fund --loglevel=error)
-    cp tests/package-lock.json "$stamp"
+# npm ci in DIR, only when its lockfile differs from the copy stamped after the last install
+# (npm ci wipes node_modules first, so running it every time would cost a full reinstall).
+npm_ci() {
+  local dir=$1 stamp=$1/node_modules/.tollgate-lock
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
   fi
-fi
+}
+[ "$tests_npm" = 0 ] || npm_ci tests
+# The portkey lane of bench/run.mjs: Portkey's gateway from npm, versions pinned by the lockfile.
+[ "$bench_npm" = 0 ] || npm_ci bench/portkey
