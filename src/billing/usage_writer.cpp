@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "store/billing_queries.hpp"
 #include "store/sqlite_database.hpp"
 
 #include <pthread.h>
@@ -24,6 +25,21 @@ constexpr std::string_view kInsertUsage =
     "stream, client_disconnected, account_id, cache_write_tokens, charged_micros, ledger_id, "
     "deployment, attempts, byok) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+// Adds one (day, account, key, model) sum to its rollup row. "None" is 0 / '' (migration 5).
+constexpr std::string_view kUpsertDaily =
+    "INSERT INTO usage_daily (day_start, account_id, key_prefix, public_model, requests, errors, "
+    "prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, "
+    "cost_micros, charged_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (day_start, account_id, key_prefix, public_model) DO UPDATE SET "
+    "requests = requests + excluded.requests, errors = errors + excluded.errors, "
+    "prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
+    "completion_tokens = completion_tokens + excluded.completion_tokens, "
+    "cached_tokens = cached_tokens + excluded.cached_tokens, "
+    "cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens, "
+    "reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens, "
+    "cost_micros = cost_micros + excluded.cost_micros, "
+    "charged_micros = charged_micros + excluded.charged_micros";
 
 constexpr std::chrono::milliseconds kFirstBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
@@ -73,6 +89,68 @@ void bind_record(store::Statement& insert, const UsageRecord& record,
   insert.bind_int64(27, record.byok ? 1 : 0);
 }
 
+// One rollup row's share of a batch.
+struct DailySums {
+  int64_t requests = 0;
+  int64_t errors = 0;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;
+  int64_t cache_write_tokens = 0;
+  int64_t reasoning_tokens = 0;
+  int64_t cost_micros = 0;
+  int64_t charged_micros = 0;
+
+  void add(const UsageRecord& record) {
+    ++requests;
+    errors += record.status >= 400 ? 1 : 0;
+    prompt_tokens += record.prompt_tokens;
+    completion_tokens += record.completion_tokens;
+    cached_tokens += record.cached_tokens;
+    cache_write_tokens += record.cache_write_tokens;
+    reasoning_tokens += record.reasoning_tokens;
+    cost_micros += record.cost_micros;
+    charged_micros += record.charged_micros.value_or(0);
+  }
+};
+
+// Orders (day start, record) by usage_daily's primary key.
+bool before_in_rollup(const std::pair<int64_t, const UsageRecord*>& a,
+                      const std::pair<int64_t, const UsageRecord*>& b) {
+  if (a.first != b.first) return a.first < b.first;
+  if (a.second->account_id != b.second->account_id) {
+    return a.second->account_id < b.second->account_id;
+  }
+  if (const int order = a.second->key_prefix.compare(b.second->key_prefix); order != 0) {
+    return order < 0;
+  }
+  return a.second->public_model < b.second->public_model;
+}
+
+bool same_rollup(const std::pair<int64_t, const UsageRecord*>& a,
+                 const std::pair<int64_t, const UsageRecord*>& b) {
+  return a.first == b.first && a.second->account_id == b.second->account_id &&
+         a.second->key_prefix == b.second->key_prefix &&
+         a.second->public_model == b.second->public_model;
+}
+
+void bind_daily(store::Statement& upsert, int64_t day_start, const UsageRecord& key,
+                const DailySums& sums) {
+  upsert.bind_int64(1, day_start);
+  upsert.bind_int64(2, key.account_id);
+  upsert.bind_text(3, key.key_prefix);
+  upsert.bind_text(4, key.public_model);
+  upsert.bind_int64(5, sums.requests);
+  upsert.bind_int64(6, sums.errors);
+  upsert.bind_int64(7, sums.prompt_tokens);
+  upsert.bind_int64(8, sums.completion_tokens);
+  upsert.bind_int64(9, sums.cached_tokens);
+  upsert.bind_int64(10, sums.cache_write_tokens);
+  upsert.bind_int64(11, sums.reasoning_tokens);
+  upsert.bind_int64(12, sums.cost_micros);
+  upsert.bind_int64(13, sums.charged_micros);
+}
+
 bool charged_in_batch(const UsageRecord& record) {
   return record.charge_in_batch && record.charged_micros.value_or(0) > 0 && record.account_id > 0;
 }
@@ -92,6 +170,7 @@ UsageWriter::UsageWriter(std::string sqlite_path, UsageWriterOptions options)
       sqlite_path_, store::DatabaseOptions{.busy_timeout = options_.busy_timeout});
   insert_ = std::make_unique<store::Statement>(database_->prepare(kInsertUsage));
   insert_ledger_ = std::make_unique<store::Statement>(store::prepare_ledger_insert(*database_));
+  upsert_daily_ = std::make_unique<store::Statement>(database_->prepare(kUpsertDaily));
   thread_ = std::thread([this] { run(); });
 }
 
@@ -301,6 +380,30 @@ std::map<int64_t, int64_t> UsageWriter::write_batch_charges(std::span<const Subm
   return ledger_ids;
 }
 
+// Sorting the batch's records by rollup key turns each rollup row into a run: one upsert per run,
+// in primary-key order, with no allocation once the scratch vector has grown to a batch.
+void UsageWriter::write_daily_rollups(std::span<const Submission> batch) {
+  by_rollup_key_.clear();
+  for (const Submission& submission : batch) {
+    if (submission.usage) {
+      by_rollup_key_.emplace_back(store::utc_day_start_ms(submission.usage->created_at_ms),
+                                  &*submission.usage);
+    }
+  }
+  std::sort(by_rollup_key_.begin(), by_rollup_key_.end(), before_in_rollup);
+  for (auto run = by_rollup_key_.begin(); run != by_rollup_key_.end();) {
+    DailySums sums;
+    auto next = run;
+    for (; next != by_rollup_key_.end() && same_rollup(*run, *next); ++next) {
+      sums.add(*next->second);
+    }
+    bind_daily(*upsert_daily_, run->first, *run->second, sums);
+    upsert_daily_->step();
+    upsert_daily_->reset();
+    run = next;
+  }
+}
+
 void UsageWriter::write_batch(std::span<const Submission> batch) {
   store::Transaction transaction(*database_);
   const int64_t now_ms = unix_now_ms();
@@ -324,13 +427,16 @@ void UsageWriter::write_batch(std::span<const Submission> batch) {
         entries += static_cast<uint64_t>(database_->changes());  // 0 for a repeated idempotency key
       }
     }
+    write_daily_rollups(batch);
   } catch (...) {
     // Before the rollback, so no statement of this connection is left active.
     insert_->reset();
     insert_ledger_->reset();
+    upsert_daily_->reset();
     throw;
   }
-  transaction.commit();  // all or nothing: a retried batch is never written twice
+  // All or nothing, rollups included: a retried batch is never written or counted twice.
+  transaction.commit();
   ledger_entries_written_.fetch_add(entries, std::memory_order_relaxed);
 }
 

@@ -4,10 +4,13 @@
 //
 // A submission is a usage record and/or the ledger entries of a request (reserve, settle,
 // refund); submissions are written in the order accepted, each one's usage row before its
-// entries, and a submission is never split across transactions. Its on_commit callback, if any,
-// runs on the writer thread once: true after the transaction holding it committed, false if it
-// was given up at shutdown. A submission with a callback (`durability: sync`) skips the batching
-// delay; whatever else is queued rides along in the same commit.
+// entries, and a submission is never split across transactions. The same transaction adds the
+// batch's usage to the daily rollups (usage_daily: one row per UTC day, account, key and model,
+// which the billing reports read), so rows and rollups are committed together or not at all.
+// A submission's on_commit callback, if any, runs on the writer thread once: true after the
+// transaction holding it committed, false if it was given up at shutdown. A submission with a
+// callback (`durability: sync`) skips the batching delay; whatever else is queued rides along in
+// the same commit.
 //
 // Top-ups and adjustments do not go through the writer: they are written by store::LedgerStore
 // directly, whose caller must know at once whether the idempotency key was new. Should an entry
@@ -30,6 +33,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace tollgate::store {
@@ -80,7 +84,7 @@ using CommitCallback = std::function<void(bool committed)>;
 struct UsageWriterOptions {
   std::string instance{};  // this process, in the ledger's `instance` column (batch charges)
   std::size_t max_queue = 100'000;  // submissions waiting; submit() refuses beyond this
-  std::size_t max_batch = 512;      // submissions per transaction
+  std::size_t max_batch = 4096;     // submissions per transaction
   // How long the first record of a batch may wait for company before the batch is written.
   std::chrono::milliseconds max_delay{20};
   std::chrono::milliseconds busy_timeout{5000};  // per attempt, for the write lock
@@ -91,7 +95,7 @@ struct UsageWriterOptions {
 
 class UsageWriter {
  public:
-  // Opens its own connection and prepares the INSERT (so a missing migration fails here, at
+  // Opens its own connection and prepares its statements (so a missing migration fails here, at
   // start-up, by throwing store::DatabaseError), then starts the writer thread.
   explicit UsageWriter(std::string sqlite_path, UsageWriterOptions options = {});
   UsageWriter(const UsageWriter&) = delete;
@@ -142,6 +146,8 @@ class UsageWriter {
   // The batch's in-batch charges, one settle row per account; returns each account's row id.
   std::map<int64_t, int64_t> write_batch_charges(std::span<const Submission> batch,
                                                  int64_t now_ms, uint64_t& entries);
+  // Adds the batch's usage records to usage_daily, one upsert per (day, account, key, model).
+  void write_daily_rollups(std::span<const Submission> batch);
   void finish(std::span<Submission> batch, bool committed);
 
   std::string sqlite_path_;
@@ -149,6 +155,10 @@ class UsageWriter {
   std::unique_ptr<store::Database> database_;        // writer thread only once started
   std::unique_ptr<store::Statement> insert_;         // writer thread only once started
   std::unique_ptr<store::Statement> insert_ledger_;  // writer thread only once started
+  std::unique_ptr<store::Statement> upsert_daily_;   // writer thread only once started
+  // write_daily_rollups' scratch, kept to reuse its memory: the batch's records with their UTC
+  // day start, sorted by rollup key. Writer thread only.
+  std::vector<std::pair<int64_t, const UsageRecord*>> by_rollup_key_;
   bool giving_up_ = false;                           // writer thread only
 
   std::mutex mutex_;

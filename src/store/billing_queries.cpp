@@ -9,17 +9,17 @@ namespace tollgate::store {
 namespace {
 
 // The WHERE clause of a scope: only the filters given, so SQLite can use the matching index
-// ((account_id, created_at) or (key_prefix, created_at)); parameters ?1 = from, ?2 = to,
-// ?3 = account, ?4 = key.
+// (the primary key's day_start, (account_id, day_start) or (key_prefix, day_start)); parameters
+// ?1 = first day, ?2 = to, ?3 = account, ?4 = key.
 std::string scope_condition(const UsageScope& scope) {
-  std::string condition = "WHERE created_at >= ?1 AND created_at < ?2";
+  std::string condition = "WHERE day_start >= ?1 AND day_start < ?2";
   if (scope.account_id) condition += " AND account_id = ?3";
   if (scope.key_prefix) condition += " AND key_prefix = ?4";
   return condition;
 }
 
 void bind_scope(Statement& query, const UsageScope& scope) {
-  query.bind_int64(1, scope.from_ms).bind_int64(2, scope.to_ms);
+  query.bind_int64(1, utc_day_start_ms(scope.from_ms)).bind_int64(2, scope.to_ms);
   if (scope.account_id) query.bind_int64(3, *scope.account_id);
   if (scope.key_prefix) query.bind_text(4, *scope.key_prefix);
 }
@@ -52,17 +52,14 @@ std::string utc_day(int64_t unix_ms) {
 }
 
 std::vector<DailyModelUsage> usage_by_day_and_model(Database& database, const UsageScope& scope) {
-  // The day start is floor(created_at / day) * day, written with % so it floors for negative
-  // times too (SQLite's integer division truncates toward zero).
+  // An empty range is empty even when both ends fall inside one day.
+  if (scope.from_ms >= scope.to_ms) return {};
   Statement query = database.prepare(
-      "SELECT created_at - ((created_at % 86400000) + 86400000) % 86400000 AS day_start, "
-      "COALESCE(public_model, '') AS model, COUNT(*), "
-      "SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), "
-      "COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), "
-      "COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(cache_write_tokens), 0), "
-      "COALESCE(SUM(reasoning_tokens), 0), COALESCE(SUM(cost_micros), 0), "
-      "COALESCE(SUM(charged_micros), 0) FROM usage_log " +
-      scope_condition(scope) + " GROUP BY day_start, model ORDER BY day_start, model");
+      "SELECT day_start, public_model, SUM(requests), SUM(errors), SUM(prompt_tokens), "
+      "SUM(completion_tokens), SUM(cached_tokens), SUM(cache_write_tokens), "
+      "SUM(reasoning_tokens), SUM(cost_micros), SUM(charged_micros) FROM usage_daily " +
+      scope_condition(scope) +
+      " GROUP BY day_start, public_model ORDER BY day_start, public_model");
   bind_scope(query, scope);
   std::vector<DailyModelUsage> rollups;
   while (query.step()) {
@@ -85,17 +82,17 @@ std::vector<DailyModelUsage> usage_by_day_and_model(Database& database, const Us
 
 Spend key_spend(Database& database, const std::string& key_prefix, int64_t since_ms) {
   Statement query = database.prepare(
-      "SELECT COUNT(*), COALESCE(SUM(cost_micros), 0), COALESCE(SUM(charged_micros), 0) "
-      "FROM usage_log WHERE key_prefix = ? AND created_at >= ?");
-  query.bind_text(1, key_prefix).bind_int64(2, since_ms);
+      "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(cost_micros), 0), "
+      "COALESCE(SUM(charged_micros), 0) FROM usage_daily WHERE key_prefix = ? AND day_start >= ?");
+  query.bind_text(1, key_prefix).bind_int64(2, utc_day_start_ms(since_ms));
   return read_spend(query);
 }
 
 Spend account_spend(Database& database, int64_t account_id, int64_t since_ms) {
   Statement query = database.prepare(
-      "SELECT COUNT(*), COALESCE(SUM(cost_micros), 0), COALESCE(SUM(charged_micros), 0) "
-      "FROM usage_log WHERE account_id = ? AND created_at >= ?");
-  query.bind_int64(1, account_id).bind_int64(2, since_ms);
+      "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(cost_micros), 0), "
+      "COALESCE(SUM(charged_micros), 0) FROM usage_daily WHERE account_id = ? AND day_start >= ?");
+  query.bind_int64(1, account_id).bind_int64(2, utc_day_start_ms(since_ms));
   return read_spend(query);
 }
 

@@ -1,6 +1,13 @@
-// Read-only billing reports over usage_log (migration 2 columns): usage rolled up per UTC day and
-// model for `GET /v1/usage` and the CLI, and the spend of a key or an account since a time (a
-// key's `monthly_usage`, its spend limit per retention period).
+// Read-only billing reports over usage_daily (migration 5), the per-UTC-day rollups the usage
+// writer keeps next to usage_log: usage per UTC day and model for `GET /v1/usage` and the CLI, and
+// the spend of a key or an account since a time (a key's `monthly_usage`, its spend limit per
+// retention period).
+//
+// The rollups hold whole UTC days, so every time given here is a UTC day boundary (00:00 UTC, a
+// multiple of kMillisPerDay): the callers pass day starts (`/v1/usage` dates, a retention
+// period's start, 0 for "ever"), and for those the figures equal the sums over the usage_log rows
+// in the range. A time inside a day stands for that whole day (a day counts if it overlaps the
+// range), never for part of it.
 //
 // Figures are exact integer sums. `cost_micros` is the priced cost of the requests;
 // `charged_micros` is what the ledger charged for them (0 for rows written with billing off).
@@ -19,10 +26,11 @@ class Database;
 
 inline constexpr int64_t kMillisPerDay = 86'400'000;
 
-// Whose usage, over which half-open time range [from_ms, to_ms) of created_at.
+// Whose usage, over which half-open range [from_ms, to_ms) of UTC days: from_ms and to_ms are
+// day starts (see above).
 struct UsageScope {
-  std::optional<int64_t> account_id{};      // nullopt: every account
-  std::optional<std::string> key_prefix{};  // nullopt: every key
+  std::optional<int64_t> account_id{};      // nullopt: every account; 0: requests without one
+  std::optional<std::string> key_prefix{};  // nullopt: every key; "": requests without one
   int64_t from_ms = 0;
   int64_t to_ms = 0;
 };
@@ -53,7 +61,7 @@ struct Spend {
 // One entry per (UTC day, model) with any request in scope, by day then model.
 std::vector<DailyModelUsage> usage_by_day_and_model(Database& database, const UsageScope& scope);
 
-// Usage of one key / one account with created_at >= since_ms.
+// Usage of one key / one account from the UTC day starting at since_ms on (see above).
 Spend key_spend(Database& database, const std::string& key_prefix, int64_t since_ms);
 Spend account_spend(Database& database, int64_t account_id, int64_t since_ms);
 

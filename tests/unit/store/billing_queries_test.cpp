@@ -1,5 +1,8 @@
+// The billing reports over usage_daily, with usage written the way the gateway writes it:
+// through the UsageWriter, which keeps the rows and their daily rollups.
 #include "store/billing_queries.hpp"
 
+#include "billing/usage_writer.hpp"
 #include "store/sqlite_database.hpp"
 #include "temp_database.hpp"
 
@@ -15,7 +18,14 @@ constexpr int64_t kMarch1 = 1'709'251'200'000;
 
 class BillingQueriesTest : public ::testing::Test {
  protected:
-  BillingQueriesTest() : database_(file_.path()) { database_.migrate(); }
+  BillingQueriesTest() : database_(migrated(file_.path())), writer_(file_.path()) {}
+
+  // Before the writer starts: it needs the schema.
+  static Database migrated(const std::string& path) {
+    Database database(path);
+    database.migrate();
+    return database;
+  }
 
   struct Row {
     int64_t at_ms;
@@ -27,24 +37,28 @@ class BillingQueriesTest : public ::testing::Test {
     int status = 200;
   };
 
+  // Committed when it returns, as a separate batch.
   void insert(const Row& row) {
-    Statement statement = database_.prepare(
-        "INSERT INTO usage_log (created_at, public_model, account_id, key_prefix, prompt_tokens, "
-        "completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost_micros, "
-        "charged_micros, status) VALUES (?, ?, ?, ?, 10, 20, 3, 2, 5, ?, ?, ?)");
-    statement.bind_int64(1, row.at_ms);
-    if (row.model.empty()) {
-      statement.bind_null(2);
-    } else {
-      statement.bind_text(2, row.model);
-    }
-    statement.bind_int64(3, row.account).bind_text(4, row.key).bind_int64(5, row.cost);
-    statement.bind_optional_int64(6, row.charged).bind_int64(7, row.status);
-    statement.step();
+    billing::UsageRecord usage;
+    usage.created_at_ms = row.at_ms;
+    usage.public_model = row.model;
+    usage.account_id = row.account;
+    usage.key_prefix = row.key;
+    usage.prompt_tokens = 10;
+    usage.completion_tokens = 20;
+    usage.cached_tokens = 3;
+    usage.cache_write_tokens = 2;
+    usage.reasoning_tokens = 5;
+    usage.cost_micros = row.cost;
+    usage.charged_micros = row.charged;
+    usage.status = row.status;
+    ASSERT_TRUE(writer_.submit(std::move(usage)));
+    writer_.flush();
   }
 
   TempDatabasePath file_;
   Database database_;
+  billing::UsageWriter writer_;
 };
 
 TEST(UtcDay, FormatsAndFloorsAtMidnightUtc) {
@@ -133,6 +147,37 @@ TEST_F(BillingQueriesTest, SpendSinceATimeIsExact) {
   Spend nothing = key_spend(database_, "tg-Zzzzzzzz", 0);
   EXPECT_EQ(nothing.requests, 0);
   EXPECT_EQ(nothing.charged_micros, 0);
+}
+
+// The rollups hold whole days: a time inside a day stands for all of that day.
+TEST_F(BillingQueriesTest, ATimeInsideADayCountsTheWholeDay) {
+  insert({kMarch1, "gpt", 1, "tg-Aaaaaaaa", 10});
+  insert({kMarch1 + kMillisPerDay, "gpt", 1, "tg-Aaaaaaaa", 20});
+  EXPECT_EQ(key_spend(database_, "tg-Aaaaaaaa", kMarch1 + 5).cost_micros, 30);
+  EXPECT_EQ(account_spend(database_, 1, kMarch1 + kMillisPerDay - 1).cost_micros, 30);
+  std::vector<DailyModelUsage> overlapping =
+      usage_by_day_and_model(database_, {.from_ms = kMarch1 + 5, .to_ms = kMarch1 + 6});
+  ASSERT_EQ(overlapping.size(), 1u);
+  EXPECT_EQ(overlapping[0].day_start_ms, kMarch1);
+  EXPECT_TRUE(
+      usage_by_day_and_model(database_, {.from_ms = kMarch1 + 5, .to_ms = kMarch1 + 5}).empty())
+      << "an empty range";
+}
+
+TEST_F(BillingQueriesTest, AccountZeroAndTheEmptyKeyAreTheRequestsWithoutOne) {
+  insert({kMarch1, "gpt", 0, "", 7, std::nullopt});
+  insert({kMarch1, "gpt", 1, "tg-Aaaaaaaa", 100});
+  const int64_t to = kMarch1 + kMillisPerDay;
+  std::vector<DailyModelUsage> keyless = usage_by_day_and_model(
+      database_, {.account_id = 0, .key_prefix = "", .from_ms = kMarch1, .to_ms = to});
+  ASSERT_EQ(keyless.size(), 1u);
+  EXPECT_EQ(keyless[0].cost_micros, 7);
+  EXPECT_EQ(keyless[0].charged_micros, 0);
+  std::vector<DailyModelUsage> all =
+      usage_by_day_and_model(database_, {.from_ms = kMarch1, .to_ms = to});
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].requests, 2);
+  EXPECT_EQ(all[0].cost_micros, 107);
 }
 
 }  // namespace

@@ -3,10 +3,14 @@
 #include "store/sqlite_database.hpp"
 #include "store/usage_queries.hpp"
 #include "temp_database.hpp"
+#include "usage_rollup_check.hpp"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -251,6 +255,149 @@ TEST_F(UsageWriterTest, StopGivesUpOnAPermanentFailureAfterTheLimitAndSaysSo) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_EQ(writer.written(), 0u);
   EXPECT_EQ(writer.abandoned(), 10u);
+}
+
+// 2024-03-01T00:00:00Z.
+constexpr int64_t kMarch1 = 1'709'251'200'000;
+constexpr int64_t kDay = 86'400'000;
+
+// One usage_daily row.
+struct DailyRow {
+  int64_t day_start, account_id;
+  std::string key_prefix, public_model;
+  int64_t requests, errors, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
+      reasoning_tokens, cost_micros, charged_micros;
+
+  friend bool operator==(const DailyRow&, const DailyRow&) = default;
+  friend std::ostream& operator<<(std::ostream& out, const DailyRow& row) {
+    return out << row.day_start << ' ' << row.account_id << " '" << row.key_prefix << "' '"
+               << row.public_model << "' " << row.requests << ' ' << row.errors << ' '
+               << row.prompt_tokens << ' ' << row.completion_tokens << ' ' << row.cached_tokens
+               << ' ' << row.cache_write_tokens << ' ' << row.reasoning_tokens << ' '
+               << row.cost_micros << ' ' << row.charged_micros;
+  }
+};
+
+std::vector<DailyRow> daily_rows(store::Database& database) {
+  store::Statement query = database.prepare(
+      "SELECT day_start, account_id, key_prefix, public_model, requests, errors, prompt_tokens, "
+      "completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost_micros, "
+      "charged_micros FROM usage_daily ORDER BY day_start, account_id, key_prefix, public_model");
+  std::vector<DailyRow> rows;
+  while (query.step()) {
+    rows.push_back({query.column_int64(0), query.column_int64(1), query.column_text(2),
+                    query.column_text(3), query.column_int64(4), query.column_int64(5),
+                    query.column_int64(6), query.column_int64(7), query.column_int64(8),
+                    query.column_int64(9), query.column_int64(10), query.column_int64(11),
+                    query.column_int64(12)});
+  }
+  return rows;
+}
+
+// A record in its day, account, key and model, with these tokens (prompt, completion, cached,
+// cache write, reasoning all `tokens` apart from prompt) and cost.
+UsageRecord rollup_record(int64_t at_ms, int64_t account, std::string key, std::string model,
+                          int status, int64_t tokens, int64_t cost,
+                          std::optional<int64_t> charged) {
+  UsageRecord usage;
+  usage.created_at_ms = at_ms;
+  usage.account_id = account;
+  usage.key_prefix = std::move(key);
+  usage.public_model = std::move(model);
+  usage.status = status;
+  usage.prompt_tokens = 2 * tokens;
+  usage.completion_tokens = tokens;
+  usage.cached_tokens = tokens;
+  usage.cache_write_tokens = tokens;
+  usage.reasoning_tokens = tokens;
+  usage.cost_micros = cost;
+  usage.charged_micros = charged;
+  return usage;
+}
+
+TEST_F(UsageWriterTest, ABatchIsRolledUpPerUtcDayAccountKeyAndModel) {
+  UsageWriter writer(file_.path(), {.max_delay = 1h});
+  // Out of order on purpose: the writer groups them, whatever the order.
+  ASSERT_TRUE(writer.submit(rollup_record(kMarch1 + kDay, 1, "tg-A", "m1", 200, 1, 1, 1)));
+  ASSERT_TRUE(writer.submit(rollup_record(kMarch1 + 10, 1, "tg-A", "m1", 200, 50, 1000, 1200)));
+  ASSERT_TRUE(writer.submit(rollup_record(kMarch1 + 20, 2, "tg-B", "m1", 200, 3, 6, 7)));
+  ASSERT_TRUE(
+      writer.submit(rollup_record(kMarch1 + kDay - 1, 1, "tg-A", "m1", 503, 10, 0, std::nullopt)));
+  ASSERT_TRUE(writer.submit(rollup_record(kMarch1 + 30, 1, "tg-A", "m2", 429, 9, 9, 9)));
+  ASSERT_TRUE(writer.submit(rollup_record(kMarch1 + 40, 0, "", "", 401, 0, 0, std::nullopt)));
+  writer.flush();
+  ASSERT_EQ(writer.batches(), 1u);
+
+  const std::vector<DailyRow> expected{
+      {kMarch1, 0, "", "", 1, 1, 0, 0, 0, 0, 0, 0, 0},
+      {kMarch1, 1, "tg-A", "m1", 2, 1, 120, 60, 60, 60, 60, 1000, 1200},
+      {kMarch1, 1, "tg-A", "m2", 1, 1, 18, 9, 9, 9, 9, 9, 9},
+      {kMarch1, 2, "tg-B", "m1", 1, 0, 6, 3, 3, 3, 3, 6, 7},
+      {kMarch1 + kDay, 1, "tg-A", "m1", 1, 0, 2, 1, 1, 1, 1, 1, 1},
+  };
+  EXPECT_EQ(daily_rows(reader_), expected);
+  EXPECT_EQ(testing::rollups_differing_from_rows(reader_), 0);
+}
+
+TEST_F(UsageWriterTest, AFailedBatchIsRetriedWithoutCountingItsRollupsTwice) {
+  UsageWriter writer(file_.path(), {.max_delay = 1ms});
+  ASSERT_TRUE(writer.submit(rollup_record(kMarch1, 1, "tg-A", "a", 200, 1, 10, 10)));
+  writer.flush();
+  // The batch below updates the rollup "a" (committed above) and then fails on inserting
+  // "zz-refused", which sorts after it: the update must be rolled back with the rows.
+  reader_.exec(
+      "CREATE TRIGGER refuse_zz BEFORE INSERT ON usage_daily WHEN NEW.public_model = "
+      "'zz-refused' BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END");
+  ASSERT_TRUE(writer.submit(rollup_record(kMarch1 + 1, 1, "tg-A", "a", 200, 1, 10, 10)));
+  ASSERT_TRUE(writer.submit(rollup_record(kMarch1 + 2, 1, "tg-A", "zz-refused", 200, 1, 5, 5)));
+  ASSERT_TRUE(writer.submit(rollup_record(kMarch1 + 3, 1, "tg-A", "a", 500, 1, 10, 10)));
+  const auto start = std::chrono::steady_clock::now();
+  while (writer.failed_attempts() < 2 && std::chrono::steady_clock::now() - start < 5s) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_GE(writer.failed_attempts(), 2u) << "tried, failed and retried at least once";
+  EXPECT_EQ(rows(), 1);
+  EXPECT_EQ(daily_rows(reader_),
+            (std::vector<DailyRow>{{kMarch1, 1, "tg-A", "a", 1, 0, 2, 1, 1, 1, 1, 10, 10}}));
+
+  reader_.exec("DROP TRIGGER refuse_zz");
+  writer.flush();
+  EXPECT_EQ(rows(), 4);
+  EXPECT_EQ(daily_rows(reader_),
+            (std::vector<DailyRow>{{kMarch1, 1, "tg-A", "a", 3, 1, 6, 3, 3, 3, 3, 30, 30},
+                                   {kMarch1, 1, "tg-A", "zz-refused", 1, 0, 2, 1, 1, 1, 1, 5, 5}}));
+  EXPECT_EQ(testing::rollups_differing_from_rows(reader_), 0);
+}
+
+// Many threads, many small batches, records spread over days, accounts, keys and models (with
+// and without each): the rollups are exactly the GROUP BY of the rows.
+TEST_F(UsageWriterTest, ConcurrentRecordsRollUpExactlyAsTheirRows) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 2500;
+  UsageWriter writer(file_.path(), {.max_batch = 128, .max_delay = 1ms});
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < kThreads; ++t) {
+    submitters.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const int n = t * kPerThread + i;
+        const int64_t at = kMarch1 + (n % 7) * (kDay / 3) - kDay;  // 02-29 to 03-02
+        const std::string key = n % 4 == 0 ? "" : "tg-K" + std::to_string(n % 3);
+        const std::string model = n % 5 == 0 ? "" : "m" + std::to_string(n % 2);
+        const std::optional<int64_t> charged =
+            n % 6 == 0 ? std::nullopt : std::optional<int64_t>(n % 1000);
+        EXPECT_TRUE(writer.submit(rollup_record(at, n % 3, key, model, n % 9 == 0 ? 502 : 200,
+                                                n % 11, n % 997, charged)));
+      }
+    });
+  }
+  for (std::thread& submitter : submitters) submitter.join();
+  writer.flush();
+
+  EXPECT_EQ(rows(), kThreads * kPerThread);
+  EXPECT_GT(writer.batches(), 10u) << "rollup rows are updated by later batches";
+  EXPECT_EQ(testing::count_of(reader_, "SELECT SUM(requests) FROM usage_daily"),
+            kThreads * kPerThread);
+  EXPECT_EQ(testing::rollups_differing_from_rows(reader_), 0);
 }
 
 TEST(UsageWriter, ConstructionFailsWithoutTheSchema) {
