@@ -8,7 +8,7 @@ build_packages=(
   cmake ninja-build g++ ccache pkg-config ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libsimdjson-dev libsqlite3-dev libssl-dev zlib1g-dev
-  libspdlog-dev libfmt-dev prometheus-cpp-dev libyaml-cpp-dev libcli11-dev
+  libspdlog-dev libfmt-dev prometheus-cpp-dev libyaml-cpp-dev libcli11-dev libmimalloc-dev
   libgtest-dev libgmock-dev
 )
 test_packages=(nodejs curl openssl sqlite3)
