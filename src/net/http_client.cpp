@@ -131,7 +131,11 @@ namespace {
 // One upstream connection, plain or TLS. Its timeouts are deadlines that the client's watchdog
 // checks every 100 ms (see HttpClient::Impl::watch): arming one is a store, not a timer.
 struct Connection {
-  explicit Connection(HttpClient::Impl& owner) : owner(owner) {}
+  // Beast reads into `buffer` what its free capacity allows, 512 bytes at least: a fresh buffer
+  // would take a typical response head and body in two reads. Room for a few KiB up front makes
+  // it one (kept across the requests the connection carries).
+  explicit Connection(HttpClient::Impl& owner) : owner(owner) { buffer.reserve(kReadBuffer); }
+  static constexpr std::size_t kReadBuffer = 4096;
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
