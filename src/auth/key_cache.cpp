@@ -41,11 +41,11 @@ std::string_view to_string(KeyRefusal refusal) {
 
 std::optional<AuthenticatedKey> KeyCache::authenticate(std::string_view presented_key) const {
   auto result = authenticate(presented_key, {}, 0);
-  if (auto* key = std::get_if<AuthenticatedKey>(&result)) return std::move(*key);
+  if (auto* key = std::get_if<KeyHandle>(&result)) return **key;
   return std::nullopt;
 }
 
-std::variant<AuthenticatedKey, KeyRefusal> KeyCache::authenticate(
+std::variant<KeyHandle, KeyRefusal> KeyCache::authenticate(
     std::string_view presented_key, std::string_view presented_secret, int64_t now_ms) const {
   std::string_view prefix = key_prefix(presented_key);
   if (prefix.empty()) return KeyRefusal::unknown;
@@ -68,7 +68,7 @@ std::variant<AuthenticatedKey, KeyRefusal> KeyCache::authenticate(
   }
   if (key.disabled) return KeyRefusal::disabled;
   if (key.expires_at_ms && now_ms >= *key.expires_at_ms) return KeyRefusal::expired;
-  return key.identity;
+  return KeyHandle(std::move(snapshot), &key.identity);  // aliasing: owns the snapshot
 }
 
 namespace {

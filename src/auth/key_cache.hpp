@@ -53,6 +53,10 @@ struct AuthenticatedKey {
   std::vector<ByokCredential> byok;  // never logged or shown
 };
 
+// An authenticated key as the request path holds it: shared with the cache's snapshot, so
+// authenticating copies nothing (the snapshot lives as long as a request holds its key).
+using KeyHandle = std::shared_ptr<const AuthenticatedKey>;
+
 // Why authenticate() refused a key.
 enum class KeyRefusal : uint8_t {
   unknown,           // malformed, not found, revoked, or the secret does not match
@@ -78,9 +82,9 @@ class KeyCache {
   std::optional<AuthenticatedKey> authenticate(std::string_view presented_key) const;
   // The same with the policy applied at `now_ms`: a disabled or expired key (or one of a disabled
   // account) is refused, and a key created with a secret needs `presented_secret` to match.
-  std::variant<AuthenticatedKey, KeyRefusal> authenticate(std::string_view presented_key,
-                                                         std::string_view presented_secret,
-                                                         int64_t now_ms) const;
+  std::variant<KeyHandle, KeyRefusal> authenticate(std::string_view presented_key,
+                                                  std::string_view presented_secret,
+                                                  int64_t now_ms) const;
 
   // Replaces the whole set of keys (revoked records are kept out).
   void reload(std::vector<KeyRecord> records);

@@ -182,7 +182,7 @@ std::variant<Caller, ir::Error> key_caller(const auth::PresentedCredential& pres
   }
   Caller caller;
   caller.kind = CallerKind::api_key;
-  caller.key = std::get<auth::AuthenticatedKey>(std::move(result));
+  caller.key = std::get<auth::KeyHandle>(std::move(result));
   caller.account_id = caller.key->account_id;
   return caller;
 }

@@ -38,7 +38,7 @@ struct Caller {
   CallerKind kind = CallerKind::api_key;
   int64_t account_id = 0;  // session and api_key: known at once; admin: resolved on the worker
   std::optional<std::string> account_name{};  // admin only: ?account= or the body's "account"
-  std::optional<auth::AuthenticatedKey> key{};  // api_key only
+  auth::KeyHandle key{};  // api_key only
 };
 
 // A request as a worker sees it.

@@ -94,7 +94,7 @@ boost::asio::awaitable<bool> authenticate(RequestContext& ctx, Services& service
                            std::string(refusal_code(*refusal)));
     co_return false;
   }
-  ctx.key = std::get<auth::AuthenticatedKey>(std::move(result));
+  ctx.key = std::get<auth::KeyHandle>(std::move(result));
   co_return true;
 }
 

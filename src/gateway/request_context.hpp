@@ -35,7 +35,7 @@ struct RequestContext {
   ir::Format format = ir::Format::openai_chat;
 
   // authenticate
-  std::optional<auth::AuthenticatedKey> key;
+  auth::KeyHandle key;
   // decode
   bool model_call = false;      // a billable call to a model (gets a usage record)
   std::string requested_model;  // "model" as the client sent it

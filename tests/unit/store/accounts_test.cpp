@@ -245,8 +245,8 @@ TEST_F(AccountStoreTest, KeyStoreCreatesKeysForAnAccountThatAuthenticate) {
   EXPECT_EQ(std::get<auth::KeyRefusal>(without_secret), auth::KeyRefusal::secret_required);
   EXPECT_FALSE(cache.authenticate(created.plaintext)) << "the key alone is not enough";
   auto with_secret = cache.authenticate(created.plaintext, secret, 0);
-  ASSERT_TRUE(std::holds_alternative<auth::AuthenticatedKey>(with_secret));
-  const auto& key = std::get<auth::AuthenticatedKey>(with_secret);
+  ASSERT_TRUE(std::holds_alternative<auth::KeyHandle>(with_secret));
+  const auto& key = *std::get<auth::KeyHandle>(with_secret);
   EXPECT_EQ(key.account_id, acme);
   EXPECT_EQ(key.allowed_models, (std::vector<std::string>{"m"}));
   EXPECT_EQ(key.limit_retention, "week");

@@ -76,8 +76,8 @@ TEST(KeyCache, AppliesTheKeyPolicyAndItsAccount) {
   cache.reload({plain.record, disabled.record, closed_account.record, expiring.record});
 
   auto found = cache.authenticate(plain.plaintext, "", 999);
-  ASSERT_TRUE(std::holds_alternative<AuthenticatedKey>(found));
-  const AuthenticatedKey& key = std::get<AuthenticatedKey>(found);
+  ASSERT_TRUE(std::holds_alternative<KeyHandle>(found));
+  const AuthenticatedKey& key = *std::get<KeyHandle>(found);
   EXPECT_EQ(key.account_id, 3);
   EXPECT_EQ(key.account_markup_ppm, 1'100'000);
   EXPECT_EQ(key.scopes, (std::vector<std::string>{"chat", "messages"}));
@@ -92,7 +92,7 @@ TEST(KeyCache, AppliesTheKeyPolicyAndItsAccount) {
   };
   EXPECT_EQ(refusal(disabled, 0), KeyRefusal::disabled);
   EXPECT_EQ(refusal(closed_account, 0), KeyRefusal::disabled) << "the account's flag counts";
-  EXPECT_TRUE(std::holds_alternative<AuthenticatedKey>(cache.authenticate(expiring.plaintext, "", 999)));
+  EXPECT_TRUE(std::holds_alternative<KeyHandle>(cache.authenticate(expiring.plaintext, "", 999)));
   EXPECT_EQ(refusal(expiring, 1'000), KeyRefusal::expired);
 }
 
