@@ -1,8 +1,27 @@
-// The side-by-side benchmark driver. Every lane is measured in the same run, against the same
-// mock upstream, with the same wrk load, so the figures that matter are ratios and differences.
+// The side-by-side benchmark driver (../shared/BENCH.md, issue 6). Every lane is measured in the
+// same run, against the same mock upstreams, with the same load, so the figures that matter are
+// ratios and differences. Phases (--phases, all by default):
+//   latency     wrk at one connection: p50/p99 and what each lane adds to the direct lane's
+//   throughput  wrk at --concurrency connections against a zero-latency mock: req/s, × nginx, × portkey
+//   sustained   tollgate-loadgen open loop against a mock that waits 20 ms before each reply: the
+//               highest rate held with p99 < 1 s and < 0.1 % failures
+//   streaming   tollgate-loadgen stream at c=1 and c=16 against a mock pacing tokens 1 ms apart:
+//               time to first frame and gaps between frames, and what each lane adds to direct's
+//   hold        tollgate-loadgen hold: 1,000 then 10,000 concurrent streams through nginx and
+//               Tollgate, with the resident memory of the proxy and of its mock at the peak
+//
+//   node bench/run.mjs [--lanes direct,nginx,tollgate[,tollgate-billing,tollgate-translate,portkey]]
+//                      [--phases latency,throughput,sustained,streaming,hold] [--quick] [--pin]
+//                      [--duration 10] [--repeats 3] [--concurrency 64]
+//                      [--sustained-connections 2000] [--hold-streams 1000,10000]
+//
+// Writes bench/results/latest.{json,md} (latest-pinned.* with --pin) and, for an unpinned run,
+// the generated block of docs/benchmarks.md; the figures of bench/memory.mjs and
+// bench/callgrind.mjs are read from their own JSON files there, when present, and checked
+// against the issue's targets with the rest.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync, statSync, copyFileSync } from "node:fs";
+import { tmpdir, cpus } from "node:os";
 import { join, resolve } from "node:path";
 import net from "node:net";
 
@@ -16,17 +35,41 @@ const args = Object.fromEntries(
     return pairs;
   }, []),
 );
-const duration = Number(args.duration ?? 10);
-const repeats = Number(args.repeats ?? 3);
+// --quick: every phase, shortened, to check the whole run works; its figures are not results.
+const quick = args.quick !== undefined;
+const duration = Number(args.duration ?? (quick ? 2 : 10));
+const repeats = Number(args.repeats ?? (quick ? 1 : 3));
 const concurrency = Number(args.concurrency ?? 64);
 const lanes = (args.lanes ?? "direct,nginx,tollgate").split(",");
-// --pin: wrk and the mock on core 0, the proxy under test on core 1 (taskset), so the proxy does
-// not compete with the load for a core. Every proxy runs as one process: nginx with one worker,
-// Tollgate with one event loop, Portkey as one Node process (it is single-threaded).
+const allPhases = ["latency", "throughput", "sustained", "streaming", "hold"];
+const phases = new Set((args.phases ?? allPhases.join(",")).split(","));
+for (const p of phases) if (!allPhases.includes(p)) throw new Error(`unknown phase ${p} (${allPhases.join(", ")})`);
+// sustained: each rate is held for step_s after a warm-up; rates double from 500 req/s
+// until one fails, then the gap is bisected. Enough connections that the generator never waits
+// for a free one below 100,000 req/s (2,000 in flight × 20 ms).
+const sustained = { mock_ttft_ms: 20, start_rate: 500, max_rate: 256000, step_s: quick ? 2 : 5, warmup_s: quick ? 0.5 : 1,
+                    bisections: quick ? 2 : 4, connections: Number(args["sustained-connections"] ?? 2000),
+                    p99_limit_us: 1e6, failure_limit: 0.001, served_min: 0.97 };
+// streaming: the ~1 KB request with "stream": true and max_tokens 16 → 19 frames per stream (role
+// chunk, 16 tokens, finish chunk, [DONE]), 1 ms apart.
+const streaming = { mock_itl_ms: 1, tokens: 16, connections: [1, 16], warmup_s: quick ? 0.5 : 1 };
+// hold: 1,000 tokens 500 ms apart is a 500-second stream, longer than any run; the mock plans a
+// whole reply when the request arrives, so a longer one would slow its accepts (docs/loadgen.md).
+const hold = { mock_itl_ms: 500, tokens: 1000, streams: (args["hold-streams"] ?? "1000,10000").split(",").map(Number),
+               ramp_per_second: 2000, hold_s: quick ? 3 : 10, stall_s: 5 };
+// --pin: the load generators and the mocks on core 0, the proxy under test on core 1 (taskset),
+// so the proxy does not compete with the load for a core. Every proxy runs as one process: nginx
+// with one worker, Tollgate with one event loop, Portkey as one Node process (it is single-threaded).
 const pin = args.pin !== undefined;
 const onCore = (core, cmd, argv) => (pin ? ["taskset", ["-c", String(core), cmd, ...argv]] : [cmd, argv]);
 const work = mkdtempSync(join(tmpdir(), "tollgate-bench-"));
 const children = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Every process gets at most the hard limit on open files (the gateway and the load generator
+// raise their soft limit to it); 10,000 proxied streams need two descriptors each in the proxy.
+// nginx allocates its connection table up front, so it gets that limit only up to 32,768.
+const fdLimit = Number(execFileSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim()) || Infinity;  // "unlimited"
+const nginxConnections = Math.min(fdLimit, 32768);
 
 function freePort() {
   return new Promise((ok) => {
@@ -69,6 +112,23 @@ async function waitForHttp(url, tries = 100) {
   throw new Error(`no answer from ${url}`);
 }
 
+// The binaries are copied into the work directory before anything starts: build/bin may be
+// rebuilt while a run goes on (a link removes and rewrites a file), and every measurement of a
+// run must use the same build. A file younger than 5 s may still be being written: wait.
+async function snapshotBinaries(names) {
+  const dir = join(work, "bin");
+  mkdirSync(dir);
+  for (const name of names) {
+    const source = join(root, "build/bin", name);
+    for (let tries = 0; !existsSync(source) || Date.now() - statSync(source).mtimeMs < 5000; tries++) {
+      if (tries === 120) throw new Error(`${source} missing or still being written after 2 minutes`);
+      await sleep(1000);
+    }
+    copyFileSync(source, join(dir, name));
+  }
+  return dir;
+}
+
 function parseDuration(text) {
   const m = /^([\d.]+)(us|ms|s)$/.exec(text);
   const value = Number(m[1]);
@@ -90,17 +150,78 @@ function wrk(url, connections, seconds, env) {
            requests, non2xx, socketErrors };
 }
 
+// One tollgate-loadgen run (docs/loadgen.md) against a target ({ url, key, body, headers });
+// resolves with its JSON report, plus its stderr (the failures summed by kind, with the first
+// cause) when it wrote more than its note about the descriptor limit.
+let loadgenBin;
+function loadgen(mode, target, flags) {
+  const argv = [mode, "--url", target.url, "--body", target.body, "--header", `Authorization: Bearer ${target.key}`,
+                ...target.headers.split("\n").filter(Boolean).flatMap((h) => ["--header", h]),
+                ...Object.entries(flags).flatMap(([name, value]) => [`--${name}`, String(value)])];
+  const child = spawn(...onCore(0, loadgenBin, argv), { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  return new Promise((ok, fail) => child.on("exit", (code) => {
+    if (code !== 0) return fail(new Error(`tollgate-loadgen ${mode} ${target.url} exited ${code}: ${err}`));
+    const failures = err.split("\n").filter((line) => line && !/open-file limit raised/.test(line)).join("; ");
+    ok({ ...JSON.parse(out), ...(failures ? { stderr: failures } : {}) });
+  }));
+}
+
+// VmRSS in KiB of the given processes together (0 for one that has gone).
+function rssKb(pids) {
+  return pids.reduce((sum, pid) => {
+    try {
+      return sum + Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+// Open descriptors of the busiest of the given processes (each has its own limit).
+function maxFds(pids) {
+  return Math.max(0, ...pids.map((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      return 0;
+    }
+  }));
+}
+
+// A process and its children (nginx: the master and its worker).
+const withChildren = (pid) => [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number)];
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const MB = (kb) => kb * 1024 / 1e6;
 
 async function main() {
-  const bin = join(root, "build/bin");
-  const mockPort = await freePort();
-  await start(join(bin, "tollgate-mock"), ["--port", String(mockPort), "--quiet", "--threads", "1"],
-              { waitFor: /listening/, core: 0 });
-  const mockUrl = `http://127.0.0.1:${mockPort}`;
+  const bin = await snapshotBinaries(["tollgate", "tollgate-mock", "tollgate-loadgen"]);
+  loadgenBin = join(bin, "tollgate-loadgen");
+
+  // One mock per kind of upstream a phase needs, each its own process: "fast" answers at once
+  // (latency, throughput), "slow" waits 20 ms before each JSON reply (sustained), "stream"
+  // paces tokens 1 ms apart (streaming), and each hold lane gets its own "hold-<lane>" mock, so
+  // that its memory and its open-stream count belong to that lane alone.
+  const holdLanes = ["nginx", "tollgate"].filter((l) => lanes.includes(l) && phases.has("hold"));
+  const mockFlags = { fast: [] };
+  if (phases.has("sustained")) mockFlags.slow = ["--ttft-ms", String(sustained.mock_ttft_ms)];
+  if (phases.has("streaming")) mockFlags.stream = ["--itl-ms", String(streaming.mock_itl_ms), "--tokens", String(streaming.tokens)];
+  for (const lane of holdLanes) mockFlags[`hold-${lane}`] = ["--itl-ms", String(hold.mock_itl_ms), "--tokens", String(hold.tokens)];
+  const mocks = {};
+  for (const [kind, flags] of Object.entries(mockFlags)) {
+    const port = await freePort();
+    const child = await start(join(bin, "tollgate-mock"), ["--port", String(port), "--quiet", "--threads", "1", ...flags],
+                              { waitFor: /listening/, core: 0 });
+    mocks[kind] = { url: `http://127.0.0.1:${port}`, pid: child.pid };
+  }
+  const mockUrl = mocks.fast.url;
 
   // A ~1 KB request: a system prompt and a short conversation.
-  const body = JSON.stringify({
+  const request = {
     model: "gpt-4o-mini",
     messages: [
       { role: "system", content: "You are a concise assistant. ".repeat(12) },
@@ -110,75 +231,110 @@ async function main() {
     ],
     max_tokens: 16,
     temperature: 0,
-  });
+  };
+  const body = JSON.stringify(request);
   const bodyFile = join(work, "body.json");
   writeFileSync(bodyFile, body);
+  // The same request for each kind of upstream: streamed for "stream" and "hold" (long enough
+  // for the hold mock's 1,000 tokens), and naming `model` (Tollgate picks the upstream by it).
+  const bodyFor = (kind, model) => {
+    const file = join(work, `body-${kind}-${model}.json`);
+    const extra = kind === "stream" ? { stream: true } : kind.startsWith("hold") ? { stream: true, max_tokens: hold.tokens } : {};
+    writeFileSync(file, JSON.stringify({ ...request, model, ...extra }));
+    return file;
+  };
+  // A lane's target for each of its other kinds of upstream (those that run): { url, key, body, headers }.
+  const via = (kinds, key, urlFor, modelFor = () => "gpt-4o-mini", headersFor = () => "") => Object.fromEntries(
+    kinds.filter((kind) => mocks[kind])
+      .map((kind) => [kind, { url: urlFor(kind), key, body: bodyFor(kind, modelFor(kind)), headers: headersFor(kind) }]));
 
   const targets = {};
-  targets.direct = { url: `${mockUrl}/v1/chat/completions`, key: "bench" };
+  targets.direct = { url: `${mockUrl}/v1/chat/completions`, key: "bench",
+                     via: via(["slow", "stream"], "bench", (kind) => `${mocks[kind].url}/v1/chat/completions`) };
 
+  // nginx reaches each mock under a path prefix (/slow/, /stream/, /hold-nginx/), which
+  // proxy_pass strips. The slow upstream keeps as many idle connections as the sustained phase
+  // has in flight, as Tollgate's slow provider does: with the default pools (nginx 128, Tollgate
+  // 64 per loop) both would open a connection per request once more than that are in flight
+  // (above 3,000–6,000 req/s at 20 ms) and soon run out of loopback ports.
+  // worker_connections counts client and upstream sockets: the hold phase needs two per stream.
   if (lanes.includes("nginx")) {
     const port = await freePort();
     const conf = join(work, "nginx.conf");
+    const location = (prefix, upstream) => `
+    location ${prefix} {
+      proxy_pass http://${upstream}${prefix === "/" ? "" : "/"};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }`;
+    const extra = ["slow", "stream", "hold-nginx"].filter((k) => mocks[k]);
     writeFileSync(conf, `
 worker_processes 1;
+worker_rlimit_nofile ${nginxConnections};
 daemon off;
 error_log ${work}/nginx-error.log warn;
 pid ${work}/nginx.pid;
-events { worker_connections 4096; }
+events { worker_connections ${nginxConnections}; }
 http {
   access_log off;
   client_body_temp_path ${work}/nginx-body;
   proxy_temp_path ${work}/nginx-proxy;
-  upstream mock { server 127.0.0.1:${mockPort}; keepalive 128; }
+  upstream mock { server 127.0.0.1:${new URL(mockUrl).port}; keepalive 128; }
+${extra.map((k) => `  upstream mock_${k.replace("-", "_")} { server 127.0.0.1:${new URL(mocks[k].url).port}; keepalive ${k === "slow" ? sustained.connections : 128}; }`).join("\n")}
   server {
-    listen 127.0.0.1:${port} reuseport;
-    location / {
-      proxy_pass http://mock;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-    }
+    listen 127.0.0.1:${port} reuseport;${location("/", "mock")}${extra.map((k) => location(`/${k}/`, `mock_${k.replace("-", "_")}`)).join("")}
   }
 }`);
-    await start("nginx", ["-c", conf, "-p", work], { core: 1 });
+    // The spawned process is the master (daemon off; taskset execs it in place).
+    const master = await start("nginx", ["-c", conf, "-p", work], { core: 1 });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
-    targets.nginx = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key: "bench" };
+    const base = `http://127.0.0.1:${port}`;
+    targets.nginx = { url: `${base}/v1/chat/completions`, key: "bench", pid: master.pid,
+                      via: via(extra, "bench", (kind) => `${base}/${kind}/v1/chat/completions`) };
   }
 
   // One gateway serves both Tollgate lanes: "tollgate" (OpenAI client → OpenAI-compatible
   // upstream, the passthrough) and "tollgate-translate" (OpenAI client → Anthropic-format
-  // upstream: decode, encode, and the response translated back).
+  // upstream: decode, encode, and the response translated back). The other phases reach their
+  // mocks through models of their own on the same gateway (gpt-4o-mini-slow, -stream, -hold),
+  // each on a provider pointing at that mock.
   if (lanes.includes("tollgate") || lanes.includes("tollgate-translate")) {
     const port = await freePort();
     const config = join(work, "tollgate.yaml");
+    const tgKinds = ["slow", "stream", "hold-tollgate"].filter((k) => mocks[k]);
+    const modelOf = (kind) => `gpt-4o-mini-${kind.replace("-tollgate", "")}`;
+    const pricing = `pricing: { input_per_m: "0.15", output_per_m: "0.60" }`;
     writeFileSync(config, `
 server: { listen: "127.0.0.1:${port}", threads: 1, access_log: "off" }
 store: { sqlite: "${work}/tollgate.db" }
 providers:
   - { name: mock, type: openai, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }
   - { name: mock-anthropic, type: anthropic, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }
+${tgKinds.map((k) => `  - { name: mock-${k}, type: openai, base_url: "${mocks[k].url}/v1", api_key: "bench-upstream"${k === "slow" ? `, max_idle_connections: ${sustained.connections}` : ""} }`).join("\n")}
 models:
-  - { id: gpt-4o-mini, provider: mock, upstream_model: gpt-4o-mini-2024-07-18, pricing: { input_per_m: "0.15", output_per_m: "0.60" } }
+  - { id: gpt-4o-mini, provider: mock, upstream_model: gpt-4o-mini-2024-07-18, ${pricing} }
   - { id: claude-bench, provider: mock-anthropic, upstream_model: claude-sonnet-4-5, pricing: { input_per_m: "3", output_per_m: "15" } }
+${tgKinds.map((k) => `  - { id: ${modelOf(k)}, provider: mock-${k}, upstream_model: gpt-4o-mini-2024-07-18, ${pricing} }`).join("\n")}
 `);
     const key = execFileSync(join(bin, "tollgate"), ["keys", "create", "--config", config, "--name", "bench"],
                              { encoding: "utf8" }).trim();
-    await start(join(bin, "tollgate"), ["serve", "--config", config], { waitFor: /listening/, core: 1 });
+    const gateway = await start(join(bin, "tollgate"), ["serve", "--config", config], { waitFor: /listening/, core: 1 });
     const url = `http://127.0.0.1:${port}/v1/chat/completions`;
     if (lanes.includes("tollgate")) {
-      targets.tollgate = { url, key, metrics: `http://127.0.0.1:${port}/metrics` };
+      targets.tollgate = { url, key, metrics: `http://127.0.0.1:${port}/metrics`, pid: gateway.pid,
+                           via: via(tgKinds, key, () => url, modelOf) };
     }
     if (lanes.includes("tollgate-translate")) {
       const translateBody = join(work, "body-translate.json");
-      writeFileSync(translateBody, JSON.stringify({ ...JSON.parse(body), model: "claude-bench" }));
+      writeFileSync(translateBody, JSON.stringify({ ...request, model: "claude-bench" }));
       targets["tollgate-translate"] = { url, key, body: translateBody };
     }
   }
 
   // "tollgate-billing": the same gateway set-up with billing on (wallet reservation before
   // dispatch, exact charge, ledger entries through the group-commit writer), beside "tollgate"
-  // (billing off: metering and the usage log only).
+  // (billing off: metering and the usage log only). Latency and throughput only.
   if (lanes.includes("tollgate-billing")) {
     const port = await freePort();
     const config = join(work, "tollgate-billing.yaml");
@@ -202,103 +358,374 @@ models:
 
   // "portkey": Portkey's OSS gateway (@portkey-ai/gateway 1.15.2, installed from npm in
   // bench/portkey by scripts/install-deps.sh bench), told by headers to use its OpenAI provider
-  // with the mock as custom host (shared/reference/peers.md §6). It listens before it spends ~1 s
-  // on a spinner and writes no readiness line worth matching (console.clear, escape codes), so
-  // readiness is its "/" route answering.
+  // with the mock as custom host (shared/reference/peers.md §6); each phase names its own mock.
+  // It listens before it spends ~1 s on a spinner and writes no readiness line worth matching
+  // (console.clear, escape codes), so readiness is its "/" route answering.
   if (lanes.includes("portkey")) {
     const port = await freePort();
     await start("node", [join(root, "bench/portkey/node_modules/@portkey-ai/gateway/build/start-server.js"),
                          `--port=${port}`, "--headless"], { core: 1 });
     await waitForHttp(`http://127.0.0.1:${port}/`, 300);  // up to 30 s: Node loads a 0.5 MB bundle and its modules
-    targets.portkey = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key: "bench",
-                        headers: `x-portkey-provider: openai\nx-portkey-custom-host: ${mockUrl}/v1` };
+    const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+    const headers = (upstream) => `x-portkey-provider: openai\nx-portkey-custom-host: ${upstream}/v1`;
+    targets.portkey = { url, key: "bench", headers: headers(mockUrl),
+                        via: via(["slow", "stream"], "bench", () => url, undefined, (kind) => headers(mocks[kind].url)) };
+  }
+  for (const t of Object.values(targets)) {
+    t.body ??= bodyFile;
+    t.headers ??= "";
   }
 
-  const results = {};
-  for (const lane of ["direct", ...lanes.filter((l) => l !== "direct")]) {
-    const t = targets[lane];
-    const env = { BENCH_BODY: t.body ?? bodyFile, BENCH_KEY: t.key, BENCH_HEADERS: t.headers ?? "" };
-    wrk(t.url, 8, 2, env); // warm up pools and caches
-    results[lane] = { c1: [], cN: [] };
-  }
-  // Interleave lanes in each repeat so drifts in machine speed hit every lane alike.
-  for (let r = 0; r < repeats; r++) {
-    for (const lane of Object.keys(results)) {
-      const t = targets[lane];
-      const env = { BENCH_BODY: t.body ?? bodyFile, BENCH_KEY: t.key, BENCH_HEADERS: t.headers ?? "" };
-      results[lane].c1.push(wrk(t.url, 1, duration, env));
-      results[lane].cN.push(wrk(t.url, concurrency, duration, env));
-    }
-  }
-
+  const laneOrder = ["direct", ...lanes.filter((l) => l !== "direct" && targets[l])];
+  let raw = null;  // every wrk measurement, as before issue 6 (the loadgen phases keep theirs in their results)
   const summary = {};
-  for (const [lane, runs] of Object.entries(results)) {
-    summary[lane] = {
-      p50_us: median(runs.c1.map((x) => x.p50_us)),
-      p99_us: median(runs.c1.map((x) => x.p99_us)),
-      rps: median(runs.cN.map((x) => x.rps)),
-      non2xx: runs.c1.concat(runs.cN).reduce((s, x) => s + x.non2xx, 0),
-      socket_errors: runs.c1.concat(runs.cN).map((x) => x.socketErrors).filter(Boolean),
-    };
-  }
-  const direct = summary.direct;
-  for (const lane of Object.keys(summary)) {
-    const s = summary[lane];
-    s.added_p50_us = +(s.p50_us - direct.p50_us).toFixed(1);
-    s.added_p99_us = +(s.p99_us - direct.p99_us).toFixed(1);
-  }
-  if (summary.nginx) {
-    for (const lane of Object.keys(summary)) {
-      summary[lane].rps_vs_nginx = +(summary[lane].rps / summary.nginx.rps).toFixed(3);
+
+  // Latency and throughput: wrk, as before issue 6, so these figures compare with earlier runs.
+  const c1 = phases.has("latency");
+  const cN = phases.has("throughput");
+  if (c1 || cN) {
+    const results = {};
+    for (const lane of laneOrder) {
+      const t = targets[lane];
+      const env = { BENCH_BODY: t.body, BENCH_KEY: t.key, BENCH_HEADERS: t.headers };
+      wrk(t.url, 8, 2, env); // warm up pools and caches
+      results[lane] = { c1: [], cN: [] };
     }
-  }
-  // Throughput against Portkey, the peer gateway (issue 6's target: Tollgate ≥ 20×).
-  if (summary.portkey) {
-    for (const lane of Object.keys(summary)) {
-      summary[lane].rps_vs_portkey = +(summary[lane].rps / summary.portkey.rps).toFixed(2);
+    // Interleave lanes in each repeat so drifts in machine speed hit every lane alike.
+    for (let r = 0; r < repeats; r++) {
+      for (const lane of Object.keys(results)) {
+        const t = targets[lane];
+        const env = { BENCH_BODY: t.body, BENCH_KEY: t.key, BENCH_HEADERS: t.headers };
+        if (c1) results[lane].c1.push(wrk(t.url, 1, duration, env));
+        if (cN) results[lane].cN.push(wrk(t.url, concurrency, duration, env));
+      }
+    }
+    raw = results;
+
+    for (const [lane, runs] of Object.entries(results)) {
+      summary[lane] = {
+        p50_us: c1 ? median(runs.c1.map((x) => x.p50_us)) : null,
+        p99_us: c1 ? median(runs.c1.map((x) => x.p99_us)) : null,
+        rps: cN ? median(runs.cN.map((x) => x.rps)) : null,
+        non2xx: runs.c1.concat(runs.cN).reduce((s, x) => s + x.non2xx, 0),
+        socket_errors: runs.c1.concat(runs.cN).map((x) => x.socketErrors).filter(Boolean),
+      };
+    }
+    const direct = summary.direct;
+    for (const s of Object.values(summary)) {
+      s.added_p50_us = c1 ? +(s.p50_us - direct.p50_us).toFixed(1) : null;
+      s.added_p99_us = c1 ? +(s.p99_us - direct.p99_us).toFixed(1) : null;
+    }
+    if (cN && summary.nginx) {
+      for (const s of Object.values(summary)) s.rps_vs_nginx = +(s.rps / summary.nginx.rps).toFixed(3);
+    }
+    // Throughput against Portkey, the peer gateway (issue 6's target: Tollgate ≥ 20×).
+    if (cN && summary.portkey) {
+      for (const s of Object.values(summary)) s.rps_vs_portkey = +(s.rps / summary.portkey.rps).toFixed(2);
+    }
+
+    // The gateway's own time per request, as it measures it (x-tollgate-overhead-us): total time
+    // minus time waiting on the upstream and on the client's socket, over every request of these
+    // two phases (read before the other phases add their requests to the histogram).
+    if (targets.tollgate) {
+      const text = await (await fetch(targets.tollgate.metrics)).text();
+      const series = (name) => [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, "gm"))]
+        .filter((m) => m[1].includes('surface="openai.chat"'));
+      const sum = Number(series("tollgate_gateway_overhead_seconds_sum")[0][2]);
+      const count = Number(series("tollgate_gateway_overhead_seconds_count")[0][2]);
+      const buckets = series("tollgate_gateway_overhead_seconds_bucket")
+        .map((m) => ({ le: Number(/le="([^"]+)"/.exec(m[1])[1]), n: Number(m[2]) }))
+        .sort((a, b) => a.le - b.le);
+      const quantile = (q) => (buckets.find((b) => b.n >= q * count)?.le ?? Infinity) * 1e6;
+      summary.tollgate.self_overhead_us = {
+        mean: +((sum / count) * 1e6).toFixed(1), p50_le: quantile(0.5), p99_le: quantile(0.99), requests: count,
+      };
     }
   }
 
-  // The gateway's own time per request, as it measures it (x-tollgate-overhead-us): total time
-  // minus time waiting on the upstream and on the client's socket, over every request of the run.
-  if (targets.tollgate) {
-    const text = await (await fetch(targets.tollgate.metrics)).text();
-    const series = (name) => [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, "gm"))]
-      .filter((m) => m[1].includes('surface="openai.chat"'));
-    const sum = Number(series("tollgate_gateway_overhead_seconds_sum")[0][2]);
-    const count = Number(series("tollgate_gateway_overhead_seconds_count")[0][2]);
-    const buckets = series("tollgate_gateway_overhead_seconds_bucket")
-      .map((m) => ({ le: Number(/le="([^"]+)"/.exec(m[1])[1]), n: Number(m[2]) }))
-      .sort((a, b) => a.le - b.le);
-    const quantile = (q) => (buckets.find((b) => b.n >= q * count)?.le ?? Infinity) * 1e6;
-    summary.tollgate.self_overhead_us = {
-      mean: +((sum / count) * 1e6).toFixed(1), p50_le: quantile(0.5), p99_le: quantile(0.99), requests: count,
-    };
-  }
+  // The lanes of the loadgen phases: the three proxies and the direct reference (the billing and
+  // translation variants are Tollgate lanes of the first two phases only).
+  const phaseLanes = laneOrder.filter((l) => targets[l].via);
+  const result = {};
+  // sustained comes last: it leaves up to --sustained-connections idle upstream connections in
+  // each proxy's pool, descriptors the hold phase's 10,000 streams need; and its overloaded steps
+  // leave backlogs that nothing after it should meet.
+  if (phases.has("streaming")) result.streaming = await runStreaming(phaseLanes, targets);
+  if (phases.has("hold")) result.hold = await runHold(holdLanes, targets, mocks);
+  if (phases.has("sustained")) result.sustained = await runSustained(phaseLanes, targets);
 
   const commit = execFileSync("git", ["-C", root, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-  const meta = { commit, date: new Date().toISOString(), duration_s: duration, repeats, concurrency,
-                 cpus: (await import("node:os")).cpus().length,
-                 request_bytes: body.length, pinned: pin, note: "median of repeats; lanes interleaved" };
+  const meta = { commit, date: new Date().toISOString(), quick, phases: allPhases.filter((p) => phases.has(p)), lanes: laneOrder,
+                 duration_s: duration, repeats, concurrency, cpus: cpus().length, request_bytes: body.length, pinned: pin,
+                 fd_limit: fdLimit, sustained, streaming, hold,
+                 note: "latency, throughput and streaming: median of repeats, lanes interleaved; sustained: one search per lane" };
+  const fromFile = (name) => {
+    const file = join(root, "bench/results", name);
+    return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+  };
+  const memory = fromFile("memory.json");
+  const callgrind = fromFile("callgrind.json");
+  const targetsMet = checkTargets(summary, result, memory, concurrency);
+
   mkdirSync(join(root, "bench/results"), { recursive: true });
   const stem = pin ? "latest-pinned" : "latest";
-  writeFileSync(join(root, `bench/results/${stem}.json`), JSON.stringify({ meta, summary, raw: results }, null, 2));
+  writeFileSync(join(root, `bench/results/${stem}.json`), JSON.stringify({
+    meta, targets: targetsMet, summary, ...result,
+    memory: memory && { commit: memory.meta.commit, soak_seconds: memory.meta.soak_seconds, idle: memory.idle,
+                        load_peak_vm_rss_kb: memory.load.peak_vm_rss_kb, soak_drift_pct: memory.soak.drift_pct },
+    callgrind: callgrind && { commit: callgrind.meta.commit, instructions_per_request: Object.fromEntries(
+      Object.entries(callgrind.results).map(([k, r]) => [k, r.instructions_per_request])) },
+    raw,
+  }, null, 2) + "\n");
 
-  const vsPortkey = summary.portkey !== undefined;
-  const rows = Object.entries(summary).map(([lane, s]) =>
-    `| ${lane} | ${s.p50_us.toFixed(0)} | ${s.p99_us.toFixed(0)} | ${lane === "direct" ? "—" : s.added_p50_us.toFixed(0)} | ${lane === "direct" ? "—" : s.added_p99_us.toFixed(0)} | ${s.rps.toFixed(0)} | ${s.rps_vs_nginx ?? "—"} |${vsPortkey ? ` ${s.rps_vs_portkey} |` : ""} ${s.non2xx} |`);
-  const table = [
-    `Commit \`${commit}\`, ${meta.date}, ${meta.cpus} cores, ${body.length}-byte request, ${duration} s per measurement, median of ${repeats} interleaved repeats${pin ? ", wrk and mock pinned to core 0, proxy to core 1" : ""}.`,
-    "",
-    `| lane | p50 µs (c=1) | p99 µs (c=1) | added p50 µs | added p99 µs | req/s (c=${concurrency}) | × nginx |${vsPortkey ? " × portkey |" : ""} non-2xx |`,
-    `|---|---|---|---|---|---|---|${vsPortkey ? "---|" : ""}---|`,
-    ...rows,
-    ...(summary.tollgate?.self_overhead_us ? ["",
-      `Tollgate's own time per request (its overhead histogram over all ${summary.tollgate.self_overhead_us.requests} requests of the run): ` +
-      `mean ${summary.tollgate.self_overhead_us.mean} µs, p50 ≤ ${summary.tollgate.self_overhead_us.p50_le} µs, p99 ≤ ${summary.tollgate.self_overhead_us.p99_le} µs (bucket bounds).`] : []),
-  ].join("\n");
-  console.log(table);
-  writeFileSync(join(root, `bench/results/${stem}.md`), table + "\n");
+  const markdown = report(meta, summary, result, memory, callgrind, targetsMet, body.length);
+  console.log(markdown);
+  writeFileSync(join(root, `bench/results/${stem}.md`), markdown + "\n");
+  if (!pin) writeDocs(markdown);
+}
+
+// The highest open-loop rate each lane holds against the 20 ms mock. A rate passes when the
+// latency p99 (timed from each scheduled send, so queueing counts) is < 1 s, transport errors
+// plus non-2xx answers are < 0.1 % of the attempts, and the lane kept up: it completed at least
+// 97 % of what was scheduled in the window, less the requests still in flight at its end (about
+// the median latency's worth). Without that last check, a lane serving 90 % of the rate would
+// pass a 5-second window with a p99 below 1 s although its queue grows without bound.
+async function runSustained(laneNames, targets) {
+  const out = {};
+  for (const lane of laneNames) {
+    const target = targets[lane].via.slow;
+    const trials = [];
+    const attempt = async (rate) => {
+      const r = await loadgen("open", target, { rate, connections: sustained.connections, duration: sustained.step_s,
+                                                warmup: sustained.warmup_s });
+      const attempts = r.requests + r.errors;
+      const failureShare = attempts ? (r.errors + r.non_2xx) / attempts : 1;
+      const expected = rate * Math.max(sustained.step_s - (r.latency_us.p50 ?? 0) / 1e6, 0);
+      const trial = { rate, passed: false, p99_us: r.latency_us.p99, p50_us: r.latency_us.p50,
+                      failure_share: +failureShare.toFixed(5), served_share: +(r.requests / expected).toFixed(3),
+                      achieved_rate: r.achieved_rate, requests: r.requests, errors: r.errors, non_2xx: r.non_2xx,
+                      ...(r.stderr ? { stderr: r.stderr } : {}) };
+      trial.passed = r.latency_us.p99 !== null && r.latency_us.p99 < sustained.p99_limit_us &&
+                     failureShare < sustained.failure_limit && trial.served_share >= sustained.served_min;
+      trials.push(trial);
+      console.error(`sustained ${lane} ${rate} req/s: ${trial.passed ? "held" : "not held"} (p99 ${trial.p99_us} µs, ` +
+                    `failures ${(failureShare * 100).toFixed(3)} %, served ${trial.served_share})`);
+      // A failed step leaves a backlog in the proxy; let it drain before the next one.
+      if (!trial.passed) await sleep(2000);
+      return trial.passed;
+    };
+    let held = 0;
+    let failed = null;
+    for (let rate = sustained.start_rate; rate <= sustained.max_rate && failed === null; rate *= 2) {
+      if (await attempt(rate)) held = rate; else failed = rate;
+    }
+    for (let i = 0; failed !== null && i < sustained.bisections && failed - held > Math.max(held * 0.05, 50); i++) {
+      const rate = Math.round((held + failed) / 2);
+      if (await attempt(rate)) held = rate; else failed = rate;
+    }
+    out[lane] = { highest_rate: held, lowest_failed_rate: failed, at_highest: trials.find((t) => t.rate === held) ?? null, trials };
+  }
+  if (out.nginx) for (const s of Object.values(out)) s.vs_nginx = out.nginx.highest_rate ? +(s.highest_rate / out.nginx.highest_rate).toFixed(3) : null;
+  if (out.portkey) for (const s of Object.values(out)) s.vs_portkey = out.portkey.highest_rate ? +(s.highest_rate / out.portkey.highest_rate).toFixed(2) : null;
+  return out;
+}
+
+// Time to first frame and gaps between frames, closed loop at each concurrency; lanes
+// interleaved in each repeat, medians reported, and each lane's p50/p99 minus direct's.
+async function runStreaming(laneNames, targets) {
+  const runs = {};
+  for (let r = 0; r < repeats; r++) {
+    for (const lane of laneNames) {
+      for (const c of streaming.connections) {
+        ((runs[lane] ??= {})[c] ??= []).push(await loadgen("stream", targets[lane].via.stream,
+          { connections: c, duration, warmup: streaming.warmup_s }));
+      }
+    }
+  }
+  const out = {};
+  for (const lane of laneNames) {
+    out[lane] = {};
+    for (const c of streaming.connections) {
+      const list = runs[lane][c];
+      const m = (pick) => median(list.map(pick));
+      const streams = list.reduce((s, x) => s + x.streams, 0);
+      out[lane][c] = {
+        ttft_p50_us: m((x) => x.ttft_us.p50), ttft_p99_us: m((x) => x.ttft_us.p99),
+        gap_p50_us: m((x) => x.frame_gap_us.p50), gap_p99_us: m((x) => x.frame_gap_us.p99),
+        streams, frames_per_stream: streams ? +(list.reduce((s, x) => s + x.frames, 0) / streams).toFixed(2) : null,
+        non_2xx: list.reduce((s, x) => s + x.non_2xx, 0), errors: list.reduce((s, x) => s + x.errors, 0),
+        runs: list,
+      };
+    }
+  }
+  for (const lane of laneNames) {
+    for (const c of streaming.connections) {
+      const s = out[lane][c];
+      const d = out.direct[c];
+      s.added_ttft_p50_us = +(s.ttft_p50_us - d.ttft_p50_us).toFixed(1);
+      s.added_ttft_p99_us = +(s.ttft_p99_us - d.ttft_p99_us).toFixed(1);
+      s.added_gap_p50_us = +(s.gap_p50_us - d.gap_p50_us).toFixed(1);
+      s.added_gap_p99_us = +(s.gap_p99_us - d.gap_p99_us).toFixed(1);
+    }
+  }
+  return out;
+}
+
+// Concurrent streams through each proxy, one socket each. The proxy's and its mock's VmRSS, and
+// the proxy's open descriptors, are sampled every 200 ms while the streams ramp up and are held;
+// the highest sample is the peak.
+// Between runs the proxy must have let go of every stream: the mock's open-stream gauge is polled
+// until it reads 0 (the proxy notices a client gone at its next write, within one 500 ms token).
+async function runHold(laneNames, targets, mocks) {
+  const out = {};
+  for (const lane of laneNames) {
+    const t = targets[lane];
+    const mock = mocks[`hold-${lane}`];
+    const proxyPids = () => (lane === "nginx" ? withChildren(t.pid) : [t.pid]);
+    out[lane] = [];
+    for (const streams of hold.streams) {
+      const before = { proxy_kb: rssKb(proxyPids()), mock_kb: rssKb([mock.pid]) };
+      const peak = { proxy_kb: 0, mock_kb: 0, proxy_fds: 0 };
+      const sampler = setInterval(() => {
+        const pids = proxyPids();
+        peak.proxy_kb = Math.max(peak.proxy_kb, rssKb(pids));
+        peak.mock_kb = Math.max(peak.mock_kb, rssKb([mock.pid]));
+        peak.proxy_fds = Math.max(peak.proxy_fds, maxFds(pids));
+      }, 200);
+      let r;
+      try {
+        r = await loadgen("hold", t.via[`hold-${lane}`], { streams, "ramp-per-second": hold.ramp_per_second,
+                                                           duration: hold.hold_s, stall: hold.stall_s });
+      } finally {
+        clearInterval(sampler);
+      }
+      console.error(`hold ${lane} ${streams}: opened ${r.opened}, held ${r.held}, ${lane} VmRSS peak ${MB(peak.proxy_kb).toFixed(1)} MB, ${peak.proxy_fds} descriptors`);
+      out[lane].push({ ...r, rss_before: before, rss_peak: peak });
+      for (let i = 0; i < 300; i++) {
+        const stats = await (await fetch(`${mock.url}/_mock/stats`)).json();
+        if (stats.open_streams === 0) break;
+        await sleep(100);
+      }
+      await sleep(1000);
+    }
+  }
+  return out;
+}
+
+// Issue 6's targets, each with what this run (or memory.json) measured and whether it is met:
+// met is null when the figure was not measured (a phase or lane not run, or no memory.json).
+function checkTargets(summary, result, memory, conc) {
+  const tg = summary.tollgate;
+  const st = result.streaming?.tollgate?.[1];
+  const tenK = result.hold?.tollgate?.find((h) => h.streams === 10000);
+  const check = (target, measured, met, note) => ({ target, measured: measured ?? "not measured", met: measured == null ? null : met, ...(note ? { note } : {}) });
+  const soakNote = memory && memory.meta.soak_seconds < 600 ? `memory.json's soak lasted ${memory.meta.soak_seconds} s, not 600: run node bench/memory.mjs` : undefined;
+  return [
+    check("added p99 at c=1 ≤ 50 µs over direct", tg?.added_p99_us != null ? `${tg.added_p99_us} µs` : null, tg?.added_p99_us <= 50),
+    check(`c=${conc} throughput ≥ 1.0× nginx`, tg?.rps_vs_nginx != null ? `${tg.rps_vs_nginx}×` : null, tg?.rps_vs_nginx >= 1),
+    check(`c=${conc} throughput ≥ 20× portkey`, tg?.rps_vs_portkey != null ? `${tg.rps_vs_portkey}×` : null, tg?.rps_vs_portkey >= 20),
+    check("streaming added TTFT p99 ≤ 200 µs (c=1)", st ? `${st.added_ttft_p99_us} µs` : null, st?.added_ttft_p99_us <= 200),
+    check("streaming added per-frame p99 ≤ 10 µs (c=1)", st ? `${st.added_gap_p99_us} µs` : null, st?.added_gap_p99_us <= 10),
+    check("10,000 concurrent streams, gateway RSS ≤ 300 MB", tenK ? `${tenK.held.toLocaleString("en")} held, ${MB(tenK.rss_peak.proxy_kb).toFixed(1)} MB` : null,
+          tenK?.held >= 10000 && MB(tenK.rss_peak.proxy_kb) <= 300,
+          tenK && tenK.held < 10000 ? `the open-file limit is ${fdLimit.toLocaleString("en")} per process and each proxied stream takes two` : undefined),
+    check("idle RSS ≤ 30 MB (bench/memory.mjs)", memory ? `${MB(memory.idle.vm_rss_kb).toFixed(1)} MB (commit ${memory.meta.commit})` : null,
+          memory && MB(memory.idle.vm_rss_kb) <= 30),
+    // A soak shorter than the 10 minutes asked for cannot meet the target, whatever its drift.
+    check("RSS flat ±5 % across a 10-minute soak (bench/memory.mjs)",
+          memory ? `${memory.soak.drift_pct} % over ${memory.meta.soak_seconds} s (commit ${memory.meta.commit})` : null,
+          memory ? (soakNote ? null : Math.abs(memory.soak.drift_pct) <= 5) : null, soakNote),
+  ];
+}
+
+// The markdown of bench/results/latest.md and of docs/benchmarks.md's generated block.
+function report(meta, summary, result, memory, callgrind, targetsMet, requestBytes) {
+  const n = (x, digits = 0) => (x == null ? "—" : Number(x).toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+  const mb = (kb) => n(MB(kb), 1);
+  const lines = [
+    `Commit \`${meta.commit}\`, ${meta.date}, ${meta.cpus} cores, \`node bench/run.mjs${meta.quick ? " --quick" : ""}\`, ` +
+    `phases ${meta.phases.join(", ")}, lanes ${meta.lanes.join(", ")}${meta.pinned ? "; load generators and mocks pinned to core 0, proxies to core 1" : ""}.` +
+    (meta.quick ? " **Quick run: shortened measurements, a check that the benchmark works, not results.**" : ""),
+  ];
+  if (Object.keys(summary).length) {
+    const vsPortkey = summary.portkey?.rps_vs_portkey !== undefined;
+    lines.push("", `**Latency and throughput** (wrk, ${requestBytes}-byte request, ${meta.duration_s} s per measurement, ` +
+      `median of ${meta.repeats} interleaved repeats):`, "",
+      `| lane | p50 µs (c=1) | p99 µs (c=1) | added p50 µs | added p99 µs | req/s (c=${meta.concurrency}) | × nginx |${vsPortkey ? " × portkey |" : ""} non-2xx |`,
+      `|---|---|---|---|---|---|---|${vsPortkey ? "---|" : ""}---|`,
+      ...Object.entries(summary).map(([lane, s]) =>
+        `| ${lane} | ${n(s.p50_us)} | ${n(s.p99_us)} | ${lane === "direct" ? "—" : n(s.added_p50_us)} | ${lane === "direct" ? "—" : n(s.added_p99_us)} | ` +
+        `${n(s.rps)} | ${s.rps_vs_nginx ?? "—"} |${vsPortkey ? ` ${s.rps_vs_portkey} |` : ""} ${s.non2xx}${s.socket_errors.length ? ` (socket errors: ${s.socket_errors.join("; ")})` : ""} |`));
+    const o = summary.tollgate?.self_overhead_us;
+    if (o) lines.push("", `Tollgate's own time per request (its overhead histogram over the ${n(o.requests)} requests of these two phases): ` +
+      `mean ${o.mean} µs, p50 ≤ ${o.p50_le} µs, p99 ≤ ${o.p99_le} µs (bucket bounds).`);
+  }
+  if (result.sustained) {
+    const s = meta.sustained;
+    lines.push("", `**Sustained rate** (tollgate-loadgen open loop, ${s.connections} connections, mock waiting ${s.mock_ttft_ms} ms before each reply; ` +
+      `${s.step_s} s per rate after ${s.warmup_s} s of warm-up, rates doubled from ${s.start_rate} req/s then bisected ${s.bisections} times; ` +
+      `held: p99 < 1 s, failures < 0.1 %, ≥ ${s.served_min * 100} % of the schedule served):`, "",
+      "| lane | highest rate held, req/s | p99 ms at it | failures at it | lowest rate not held | × nginx | rates tried (✓ held) |",
+      "|---|---|---|---|---|---|---|",
+      ...Object.entries(result.sustained).map(([lane, r]) =>
+        `| ${lane} | ${n(r.highest_rate)} | ${r.at_highest ? n(r.at_highest.p99_us / 1000, 1) : "—"} | ${r.at_highest ? `${n(r.at_highest.failure_share * 100, 3)} %` : "—"} | ` +
+        `${n(r.lowest_failed_rate)} | ${r.vs_nginx ?? "—"} | ${r.trials.map((t) => `${t.rate}${t.passed ? "✓" : ""}`).join(", ")} |`));
+  }
+  if (result.streaming) {
+    const s = meta.streaming;
+    lines.push("", `**Streaming** (tollgate-loadgen stream, ${s.tokens} tokens ${s.mock_itl_ms} ms apart = ${s.tokens + 3} frames per stream; ` +
+      `${meta.duration_s} s per measurement after ${s.warmup_s} s of warm-up, median of ${meta.repeats} interleaved repeats; ` +
+      "the mock sends its role chunk with the response head, so TTFT is the time to that first frame):", "",
+      "| lane | c | TTFT p50 µs | TTFT p99 µs | added TTFT p99 µs | frame gap p50 µs | frame gap p99 µs | added gap p99 µs | frames/stream | streams | non-2xx + errors |",
+      "|---|---|---|---|---|---|---|---|---|---|---|",
+      ...Object.entries(result.streaming).flatMap(([lane, byC]) => Object.entries(byC).map(([c, r]) =>
+        `| ${lane} | ${c} | ${n(r.ttft_p50_us, 1)} | ${n(r.ttft_p99_us, 1)} | ${lane === "direct" ? "—" : n(r.added_ttft_p99_us, 1)} | ` +
+        `${n(r.gap_p50_us, 1)} | ${n(r.gap_p99_us, 1)} | ${lane === "direct" ? "—" : n(r.added_gap_p99_us, 1)} | ${r.frames_per_stream ?? "—"} | ${n(r.streams)} | ${r.non_2xx + r.errors} |`)));
+  }
+  if (result.hold) {
+    const h = meta.hold;
+    lines.push("", `**Concurrent streams** (tollgate-loadgen hold, one socket per stream, started at ${n(h.ramp_per_second)}/s and held ${h.hold_s} s ` +
+      `after the last started; a mock per proxy streaming ${n(h.tokens)} tokens ${h.mock_itl_ms} ms apart; VmRSS sampled every 200 ms, ` +
+      `MB = 10⁶ bytes; the open-file limit is ${n(meta.fd_limit)} per process):`, "",
+      "| lane | streams | opened | held | peak concurrent | waiting | non-2xx + errors | proxy VmRSS before → peak, MB | proxy's open descriptors, peak | its mock's VmRSS peak, MB |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+      ...Object.entries(result.hold).flatMap(([lane, list]) => list.map((r) =>
+        `| ${lane}${lane === "nginx" ? " (master + worker)" : ""} | ${n(r.streams)} | ${n(r.opened)} | ${n(r.held)} | ${n(r.peak_concurrent)} | ${n(r.waiting)} | ` +
+        `${r.non_2xx + r.errors}${r.stderr ? ` (${r.stderr.replace(/\|/g, "/")})` : ""} | ${mb(r.rss_before.proxy_kb)} → ${mb(r.rss_peak.proxy_kb)} | ${n(r.rss_peak.proxy_fds)} | ${mb(r.rss_peak.mock_kb)} |`)));
+  }
+  if (memory) {
+    lines.push("", `**Memory** (\`node bench/memory.mjs\`, bench/results/memory.json, commit \`${memory.meta.commit}\`, ${memory.meta.date}; ` +
+      `gateway with billing on, wrk c=${memory.meta.concurrency}): idle VmRSS ${mb(memory.idle.vm_rss_kb)} MB; ` +
+      `under load (${memory.meta.load_seconds} s) peak ${mb(memory.load.peak_vm_rss_kb)} MB; soak ${memory.meta.soak_seconds} s: ` +
+      `${mb(memory.soak.first_kb)} → ${mb(memory.soak.last_kb)} MB, drift ${memory.soak.drift_pct} % (RssAnon ${memory.soak.rss_anon_drift_pct} %).`);
+  }
+  if (callgrind) {
+    lines.push("", `**CPU per request** (\`node bench/callgrind.mjs\`, bench/results/callgrind.json, commit \`${callgrind.meta.commit}\`, ` +
+      `${callgrind.meta.date}; user-space instructions of every gateway thread, idle rate subtracted):`, "",
+      "| kind | instructions per request | event loop | usage writer | pollers |",
+      "|---|---|---|---|---|",
+      ...Object.values(callgrind.results).map((r) => `| ${r.kind} | ${n(r.instructions_per_request)} | ` +
+        `${n(r.per_request_by_group.event_loop)} | ${n(r.per_request_by_group.usage_writer)} | ${n(r.per_request_by_group.pollers)} |`));
+  }
+  lines.push("", "**Issue 6's targets** (Tollgate lane):", "", "| target | measured | met |", "|---|---|---|",
+    ...targetsMet.map((t) => `| ${t.target} | ${t.measured} | ${t.met === null ? "—" : t.met ? "yes" : "**no**"}${t.note ? ` (${t.note})` : ""} |`));
+  return lines.join("\n");
+}
+
+// docs/benchmarks.md keeps the latest results between two marker lines in its Results section;
+// only what lies between them is replaced.
+function writeDocs(markdown) {
+  const file = join(root, "docs/benchmarks.md");
+  const begin = "<!-- bench/run.mjs: generated results begin -->";
+  const end = "<!-- bench/run.mjs: generated results end -->";
+  const text = readFileSync(file, "utf8");
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) {
+    console.error(`docs/benchmarks.md: no generated block (${begin} … ${end}); left as it is`);
+    return;
+  }
+  writeFileSync(file, `${text.slice(0, from + begin.length)}\n${markdown}\n${text.slice(to)}`);
 }
 
 try {

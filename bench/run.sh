@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark (see ../shared/BENCH.md): lanes direct, nginx and tollgate on loopback,
-# the same mock upstream and the same load generator (wrk), in one run.
-#   bench/run.sh [--duration S] [--repeats N] [--lanes direct,nginx,tollgate]
-# Writes docs/benchmarks.md (table) and bench/results/latest.json (machine-readable).
+# Side-by-side benchmark (see ../shared/BENCH.md and docs/benchmarks.md): lanes direct, nginx and
+# tollgate (and tollgate-billing, tollgate-translate, portkey when named) on loopback, the same
+# mock upstreams and the same load generators (wrk, tollgate-loadgen), in one run.
+#   bench/run.sh [--duration S] [--repeats N] [--lanes direct,nginx,tollgate,portkey]
+#                [--phases latency,throughput,sustained,streaming,hold] [--quick] [--pin]
+# Writes bench/results/latest.{md,json} and the generated block of docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build bench
