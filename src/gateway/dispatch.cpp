@@ -124,8 +124,6 @@ boost::asio::awaitable<void> wait_for(RequestContext& ctx, Clock::duration wait)
   co_await sleep.async_wait(boost::asio::use_awaitable);
 }
 
-}  // namespace
-
 // The attempts: the call whose answer is to be relayed (a success, a client error the upstream
 // judged, or the last retryable failure), or nullptr once the client has had its error.
 boost::asio::awaitable<std::unique_ptr<UpstreamCall>> dispatch(RequestContext& ctx,
@@ -244,6 +242,8 @@ boost::asio::awaitable<std::unique_ptr<UpstreamCall>> dispatch(RequestContext& c
   co_await respond_error(ctx, error, std::move(headers));
   co_return nullptr;
 }
+
+}  // namespace
 
 boost::asio::awaitable<void> Gateway::serve(RequestContext& ctx, Surface surface) {
   std::unique_ptr<UpstreamCall> call = co_await dispatch(ctx, services_, surface);

@@ -547,7 +547,8 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
   const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(request.body)};
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto conn = impl_->take_idle(pool_key);
+    // The retry after a stale pooled connection always takes a fresh one.
+    auto conn = attempt == 0 ? impl_->take_idle(pool_key) : nullptr;
     bool reused = conn != nullptr;
     if (!conn) {
       conn = std::make_unique<Connection>(*impl_);
@@ -595,7 +596,13 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
       }
       bool closed = ec == http::error::end_of_stream || ec == asio::error::eof ||
                     ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
-      if (reused && closed && attempt == 0) continue;  // stale pooled connection: retry fresh
+      if (reused && closed && attempt == 0) {
+        // A stale pooled connection: the upstream closed it while it sat idle (its keep-alive
+        // timeout). The others idle for this origin have waited at least as long (the pool
+        // hands out the most recently used first): drop them too, then retry on a fresh one.
+        impl_->idle.erase(pool_key);
+        continue;
+      }
       if (closed) {
         co_return ClientResult{ClientError::connection_reset,
                                "upstream closed the connection: " + ec.message(), nullptr};

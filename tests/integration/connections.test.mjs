@@ -2,7 +2,7 @@
 // upstream timeout on a long stream, and refusing a port another process already listens on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, startGateway, connectRaw, collectUntilClose, openStream, readAllEvents, runTollgate, defaultMessages } from './harness.mjs';
+import { startMock, startGateway, connectRaw, collectUntilClose, openStream, readAllEvents, runTollgate, defaultMessages, chat, removeTempDir } from './harness.mjs';
 
 let mock, gw;
 
@@ -144,4 +144,27 @@ test('upstream connections are pooled: ten requests from ten client connections 
   // At most one new connection per event loop (the config has 2); without a pool it would be 10.
   assert.ok(after.connections - before.connections <= 2,
             `${after.connections - before.connections} new upstream connections for 10 requests`);
+});
+
+test('an upstream that closed every pooled connection (restarted, or its keep-alive timeout) costs no request', async () => {
+  // A gateway of its own whose upstream is restarted under a warm pool: every pooled connection
+  // is dead, and the first request to find one must still be answered on a fresh connection.
+  let upstream = await startMock();
+  const port = upstream.port;
+  const own = await startGateway({ mockUrl: upstream.url });
+  try {
+    const warm = await Promise.all(Array.from({ length: 12 }, () => chat(own, { model: 'gpt-4o-mini', messages: defaultMessages })));
+    assert.ok(warm.every((r) => r.status === 200));
+    await upstream.stop('SIGKILL');
+    upstream = await startMock({ port });
+    for (let i = 0; i < 6; i++) {
+      const r = await chat(own, { model: 'gpt-4o-mini', messages: defaultMessages });
+      assert.equal(r.status, 200, `request ${i}: ${r.text}`);
+      assert.equal(r.headers['x-tollgate-attempts'], '1', `request ${i} needed no second attempt`);
+    }
+  } finally {
+    await own.stop('SIGKILL');
+    await upstream.stop();
+    removeTempDir(own.dir);
+  }
 });

@@ -129,8 +129,8 @@ async function stopChild(child, signal = 'SIGTERM', killAfterMs = 15_000) {
 // ---------------------------------------------------------------------------------------------
 // The mock upstream
 
-export async function startMock({ args = [] } = {}) {
-  const child = spawnTracked(mockBin(), ['--port', '0', '--quiet', ...args]);
+export async function startMock({ args = [], port: requestedPort = 0 } = {}) {
+  const child = spawnTracked(mockBin(), ["--port", String(requestedPort), "--quiet", ...args]);
   const match = await waitForStdout(child, /tollgate-mock listening on (\S+):(\d+)/, 'tollgate-mock');
   const host = match[1];
   const port = Number(match[2]);
