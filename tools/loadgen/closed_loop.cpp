@@ -51,23 +51,11 @@ asio::awaitable<void> drive(Connection& connection, const Window& window,
 
 std::string run_closed(const RunOptions& options, const Target& target) {
   EventLoops loops(options.threads);
-  std::vector<LoopShare<ClosedStats>> shares;
-  open_connections(loops, target, options.connections, kReadBufferBytes, shares);
-
   Window window;
-  window.start = now_ns();
-  window.measure_from = window.start + seconds_to_ns(options.warmup_s);
-  window.end = window.measure_from + seconds_to_ns(options.duration_s);
-  for (unsigned i = 0; i < loops.size(); ++i) {
-    for (auto& connection : shares[i].connections) {
-      spawn(loops.loop(i), drive(*connection, window, shares[i]));
-    }
-    stop_at(loops.loop(i), window.end, shares[i]);
-  }
-  loops.run();
-
-  ClosedStats total;
-  for (const auto& share : shares) total.merge(share.stats);
+  ClosedStats total = run_connections<ClosedStats>(
+      loops, target, options.connections, kReadBufferBytes, options.warmup_s,
+      options.duration_s, window, drive,
+      [](unsigned, ClosedStats&) {});
   total.failures.print("closed");
   return JsonObject()
       .text("mode", "closed")

@@ -90,4 +90,30 @@ void open_connections(EventLoops& loops, const Target& target, unsigned total,
   }
 }
 
+// The run of the modes with a fixed set of keep-alive connections: opens them, starts the
+// window (`warmup_s` then `duration_s` seconds from now), lets `prepare(loop, stats)` set up each
+// loop's share, spawns `drive(connection, window, share)` on every connection, stops them all at
+// the window's end, and returns the loops' stats merged.
+template <class Stats, class Drive, class Prepare>
+Stats run_connections(EventLoops& loops, const Target& target, unsigned connections,
+                      std::size_t buffer_bytes, double warmup_s, double duration_s,
+                      Window& window, Drive drive, Prepare prepare) {
+  std::vector<LoopShare<Stats>> shares;
+  open_connections(loops, target, connections, buffer_bytes, shares);
+  window.start = now_ns();
+  window.measure_from = window.start + seconds_to_ns(warmup_s);
+  window.end = window.measure_from + seconds_to_ns(duration_s);
+  for (unsigned i = 0; i < loops.size(); ++i) {
+    prepare(i, shares[i].stats);
+    for (auto& connection : shares[i].connections) {
+      spawn(loops.loop(i), drive(*connection, window, shares[i]));
+    }
+    stop_at(loops.loop(i), window.end, shares[i]);
+  }
+  loops.run();
+  Stats total;
+  for (const auto& share : shares) total.merge(share.stats);
+  return total;
+}
+
 }  // namespace tollgate::loadgen

@@ -72,27 +72,15 @@ asio::awaitable<void> drive(Connection& connection, const Window& window,
 
 std::string run_open(const RunOptions& options, const Target& target) {
   EventLoops loops(options.threads);
-  std::vector<LoopShare<OpenStats>> shares;
-  open_connections(loops, target, options.connections, kReadBufferBytes, shares);
-
-  Window window;
-  window.start = now_ns();
-  window.measure_from = window.start + seconds_to_ns(options.warmup_s);
-  window.end = window.measure_from + seconds_to_ns(options.duration_s);
+  // Each loop takes every loops.size()-th arrival of the one schedule, offset by its index.
   const double interval_ns = static_cast<double>(kNanosPerSecond) / options.rate;
-  for (unsigned i = 0; i < loops.size(); ++i) {
-    OpenStats& stats = shares[i].stats;
-    stats.period_ns = interval_ns * loops.size();
-    stats.first_arrival = window.start + static_cast<Nanos>(interval_ns * i);
-    for (auto& connection : shares[i].connections) {
-      spawn(loops.loop(i), drive(*connection, window, shares[i]));
-    }
-    stop_at(loops.loop(i), window.end, shares[i]);
-  }
-  loops.run();
-
-  OpenStats total;
-  for (const auto& share : shares) total.merge(share.stats);
+  Window window;
+  OpenStats total = run_connections<OpenStats>(
+      loops, target, options.connections, kReadBufferBytes, options.warmup_s, options.duration_s,
+      window, drive, [&](unsigned i, OpenStats& stats) {
+        stats.period_ns = interval_ns * loops.size();
+        stats.first_arrival = window.start + static_cast<Nanos>(interval_ns * i);
+      });
   total.failures.print("open");
   const double seconds = window.measured_seconds();
   return JsonObject()
