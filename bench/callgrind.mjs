@@ -21,6 +21,7 @@
 // duration. Counts are user-space instructions only: the kernel's socket work is not in them.
 //
 // Writes bench/results/callgrind.json (with the commit) and prints a markdown table.
+import { billingGateway } from "./billing_gateway.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -154,21 +155,8 @@ async function main() {
                                                                       "--itl-ms", String(itlMs)], 15000);
   const mockUrl = `http://127.0.0.1:${mockPort}`;
   const db = join(work, "tollgate.db");
-  const config = join(work, "tollgate.yaml");
-  writeFileSync(config, `
-server: { listen: "127.0.0.1:0", threads: 1, access_log: "off" }
-store: { sqlite: "${db}" }
-billing: { enabled: true, durability: batched }
-providers:
-  - { name: mock, type: openai, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }
-  - { name: mock-anthropic, type: anthropic, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }
-models:
-  - { id: gpt-4o-mini, provider: mock, upstream_model: gpt-4o-mini-2024-07-18, pricing: { input_per_m: "0.15", output_per_m: "0.60" } }
-  - { id: claude-bench, provider: mock-anthropic, upstream_model: claude-sonnet-4-5, pricing: { input_per_m: "3", output_per_m: "15" } }
-`);
+  const { config, key } = billingGateway({ bin, work, mockUrl, translate: true });
   const tollgate = join(bin, "tollgate");
-  const key = run(tollgate, ["keys", "create", "--config", config, "--name", "bench"]).trim();
-  run(tollgate, ["credits", "topup", "--config", config, "--account", "default", "--usd", "1000000", "--idempotency-key", "bench"]);
   const { child, port } = await start("valgrind", ["--tool=callgrind", "--instr-atstart=no", "--separate-threads=yes",
     `--callgrind-out-file=${join(work, "callgrind.out.%p")}`, tollgate, "serve", "--config", config], 180000);
   const pid = child.pid;  // valgrind execs the tool in place: the gateway keeps this pid

@@ -14,6 +14,7 @@
 // second, the highest kept), soak (--soak-seconds of constant load right after; a sample every
 // 10 s: first, last, min, max and the drift last/first). Writes bench/results/memory.json (with
 // the commit) and prints a markdown table.
+import { billingGateway } from "./billing_gateway.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -91,19 +92,8 @@ const mib = (kb) => +(kb / 1024).toFixed(1);
 async function main() {
   const { port: mockPort } = await start(join(bin, "tollgate-mock"), ["--port", "0", "--quiet", "--threads", "1"]);
   const mockUrl = `http://127.0.0.1:${mockPort}`;
-  const config = join(work, "tollgate.yaml");
-  writeFileSync(config, `
-server: { listen: "127.0.0.1:0", threads: 1, access_log: "off" }
-store: { sqlite: "${work}/tollgate.db" }
-billing: { enabled: true, durability: batched }
-providers:
-  - { name: mock, type: openai, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }
-models:
-  - { id: gpt-4o-mini, provider: mock, upstream_model: gpt-4o-mini-2024-07-18, pricing: { input_per_m: "0.15", output_per_m: "0.60" } }
-`);
+  const { config, key } = billingGateway({ bin, work, mockUrl });
   const tollgate = join(bin, "tollgate");
-  const key = run(tollgate, ["keys", "create", "--config", config, "--name", "bench"]).trim();
-  run(tollgate, ["credits", "topup", "--config", config, "--account", "default", "--usd", "1000000", "--idempotency-key", "bench"]);
   const { child, port } = await start(tollgate, ["serve", "--config", config]);
   const pid = child.pid;
 

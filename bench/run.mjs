@@ -19,6 +19,7 @@
 // the generated block of docs/benchmarks.md; the figures of bench/memory.mjs and
 // bench/callgrind.mjs are read from their own JSON files there, when present, and checked
 // against the issue's targets with the rest.
+import { billingGateway } from "./billing_gateway.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync, statSync, copyFileSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
@@ -337,23 +338,10 @@ ${tgKinds.map((k) => `  - { id: ${modelOf(k)}, provider: mock-${k}, upstream_mod
   // (billing off: metering and the usage log only). Latency and throughput only.
   if (lanes.includes("tollgate-billing")) {
     const port = await freePort();
-    const config = join(work, "tollgate-billing.yaml");
-    writeFileSync(config, `
-server: { listen: "127.0.0.1:${port}", threads: 1, access_log: "off" }
-store: { sqlite: "${work}/tollgate-billing.db" }
-billing: { enabled: true, durability: batched }
-providers:
-  - { name: mock, type: openai, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }
-models:
-  - { id: gpt-4o-mini, provider: mock, upstream_model: gpt-4o-mini-2024-07-18, pricing: { input_per_m: "0.15", output_per_m: "0.60" } }
-`);
+    const { config, key: billingKey } = billingGateway({ bin, work, mockUrl, name: "tollgate-billing", listen: `127.0.0.1:${port}` });
     const tollgate = join(bin, "tollgate");
-    const key = execFileSync(tollgate, ["keys", "create", "--config", config, "--name", "bench"],
-                             { encoding: "utf8" }).trim();
-    execFileSync(tollgate, ["credits", "topup", "--config", config, "--account", "default",
-                            "--usd", "1000000", "--idempotency-key", "bench"], { encoding: "utf8" });
     await start(tollgate, ["serve", "--config", config], { waitFor: /listening/, core: 1 });
-    targets["tollgate-billing"] = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key };
+    targets["tollgate-billing"] = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key: billingKey };
   }
 
   // "portkey": Portkey's OSS gateway (@portkey-ai/gateway 1.15.2, installed from npm in
