@@ -331,14 +331,16 @@ void charge_now(RequestContext& ctx, Services& services) {
   }
 }
 
-std::string with_cost_echo(const RequestContext& ctx, const Services& services, std::string body) {
-  if (!services.billing.enabled) return body;
+std::string with_cost_echo(const net::Headers& headers, std::string body) {
+  const std::string_view usd = net::find_header(headers, "x-tollgate-cost-usd");
+  const std::string_view credits = net::find_header(headers, "x-tollgate-credits-used");
+  if (usd.empty() || credits.empty()) return body;
   const std::size_t end = body.find_last_of('}');
   if (end == std::string::npos) return body;
   std::string meta = R"(,"meta":{"usage":{"credits_used":)";
-  meta += billing::credits_decimal(ctx.cost, services.billing.credits_per_usd);
+  meta += credits;
   meta += R"(,"usd_spent":)";
-  meta += billing::usd_decimal(ctx.cost);
+  meta += usd;
   meta += "}}";
   body.insert(end, meta);
   return body;

@@ -50,7 +50,8 @@ boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& servi
 void charge_now(RequestContext& ctx, Services& services);
 
 // `body` (a JSON object from an OpenAI-format response) with the AI/ML API's cost echo
-// `"meta":{"usage":{"credits_used":N,"usd_spent":X}}` added, when billing is on.
-std::string with_cost_echo(const RequestContext& ctx, const Services& services, std::string body);
+// `"meta":{"usage":{"credits_used":N,"usd_spent":X}}` added — the values of the headers charge()
+// returned (in `headers`), formatted once; unchanged when there are none (billing off).
+std::string with_cost_echo(const net::Headers& headers, std::string body);
 
 }  // namespace tollgate::gateway

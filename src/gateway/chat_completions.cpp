@@ -88,8 +88,8 @@ boost::asio::awaitable<void> Gateway::relay_passthrough(RequestContext& ctx, Ups
     take_usage(ctx, to_ir(scan.usage), 0);
     net::Headers extra = co_await charge(ctx, services_);
     call.copy_headers(extra);
-    co_await respond_json(ctx, 200, with_cost_echo(ctx, services_, std::move(scan.body)),
-                          std::move(extra));
+    std::string body_with_cost = with_cost_echo(extra, std::move(scan.body));
+    co_await respond_json(ctx, 200, std::move(body_with_cost), std::move(extra));
     co_return;
   }
 

@@ -168,8 +168,8 @@ boost::asio::awaitable<void> Gateway::relay_openai_json(RequestContext& ctx, Ups
   ctx.usage_source = usage.present ? "upstream" : "none";
   net::Headers extra = co_await charge(ctx, services_);
   call.copy_headers(extra);
-  co_await respond_json(ctx, 200, with_cost_echo(ctx, services_, std::move(restored)),
-                        std::move(extra));
+  std::string body_with_cost = with_cost_echo(extra, std::move(restored));
+  co_await respond_json(ctx, 200, std::move(body_with_cost), std::move(extra));
 }
 
 }  // namespace tollgate::gateway

@@ -68,7 +68,7 @@ boost::asio::awaitable<void> Gateway::relay_translated(RequestContext& ctx, Upst
     for (auto& header : echo) extra.push_back(std::move(header));
     std::string encoded = surface.encode_response(decoded, options, ctx.ir);
     if (ctx.format == ir::Format::openai_chat || ctx.format == ir::Format::openai_responses) {
-      encoded = with_cost_echo(ctx, services_, std::move(encoded));
+      encoded = with_cost_echo(extra, std::move(encoded));
     }
     co_await respond_json(ctx, 200, std::move(encoded), std::move(extra));
     co_return;
