@@ -140,6 +140,9 @@ boost::asio::awaitable<void> Gateway::relay_passthrough(RequestContext& ctx, Ups
     if (!stream_error.empty()) break;
   }
   call.record();
+  // Its last event is in: the connection goes back to the pool. (When the client has gone, the
+  // response is dropped instead, closing the connection: that stops the upstream generating.)
+  if (client_ok && stream_error.empty()) call.discard_rest();
   take_usage(ctx, usage, content_chunks);
   net::Headers cost_trailers = co_await charge(ctx, services_);
   co_await finish_client_stream(ctx, client_ok, out, stream_error, false,

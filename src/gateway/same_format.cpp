@@ -115,6 +115,9 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, Ups
     if (!stream_error.empty()) break;
   }
   call.record();
+  // Its last event is in: the connection goes back to the pool. (When the client has gone, the
+  // response is dropped instead, closing the connection: that stops the upstream generating.)
+  if (client_ok && stream_error.empty()) call.discard_rest();
   take_usage(ctx, meter.usage, meter.deltas);
   net::Headers cost_trailers = co_await charge(ctx, services_);
   // An upstream error event has been relayed as it came; a broken stream gets the format's own.

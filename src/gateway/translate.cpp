@@ -107,6 +107,9 @@ boost::asio::awaitable<void> Gateway::relay_translated(RequestContext& ctx, Upst
     if (!stream_error.empty()) break;
   }
   call.record();
+  // Its last event is in: the connection goes back to the pool. (When the client has gone, the
+  // response is dropped instead, closing the connection: that stops the upstream generating.)
+  if (client_ok && stream_error.empty()) call.discard_rest();
   take_usage(ctx, meter.usage, meter.deltas);
   net::Headers cost_trailers = co_await charge(ctx, services_);
   // A decoder that found the stream broken has already sent the client its error event.

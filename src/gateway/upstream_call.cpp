@@ -162,6 +162,11 @@ void UpstreamCall::record() {
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_));
 }
 
+void UpstreamCall::discard_rest() {
+  record();
+  net::discard_rest(std::move(response_));
+}
+
 boost::asio::awaitable<void> relay_upstream_error(RequestContext& ctx, const UpstreamCall& call,
                                                   std::string body) {
   ctx.error_code = "upstream_" + std::to_string(call.status());

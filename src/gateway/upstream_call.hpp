@@ -79,6 +79,10 @@ class UpstreamCall {
   boost::asio::awaitable<std::pair<net::ClientError, std::string_view>> read_piece();
   // Records the upstream metric (status, time); later calls do nothing.
   void record();
+  // The relay has read all it needs (the stream's final event): what is left of the body is
+  // read in the background and the connection goes back to the pool (net::discard_rest). Only
+  // record() may be called after it.
+  void discard_rest();
 
  private:
   RequestContext& ctx_;

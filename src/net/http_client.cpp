@@ -113,6 +113,26 @@ std::optional<Origin> parse_origin(std::string_view base_url, std::string* error
   return origin;
 }
 
+namespace {
+
+asio::awaitable<void> read_and_drop(std::unique_ptr<ClientResponse> response) {
+  std::size_t left = kDiscardLimit;
+  for (;;) {
+    auto [error, piece] = co_await response->read_some();
+    // An empty piece is the body's end: the connection is back in the pool.
+    if (error != ClientError::none || piece.empty() || piece.size() > left) co_return;
+    left -= piece.size();
+  }
+}
+
+}  // namespace
+
+void discard_rest(std::unique_ptr<ClientResponse> response) {
+  if (!response || response->complete_if_received()) return;
+  asio::any_io_executor executor = response->executor();
+  asio::co_spawn(executor, read_and_drop(std::move(response)), asio::detached);
+}
+
 asio::awaitable<std::pair<ClientError, std::string>> ClientResponse::read_all(std::size_t limit) {
   std::string body;
   for (;;) {
@@ -366,6 +386,13 @@ class PooledResponse final : public ClientResponse {
 
   int status() const override { return parser_->status; }
   const Headers& headers() const override { return parser_->headers; }
+
+  bool complete_if_received() override {
+    if (conn_ && !parser_->is_done()) return false;
+    finish();
+    return true;
+  }
+  asio::any_io_executor executor() const override { return client_->executor; }
 
   asio::awaitable<std::pair<ClientError, std::string_view>> read_some() override {
     // The previous call's bytes have been used by now (bytes parsed earlier, with the head, are

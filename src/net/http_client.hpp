@@ -76,7 +76,23 @@ class ClientResponse {
   virtual boost::asio::awaitable<std::pair<ClientError, std::string_view>> read_some() = 0;
   // Reads the rest of the body into one string (for JSON responses).
   boost::asio::awaitable<std::pair<ClientError, std::string>> read_all(std::size_t limit);
+
+ private:
+  friend void discard_rest(std::unique_ptr<ClientResponse> response);
+  // True when the whole body has been received (the connection is then back in the pool, or
+  // closed if the upstream asked for that): discard_rest() has nothing to wait for.
+  virtual bool complete_if_received() = 0;
+  virtual boost::asio::any_io_executor executor() const = 0;
 };
+
+// For a caller that has all it needs of a body before its end, typically a stream whose final
+// event has arrived: the rest (usually only the chunked terminator, often already received) is
+// read and dropped without the caller waiting, so that the connection goes back to the pool
+// rather than being closed. Dropping the response instead closes the connection, which is what
+// stops an upstream still generating; more than kDiscardLimit bytes left, or a failed read, does
+// that too.
+inline constexpr std::size_t kDiscardLimit = 64 * 1024;
+void discard_rest(std::unique_ptr<ClientResponse> response);
 
 struct ClientResult {
   ClientError error = ClientError::none;

@@ -2,7 +2,7 @@
 // upstream timeout on a long stream, and refusing a port another process already listens on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMock, startGateway, connectRaw, collectUntilClose, openStream, readAllEvents, runTollgate, defaultMessages, chat, removeTempDir } from './harness.mjs';
+import { startMock, startGateway, connectRaw, collectUntilClose, openStream, readAllEvents, runTollgate, defaultMessages, chat, removeTempDir, familyProviders, httpRequest, sseEvents } from './harness.mjs';
 
 let mock, gw;
 
@@ -165,6 +165,51 @@ test('an upstream that closed every pooled connection (restarted, or its keep-al
   } finally {
     await own.stop('SIGKILL');
     await upstream.stop();
+    removeTempDir(own.dir);
+  }
+});
+
+test('streamed responses give their upstream connection back: passthrough, translated and same-format streams reuse one', async () => {
+  // One event loop, so every request meets the same pool. The relays stop reading at the
+  // stream's final event ([DONE], message_stop); the body's chunked terminator comes after it,
+  // and a connection whose body was not read to its end cannot be reused.
+  const own = await startGateway({
+    mockUrl: mock.url,
+    configOverrides: (config) => ({
+      ...config,
+      server: { ...config.server, threads: 1 },
+      providers: [...config.providers, ...familyProviders(mock.url)],
+      models: [...config.models, { id: 'claude-test', provider: 'claude', upstream_model: 'claude-sonnet-4-5',
+                                   pricing: { input_per_m: '3', output_per_m: '15' } }],
+    }),
+  });
+  const messages = (body) => httpRequest(`${own.url}/v1/messages`, {
+    method: 'POST', body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', 'x-api-key': own.key, 'anthropic-version': '2023-06-01' },
+  });
+  const kinds = {
+    passthrough: async () => readAllEvents(await openStream(own, { model: 'gpt-4o-mini', messages: defaultMessages, stream: true })),
+    translated: async () => readAllEvents(await openStream(own, { model: 'claude-test', messages: defaultMessages, stream: true })),
+    same_format: async () => ({ events: sseEvents((await messages({ model: "claude-test", max_tokens: 32, stream: true, messages: defaultMessages })).text) }),
+  };
+  try {
+    for (const [kind, stream] of Object.entries(kinds)) {
+      await stream();  // the pool holds this kind's connection from here on
+      const before = await mock.stats();
+      for (let i = 0; i < 6; i++) {
+        const { events, error } = await stream();
+        assert.equal(error ?? null, null, kind);
+        assert.ok(events.length > 2, `${kind}: ${events.length} events`);
+      }
+      const after = await mock.stats();
+      assert.equal(after.requests - before.requests, 6, kind);
+      // The background read of the terminator may still be under way when the next request
+      // starts (then it opens one more): without reuse this is 6.
+      assert.ok(after.connections - before.connections <= 1,
+                `${kind}: ${after.connections - before.connections} new upstream connections for 6 streams`);
+    }
+  } finally {
+    await own.stop();
     removeTempDir(own.dir);
   }
 });
