@@ -150,6 +150,12 @@ boost::asio::awaitable<std::optional<std::string>> UpstreamCall::read_body() {
 }
 
 boost::asio::awaitable<std::pair<net::ClientError, std::string_view>> UpstreamCall::read_piece() {
+  if (ctx_.writer.head_held() && !response_->body_bytes_received()) {
+    // The client's head was held for a first frame that turned out not to be in hand (the
+    // bytes that came with the upstream's head held none): it goes now, not after the wait.
+    WaitTimer wait{ctx_.client_wait};
+    co_await ctx_.writer.write_held_head();  // a client gone is seen at the next write
+  }
   WaitTimer wait{ctx_.upstream_wait};
   co_return co_await response_->read_some();
 }
@@ -190,7 +196,9 @@ boost::asio::awaitable<bool> start_client_stream(RequestContext& ctx, const Upst
   call.copy_headers(headers);
   ctx.status = 200;
   WaitTimer wait{ctx.client_wait};
-  co_return co_await ctx.writer.start_stream(200, std::move(headers));
+  const auto head = call.body_bytes_received() ? net::ResponseWriter::Head::with_first_chunk
+                                                : net::ResponseWriter::Head::now;
+  co_return co_await ctx.writer.start_stream(200, std::move(headers), head);
 }
 
 std::string_view stream_read_failure(net::ClientError error) {

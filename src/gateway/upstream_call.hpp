@@ -66,6 +66,8 @@ class UpstreamCall {
   std::optional<Clock::duration> retry_after() const;
   std::string_view content_type() const;
   bool is_event_stream() const { return content_type().starts_with("text/event-stream"); }
+  // Body bytes have arrived already (with the head, as a stream's first event often does).
+  bool body_bytes_received() const { return response_->body_bytes_received(); }
   // Headers worth passing on to the client: retry-after and rate limits.
   void copy_headers(net::Headers& to) const;
 
@@ -75,7 +77,8 @@ class UpstreamCall {
   // for the next request; read_body() then returns it. A body that cannot be read is dropped
   // with its connection.
   boost::asio::awaitable<void> drain();
-  // The next piece of a streamed body: empty at its end; an error code if the read failed.
+  // The next piece of a streamed body: empty at its end; an error code if the read failed. A
+  // client head held for the first frame is written first if the read has to wait.
   boost::asio::awaitable<std::pair<net::ClientError, std::string_view>> read_piece();
   // Records the upstream metric (status, time); later calls do nothing.
   void record();
@@ -108,7 +111,10 @@ boost::asio::awaitable<void> relay_upstream_error(RequestContext& ctx, const Ups
                                                   std::string body);
 
 // Starts the client's SSE response (status 200, the upstream's rate-limit headers, and when
-// `cost_trailers` the announcement of the cost trailers). False when the client has gone.
+// `cost_trailers` the announcement of the cost trailers). False when the client has gone. When
+// the upstream's first bytes came with its head, the client's head waits for the first frame
+// and goes out with it in one write; otherwise it is sent at once, for the client to see while
+// the upstream thinks.
 boost::asio::awaitable<bool> start_client_stream(RequestContext& ctx, const UpstreamCall& call,
                                                  bool cost_trailers);
 

@@ -56,10 +56,24 @@ std::optional<std::chrono::milliseconds> retry_after(const Headers& headers,
 // stop producing (and release what it holds). Each chunk is flushed to the socket at once.
 class ResponseWriter {
  public:
+  // When start_stream() sends the response head.
+  enum class Head : bool {
+    now,              // at once
+    with_first_chunk  // with the first write_chunk() (or finish_stream()), in the same write:
+                      // for a caller that has its first chunk in hand, one write instead of two
+  };
+
   virtual ~ResponseWriter() = default;
   virtual boost::asio::awaitable<bool> send(int status, Headers headers, std::string body) = 0;
-  virtual boost::asio::awaitable<bool> start_stream(int status, Headers headers) = 0;
+  virtual boost::asio::awaitable<bool> start_stream(int status, Headers headers, Head head) = 0;
+  boost::asio::awaitable<bool> start_stream(int status, Headers headers) {
+    return start_stream(status, std::move(headers), Head::now);
+  }
   virtual boost::asio::awaitable<bool> write_chunk(std::string_view data) = 0;
+  // A head start_stream() held for the first chunk has not been written yet.
+  virtual bool head_held() const = 0;
+  // Writes a held head now (for a caller whose first chunk turned out not to be in hand).
+  virtual boost::asio::awaitable<bool> write_held_head() = 0;
   // Ends the body; `trailers` are sent after the last chunk (HTTP/1.1 chunked trailer fields:
   // announce them with a `Trailer` header in start_stream).
   virtual boost::asio::awaitable<bool> finish_stream(Headers trailers) = 0;

@@ -387,6 +387,9 @@ class PooledResponse final : public ClientResponse {
   int status() const override { return parser_->status; }
   const Headers& headers() const override { return parser_->headers; }
 
+  bool body_bytes_received() const override {
+    return conn_ && (!conn_->body_bytes.empty() || conn_->buffer.size() > 0 || parser_->is_done());
+  }
   bool complete_if_received() override {
     if (conn_ && !parser_->is_done()) return false;
     finish();

@@ -74,6 +74,8 @@ class ClientResponse {
   // Next piece of the (decoded) body. An empty view with ClientError::none means the body is
   // complete; the connection then returns to the pool. The view stays valid until the next call.
   virtual boost::asio::awaitable<std::pair<ClientError, std::string_view>> read_some() = 0;
+  // Body bytes came with the head (or since): the next read_some() returns without waiting.
+  virtual bool body_bytes_received() const = 0;
   // Reads the rest of the body into one string (for JSON responses).
   boost::asio::awaitable<std::pair<ClientError, std::string>> read_all(std::size_t limit);
 

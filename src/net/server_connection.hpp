@@ -14,7 +14,6 @@
 
 #include <array>
 #include <chrono>
-#include <cstdio>
 #include <string>
 
 namespace tollgate::net {
@@ -114,30 +113,36 @@ class ConnectionWriter final : public ResponseWriter {
     co_return !ec;
   }
 
-  asio::awaitable<bool> start_stream(int status, Headers headers) override {
+  using ResponseWriter::start_stream;
+  asio::awaitable<bool> start_stream(int status, Headers headers, Head head) override {
     if (started_) co_return false;
     started_ = true;
     streaming_ = true;
     status_ = status;
-    std::string head = format_head(status, headers);
-    head += "Transfer-Encoding: chunked\r\n\r\n";
-    auto ec = co_await write(asio::buffer(head));
-    failed_ = static_cast<bool>(ec);
-    co_return !ec;
+    held_head_ = format_head(status, headers);
+    held_head_ += "Transfer-Encoding: chunked\r\n\r\n";
+    if (head == Head::with_first_chunk) co_return true;
+    co_return co_await write_held_head();
   }
 
   asio::awaitable<bool> write_chunk(std::string_view data) override {
     if (!streaming_ || failed_ || finished_) co_return false;
     if (data.empty()) co_return true;  // an empty chunk would end the body
     bytes_ += data.size();
-    char size_line[24];
-    int size_length = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
-    std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, size_length),
+    ChunkSizeLine size_line(data.size());
+    std::array<asio::const_buffer, 4> buffers{asio::buffer(held_head_), size_line.buffer(),
                                               asio::buffer(data.data(), data.size()),
                                               asio::buffer("\r\n", 2)};
     auto ec = co_await write(buffers);
+    held_head_.clear();
     failed_ = static_cast<bool>(ec);
     co_return !ec;
+  }
+
+  bool head_held() const override { return !held_head_.empty(); }
+  asio::awaitable<bool> write_held_head() override {
+    if (held_head_.empty()) co_return !failed_;
+    co_return co_await write_held_head_with(asio::const_buffer());
   }
 
   using ResponseWriter::finish_stream;
@@ -151,10 +156,9 @@ class ConnectionWriter final : public ResponseWriter {
       last += "\r\n";
     }
     last += "\r\n";
-    auto ec = co_await write(asio::buffer(last));
-    failed_ = static_cast<bool>(ec);
-    finished_ = !ec;
-    co_return !ec;
+    bool ok = co_await write_held_head_with(asio::buffer(last));
+    finished_ = ok;
+    co_return ok;
   }
 
   void close_after_response() override { close_after_ = true; }
@@ -205,6 +209,40 @@ class ConnectionWriter final : public ResponseWriter {
     return head;
   }
 
+  // A chunk's size line: the size in hex, CRLF.
+  class ChunkSizeLine {
+   public:
+    explicit ChunkSizeLine(std::size_t size) {
+      char* end = text_ + sizeof text_;
+      char* p = end - 2;
+      p[0] = '\r';
+      p[1] = '\n';
+      do {
+        *--p = "0123456789abcdef"[size & 0xf];
+        size >>= 4;
+      } while (size != 0);
+      begin_ = p;
+      length_ = static_cast<std::size_t>(end - p);
+    }
+    ChunkSizeLine(const ChunkSizeLine&) = delete;  // points into itself
+    ChunkSizeLine& operator=(const ChunkSizeLine&) = delete;
+    asio::const_buffer buffer() const { return asio::buffer(begin_, length_); }
+
+   private:
+    char text_[24];
+    const char* begin_;
+    std::size_t length_;
+  };
+
+  // The held response head (if start_stream held it), then `rest`, in one write.
+  asio::awaitable<bool> write_held_head_with(asio::const_buffer rest) {
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(held_head_), rest};
+    auto ec = co_await write(buffers);
+    held_head_.clear();
+    failed_ = static_cast<bool>(ec);
+    co_return !ec;
+  }
+
   template <class Buffers>
   asio::awaitable<beast::error_code> write(const Buffers& buffers) {
     return write_now_or_later(
@@ -221,6 +259,7 @@ class ConnectionWriter final : public ResponseWriter {
   bool close_after_ = false, aborted_ = false;
   int status_ = 0;
   std::size_t bytes_ = 0;
+  std::string held_head_;  // a stream's head, until it is written (Head::with_first_chunk)
   std::string annotations_;
 };
 

@@ -3,6 +3,7 @@
 // that goes away mid-stream (the upstream must be closed, the usage still recorded).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import {
   startMock,
   startGateway,
@@ -188,4 +189,40 @@ test('client disconnects mid-stream: the upstream stream is closed and the parti
 
   const after = await pollUntil(async () => ((await mock.stats()).open_streams === 0 ? true : null), { timeoutMs: 2000 });
   assert.ok(after, 'no upstream stream left open');
+});
+
+test('the response head is not held back when the upstream sends its head well before any frame', async () => {
+  // An upstream of our own: head at once, the first event 400 ms later (a model thinking). The
+  // client must get its head at once too, as from the upstream directly.
+  const upstream = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    setTimeout(() => {
+      const chunk = (delta, finish = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      res.write(chunk({ role: 'assistant', content: 'late' }));
+      res.write(chunk({}, 'stop'));
+      res.end('data: [DONE]\n\n');
+    }, 400);
+  });
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const own = await startGateway({
+    mockUrl: `http://127.0.0.1:${upstream.address().port}`,
+  });
+  try {
+    const started = Date.now();
+    const stream = await openStream(own, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const headAfter = Date.now() - started;
+    assert.equal(stream.status, 200);
+    const { events, error } = await readAllEvents(stream);
+    const allAfter = Date.now() - started;
+    assert.equal(error, null);
+    assert.equal(events.at(-1).data, '[DONE]');
+    assert.ok(allAfter >= 350, `the first event came after the upstream's pause (${allAfter} ms)`);
+    assert.ok(headAfter < 300, `the head came ${headAfter} ms after the request, before the first event`);
+  } finally {
+    await own.stop();
+    removeTempDir(own.dir);
+    upstream.close();
+  }
 });

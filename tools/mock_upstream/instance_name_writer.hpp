@@ -22,13 +22,16 @@ class InstanceNameWriter final : public net::ResponseWriter {
     headers.push_back({"x-mock-instance", std::string(name_)});
     return inner_.send(status, std::move(headers), std::move(body));
   }
-  boost::asio::awaitable<bool> start_stream(int status, net::Headers headers) override {
+  using net::ResponseWriter::start_stream;
+  boost::asio::awaitable<bool> start_stream(int status, net::Headers headers, Head head) override {
     headers.push_back({"x-mock-instance", std::string(name_)});
-    return inner_.start_stream(status, std::move(headers));
+    return inner_.start_stream(status, std::move(headers), head);
   }
   boost::asio::awaitable<bool> write_chunk(std::string_view data) override {
     return inner_.write_chunk(data);
   }
+  bool head_held() const override { return inner_.head_held(); }
+  boost::asio::awaitable<bool> write_held_head() override { return inner_.write_held_head(); }
   using net::ResponseWriter::finish_stream;
   boost::asio::awaitable<bool> finish_stream(net::Headers trailers) override {
     return inner_.finish_stream(std::move(trailers));
