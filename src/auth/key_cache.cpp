@@ -182,8 +182,8 @@ KeyCacheRefresher::~KeyCacheRefresher() {
 
 void KeyCacheRefresher::start() {
   if (thread_.joinable()) return;
-  database_ = std::make_unique<store::Database>(sqlite_path_);
-  load_keys();
+  connect();
+  refresh();  // loads the keys, as after every new connection
   {
     std::lock_guard lock(mutex_);
     stop_requested_ = false;
@@ -211,18 +211,35 @@ void KeyCacheRefresher::run() {
   }
 }
 
-void KeyCacheRefresher::load_keys() {
-  // Read the version first: a commit landing between the two reads shows up as a newer version at
-  // the next poll, so it is loaded again rather than missed.
-  seen_data_version_ = database_->data_version();
-  cache_.reload(KeyStore(*database_).load_all());
-  reloads_.fetch_add(1, std::memory_order_relaxed);
+void KeyCacheRefresher::connect() {
+  database_ = std::make_unique<store::Database>(sqlite_path_);
+  // A new connection's data_version says nothing of the old one's, and after an outage the file
+  // may be another one (a restored backup) whose keys version happens to match: load everything.
+  seen_data_version_ = -1;
+  loaded_keys_version_ = -1;
+}
+
+void KeyCacheRefresher::refresh() {
+  // Each version is read before what it stands for, and recorded only once that is loaded: a
+  // commit landing between the reads shows up as a newer version at the next poll, so it is
+  // loaded then rather than missed.
+  const int64_t data_version = database_->data_version();
+  if (data_version == seen_data_version_) return;  // no other connection committed
+  KeyStore store(*database_);
+  const int64_t keys_version = store.version();
+  // The same version: the commits were to other tables (usage, the ledger), nothing to load.
+  if (keys_version != loaded_keys_version_) {
+    cache_.reload(store.load_all());
+    loaded_keys_version_ = keys_version;
+    reloads_.fetch_add(1, std::memory_order_relaxed);
+  }
+  seen_data_version_ = data_version;
 }
 
 void KeyCacheRefresher::poll_once() {
   try {
-    if (!database_) database_ = std::make_unique<store::Database>(sqlite_path_);
-    if (database_->data_version() != seen_data_version_) load_keys();
+    if (!database_) connect();
+    refresh();
     if (failing_) {
       failing_ = false;
       std::fprintf(stderr, "tollgate: key refresh from '%s' works again\n", sqlite_path_.c_str());
@@ -237,7 +254,6 @@ void KeyCacheRefresher::poll_once() {
                    sqlite_path_.c_str(), error.what());
     }
     database_.reset();
-    seen_data_version_ = -1;
   }
 }
 

@@ -137,8 +137,10 @@ struct KeyCacheRefresherOptions {
 };
 
 // Keeps a KeyCache in step with the database, so `tollgate keys create|revoke` run by another
-// process takes effect here within one interval. Owns its own connection; the poll is a
-// PRAGMA data_version (memory only) and keys are re-read only when another connection committed.
+// process takes effect here within one interval. Owns its own connection. The poll is a
+// PRAGMA data_version (memory only); when another connection committed, it reads the keys'
+// version (KeyStore::version, one row), and only when that moved are the keys re-read: the usage
+// writer commits many times a second and changes neither keys nor accounts.
 class KeyCacheRefresher {
  public:
   KeyCacheRefresher(KeyCache& cache, std::string sqlite_path,
@@ -159,14 +161,17 @@ class KeyCacheRefresher {
  private:
   void run();
   void poll_once();
-  void load_keys();
+  void connect();
+  void refresh();
 
   KeyCache& cache_;
   std::string sqlite_path_;
   KeyCacheRefresherOptions options_;
-  std::unique_ptr<store::Database> database_;  // used by the refresher thread only once started
-  int64_t seen_data_version_ = -1;             // refresher thread only
-  bool failing_ = false;                       // refresher thread only
+  // The members below are used by the refresher thread only, once started.
+  std::unique_ptr<store::Database> database_;
+  int64_t seen_data_version_ = -1;    // of database_, whose commits up to it have been looked at
+  int64_t loaded_keys_version_ = -1;  // KeyStore::version() of the keys the cache holds
+  bool failing_ = false;
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -173,4 +173,12 @@ std::vector<KeyRecord> KeyStore::load_all() {
   return keys;
 }
 
+int64_t KeyStore::version() {
+  store::Statement query =
+      database_.prepare("SELECT version FROM change_versions WHERE name = 'keys'");
+  // Without the row the triggers change nothing: keys would silently stop following the database.
+  if (!query.step()) throw std::runtime_error("change_versions has no 'keys' row");
+  return query.column_int64(0);
+}
+
 }  // namespace tollgate::auth

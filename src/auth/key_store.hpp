@@ -88,6 +88,9 @@ class KeyStore {
   RevokeOutcome revoke(std::string_view prefix);
   // Every key with its salt and hash, revoked ones included, for KeyCache::reload.
   std::vector<KeyRecord> load_all();
+  // The version of what load_all() reads (the api_keys and accounts rows): triggers move it on
+  // with every change to them, so while it stays the same, so does load_all().
+  int64_t version();
 
  private:
   store::Database& database_;

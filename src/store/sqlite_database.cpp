@@ -193,6 +193,40 @@ DROP INDEX IF EXISTS usage_log_model_created_at;
 DROP INDEX IF EXISTS usage_log_account_created_at;
 DROP INDEX IF EXISTS usage_log_key_created_at;
 )sql"},
+    // A version for what the key cache reads (api_keys and accounts: KeyStore::load_all), moved
+    // on by triggers at every change to those rows. SQLite's data_version moves on with any
+    // commit, a usage batch every few milliseconds under load, so the gateway's refresher reads
+    // this row after it and reloads every key only when the keys did change. One row, so that a
+    // trigger is a single-row UPDATE. Any UPDATE counts, whatever its columns: a column list would
+    // have to follow load_all() and, once it missed one, a disabled key would go on working.
+    // DROP TABLE drops a table's triggers: a migration that rebuilds api_keys or accounts must
+    // create them again.
+    {6, R"sql(
+CREATE TABLE change_versions (
+  name TEXT PRIMARY KEY,       -- 'keys'
+  version INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO change_versions (name, version) VALUES ('keys', 0);
+
+CREATE TRIGGER api_keys_insert_versions_keys AFTER INSERT ON api_keys BEGIN
+  UPDATE change_versions SET version = version + 1 WHERE name = 'keys';
+END;
+CREATE TRIGGER api_keys_update_versions_keys AFTER UPDATE ON api_keys BEGIN
+  UPDATE change_versions SET version = version + 1 WHERE name = 'keys';
+END;
+CREATE TRIGGER api_keys_delete_versions_keys AFTER DELETE ON api_keys BEGIN
+  UPDATE change_versions SET version = version + 1 WHERE name = 'keys';
+END;
+CREATE TRIGGER accounts_insert_versions_keys AFTER INSERT ON accounts BEGIN
+  UPDATE change_versions SET version = version + 1 WHERE name = 'keys';
+END;
+CREATE TRIGGER accounts_update_versions_keys AFTER UPDATE ON accounts BEGIN
+  UPDATE change_versions SET version = version + 1 WHERE name = 'keys';
+END;
+CREATE TRIGGER accounts_delete_versions_keys AFTER DELETE ON accounts BEGIN
+  UPDATE change_versions SET version = version + 1 WHERE name = 'keys';
+END;
+)sql"},
 };
 
 int64_t unix_now_ms() {

@@ -1,5 +1,6 @@
 #include "auth/key_cache.hpp"
 
+#include "store/accounts.hpp"
 #include "store/sqlite_database.hpp"
 #include "temp_database.hpp"
 
@@ -133,11 +134,11 @@ std::shared_ptr<const SecretBox> master_box(std::string_view hex = kMasterKey) {
 }
 
 // The api_keys.byok text of `credentials`, sealed for `key`.
-std::optional<std::string> sealed_for(const TestKey& key, const SecretBox& box,
+std::optional<std::string> sealed_for(const KeyRecord& key, const SecretBox& box,
                                       const std::vector<ByokCredential>& credentials) {
   SealedCredentials sealed;
   for (const ByokCredential& credential : credentials) {
-    seal_credential(box, key.record.prefix, credential, sealed);
+    seal_credential(box, key.prefix, credential, sealed);
   }
   return sealed_credentials_json(sealed);
 }
@@ -146,7 +147,7 @@ TEST(KeyCache, OpensByokCredentialsAtReload) {
   const auto box = master_box();
   TestKey key = make_key(1, "byok");
   key.record.policy.byok_json =
-      sealed_for(key, *box, {{"openai", "sk-own-openai"}, {"anthropic", "sk-ant-own"}});
+      sealed_for(key.record, *box, {{"openai", "sk-own-openai"}, {"anthropic", "sk-ant-own"}});
   KeyCache cache(box);
   EXPECT_EQ(cache.secret_box(), box.get());
   cache.reload({key.record});
@@ -172,7 +173,7 @@ TEST(KeyCache, LeavesOutACredentialThatDoesNotOpenAndSaysSoOnce) {
 
   ::testing::internal::CaptureStderr();
   cache.reload({key.record});
-  cache.reload({key.record});  // the refresher reloads after every commit: no repeated line
+  cache.reload({key.record});  // the refresher reloads after each key change: no repeated line
   const std::string log = ::testing::internal::GetCapturedStderr();
 
   std::optional<AuthenticatedKey> found = cache.authenticate(key.plaintext);
@@ -188,7 +189,7 @@ TEST(KeyCache, LeavesOutACredentialThatDoesNotOpenAndSaysSoOnce) {
 
 TEST(KeyCache, WithoutAMasterKeyKeysCarryNoCredentials) {
   TestKey key = make_key(1, "byok");
-  key.record.policy.byok_json = sealed_for(key, *master_box(), {{"openai", "sk-own"}});
+  key.record.policy.byok_json = sealed_for(key.record, *master_box(), {{"openai", "sk-own"}});
   KeyCache cache;
   EXPECT_EQ(cache.secret_box(), nullptr);
   ::testing::internal::CaptureStderr();
@@ -283,8 +284,16 @@ class KeyCacheRefresherTest : public ::testing::Test {
  protected:
   KeyCacheRefresherTest() : gateway_database_(file_.path()) { gateway_database_.migrate(); }
 
+  // Why the cache refuses `key` now; nullopt while it accepts it.
+  static std::optional<KeyRefusal> refusal(const KeyCache& cache, const CreatedKey& key) {
+    auto result = cache.authenticate(key.plaintext, "", 0);
+    if (auto* refused = std::get_if<KeyRefusal>(&result)) return *refused;
+    return std::nullopt;
+  }
+
   TempDatabasePath file_;
   store::Database gateway_database_;
+  store::Database cli_{file_.path()};  // what `tollgate keys|accounts ...` opens in its process
 };
 
 TEST_F(KeyCacheRefresherTest, LoadsKeysBeforeStartReturns) {
@@ -303,12 +312,11 @@ TEST_F(KeyCacheRefresherTest, PicksUpRevokeAndCreateFromAnotherConnection) {
   refresher.start();
   ASSERT_TRUE(cache.authenticate(existing.plaintext));
 
-  store::Database cli(file_.path());  // what `tollgate keys ...` opens in its own process
-  ASSERT_EQ(KeyStore(cli).revoke(existing.record.prefix), RevokeOutcome::revoked);
+  ASSERT_EQ(KeyStore(cli_).revoke(existing.record.prefix), RevokeOutcome::revoked);
   auto revoke_seen = wait_until([&] { return !cache.authenticate(existing.plaintext); });
   ASSERT_TRUE(revoke_seen) << "revocation not picked up within 2 s";
 
-  CreatedKey fresh = KeyStore(cli).create("fresh");
+  CreatedKey fresh = KeyStore(cli_).create("fresh");
   auto create_seen = wait_until([&] { return cache.authenticate(fresh.plaintext).has_value(); });
   ASSERT_TRUE(create_seen) << "new key not picked up within 2 s";
   EXPECT_EQ(cache.authenticate(fresh.plaintext)->name, "fresh");
@@ -327,6 +335,97 @@ TEST_F(KeyCacheRefresherTest, DoesNotReloadWhenNothingChanged) {
   std::this_thread::sleep_for(150ms);
   EXPECT_EQ(refresher.reloads(), 1u) << "only the initial load";
   refresher.stop();
+}
+
+// What the usage writer commits every few milliseconds under load: usage rows and the batch's
+// settle row in the ledger. Neither is anything the key cache reads.
+void commit_usage_batch(store::Database& usage_writer, const std::string& key_prefix) {
+  store::Transaction batch(usage_writer, store::TransactionKind::immediate);
+  store::Statement usage = usage_writer.prepare(
+      "INSERT INTO usage_log (request_id, created_at, key_prefix, account_id, status) "
+      "VALUES ('r', 1700000000000, ?, 1, 200)");
+  usage.bind_text(1, key_prefix).step();
+  usage_writer.exec(
+      "INSERT INTO ledger (account_id, kind, amount_micros, cost_micros, created_at) "
+      "VALUES (1, 'settle', -10, 10, 1700000000000)");
+  batch.commit();
+}
+
+TEST_F(KeyCacheRefresherTest, DoesNotReloadAfterUsageAndLedgerCommits) {
+  CreatedKey key = KeyStore(gateway_database_).create("busy");
+  KeyCache cache;
+  KeyCacheRefresher refresher(cache, file_.path(), {.interval = 5ms});
+  refresher.start();
+  store::Database usage_writer(file_.path());
+  for (int batch = 0; batch < 40; ++batch) {  // ~40 polls, each after a commit elsewhere
+    commit_usage_batch(usage_writer, key.record.prefix);
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(refresher.reloads(), 1u) << "only the initial load";
+
+  // Still following the keys: a change to one after all those commits is loaded.
+  store::AccountStore(cli_).update_key(key.record.prefix, {.disabled = true});
+  ASSERT_TRUE(wait_until([&] { return refresher.reloads() == 2; }));
+  EXPECT_EQ(refusal(cache, key), KeyRefusal::disabled);
+  EXPECT_EQ(refresher.failures(), 0u);
+}
+
+TEST_F(KeyCacheRefresherTest, ReloadsAfterAKeyIsUpdated) {
+  CreatedKey key = KeyStore(gateway_database_).create("ci");
+  KeyCache cache;
+  KeyCacheRefresher refresher(cache, file_.path(), {.interval = 10ms});
+  refresher.start();
+  store::AccountStore accounts(cli_);
+
+  accounts.update_key(key.record.prefix, {.scopes_json = R"(["chat"])"});
+  EXPECT_TRUE(wait_until([&] {
+    auto found = cache.authenticate(key.plaintext);
+    return found && found->scopes == std::vector<std::string>{"chat"};
+  })) << "new scopes not picked up within 2 s";
+
+  accounts.update_key(key.record.prefix, {.disabled = true});
+  EXPECT_TRUE(wait_until([&] { return refusal(cache, key) == KeyRefusal::disabled; }))
+      << "disabling not picked up within 2 s";
+}
+
+TEST_F(KeyCacheRefresherTest, ReloadsAfterTheKeysAccountIsRepricedOrDisabled) {
+  store::AccountStore accounts(cli_);
+  const int64_t account = accounts.create({.name = "acme"}).account.id;
+  CreatedKey key = KeyStore(gateway_database_).create(account, "ci", store::KeyPolicy{});
+  KeyCache cache;
+  KeyCacheRefresher refresher(cache, file_.path(), {.interval = 10ms});
+  refresher.start();
+
+  accounts.update(account, {.markup_ppm = 1'250'000});
+  EXPECT_TRUE(wait_until([&] {
+    auto found = cache.authenticate(key.plaintext);
+    return found && found->account_markup_ppm == 1'250'000;
+  })) << "new markup not picked up within 2 s";
+
+  accounts.update(account, {.disabled = true});
+  EXPECT_TRUE(wait_until([&] { return refusal(cache, key) == KeyRefusal::disabled; }))
+      << "disabled account not picked up within 2 s";
+}
+
+TEST_F(KeyCacheRefresherTest, ReloadsAfterAKeysByokCredentialChanges) {
+  const auto box = master_box();
+  const CredentialsToSeal byok{*box, {{"openai", "sk-first"}}};
+  CreatedKey key =
+      KeyStore(gateway_database_)
+          .create(store::kDefaultAccountId, "byok", store::KeyPolicy{}, std::nullopt, &byok);
+  KeyCache cache(box);
+  KeyCacheRefresher refresher(cache, file_.path(), {.interval = 10ms});
+  refresher.start();
+  std::optional<AuthenticatedKey> loaded = cache.authenticate(key.plaintext);
+  ASSERT_TRUE(loaded && loaded->byok.size() == 1);
+  EXPECT_EQ(loaded->byok[0].secret, "sk-first");
+
+  store::AccountStore(cli_).update_key(
+      key.record.prefix, {.byok_json = sealed_for(key.record, *box, {{"openai", "sk-rotated"}})});
+  EXPECT_TRUE(wait_until([&] {
+    auto found = cache.authenticate(key.plaintext);
+    return found && found->byok.size() == 1 && found->byok[0].secret == "sk-rotated";
+  })) << "rotated credential not picked up within 2 s";
 }
 
 TEST_F(KeyCacheRefresherTest, StopReturnsPromptlyDuringALongInterval) {

@@ -2,10 +2,10 @@
 // attempts and byok columns of usage_log) applied to a file as version 3 left it: existing rows
 // are kept and read as "none" / zero.
 #include "auth/key_store.hpp"
+#include "schema_rollback.hpp"
 #include "store/accounts.hpp"
 #include "store/sqlite_database.hpp"
 #include "temp_database.hpp"
-#include "usage_rollup_check.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,13 +14,13 @@ namespace {
 
 using testing::TempDatabasePath;
 
-// A version-3 file: today's schema with migration 5 undone and migration 4's columns dropped
-// again (DROP COLUMN undoes ADD COLUMN exactly), holding a key, an account and a usage row
-// written by version 3.
+// A version-3 file: today's schema with migrations 5 and later undone and migration 4's columns
+// dropped again (DROP COLUMN undoes ADD COLUMN exactly), holding a key, an account and a usage
+// row written by version 3.
 void write_version_3_file(const std::string& path) {
   Database database(path);
   database.migrate();
-  database.exec(testing::kUndoMigration5);
+  testing::roll_back_to(database, 4);
   database.exec(R"sql(
 ALTER TABLE api_keys DROP COLUMN byok;
 ALTER TABLE api_keys DROP COLUMN regions;

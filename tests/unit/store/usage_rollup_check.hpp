@@ -1,6 +1,6 @@
-// Test helpers around usage_daily (migration 5): the schema as version 4 left it, and the rollups
-// recomputed from usage_log rows, written out here independently of the migration's backfill
-// and of the writer's upserts so that both can be checked against it.
+// Test helpers around usage_daily (migration 5): the rollups recomputed from usage_log rows,
+// written out here independently of the migration's backfill and of the writer's upserts so that
+// both can be checked against it.
 #pragma once
 
 #include "store/sqlite_database.hpp"
@@ -9,16 +9,6 @@
 #include <string>
 
 namespace tollgate::testing {
-
-// Turns a file migrated to version 5 back into what version 4 left: no usage_daily, the four
-// usage_log indexes.
-inline constexpr const char* kUndoMigration5 = R"sql(
-DROP TABLE usage_daily;
-CREATE INDEX usage_log_model_created_at ON usage_log (public_model, created_at);
-CREATE INDEX usage_log_account_created_at ON usage_log (account_id, created_at);
-CREATE INDEX usage_log_key_created_at ON usage_log (key_prefix, created_at);
-DELETE FROM schema_migrations WHERE version = 5;
-)sql";
 
 // usage_log summed per UTC day (floored, negative times too), account, key and model, with
 // "none" as 0 / '', in usage_daily's column order.
