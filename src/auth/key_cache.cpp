@@ -1,11 +1,10 @@
 #include "auth/key_cache.hpp"
 
 #include "auth/credentials.hpp"
+#include "store/background_thread.hpp"
 #include "store/sqlite_database.hpp"
 
 #include <simdjson.h>
-
-#include <pthread.h>
 
 #include <cstdio>
 #include <utility>
@@ -201,7 +200,7 @@ void KeyCacheRefresher::stop() {
 }
 
 void KeyCacheRefresher::run() {
-  pthread_setname_np(pthread_self(), "tg-keys");
+  store::become_background_thread("tg-keys");
   std::unique_lock lock(mutex_);
   while (!stop_requested_) {
     if (wake_.wait_for(lock, options_.interval, [this] { return stop_requested_; })) break;

@@ -2,13 +2,9 @@
 
 #include <map>
 
+#include "store/background_thread.hpp"
 #include "store/billing_queries.hpp"
 #include "store/sqlite_database.hpp"
-
-#include <pthread.h>
-#include <sched.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -244,21 +240,8 @@ void UsageWriter::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-namespace {
-
-// The writer is throughput work: as a SCHED_BATCH thread at a lower priority it never preempts an
-// event loop on wake-up, so its batches do not show up in request latency. Best effort.
-void lower_writer_priority() {
-  sched_param param{};
-  pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
-}
-
-}  // namespace
-
 void UsageWriter::run() {
-  pthread_setname_np(pthread_self(), "tg-usage");
-  lower_writer_priority();
+  store::become_background_thread("tg-usage");
   std::vector<Submission> writing;
   std::unique_lock lock(mutex_);
   for (;;) {

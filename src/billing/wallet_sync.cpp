@@ -1,10 +1,9 @@
 #include "billing/wallet_sync.hpp"
 
+#include "store/background_thread.hpp"
 #include "store/billing_queries.hpp"
 #include "store/ledger.hpp"
 #include "store/sqlite_database.hpp"
-
-#include <pthread.h>
 
 #include <cstdio>
 
@@ -65,7 +64,7 @@ void WalletSync::stop() {
 }
 
 void WalletSync::run() {
-  pthread_setname_np(pthread_self(), "tg-wallet");
+  store::become_background_thread("tg-wallet");
   std::unique_lock lock(mutex_);
   while (!stop_requested_) {
     if (wake_.wait_for(lock, options_.interval, [this] { return stop_requested_; })) break;
