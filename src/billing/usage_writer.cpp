@@ -42,31 +42,23 @@ constexpr std::chrono::milliseconds kMaxBackoff{1000};
 // During a long outage, one log line per this many failed attempts (after the first).
 constexpr uint64_t kLogEveryAttempts = 30;
 
-void bind_text_or_null(store::Statement& statement, int index, const std::string& value) {
-  if (value.empty()) {
-    statement.bind_null(index);
-  } else {
-    statement.bind_text(index, value);
-  }
-}
-
 void bind_record(store::Statement& insert, const UsageRecord& record,
                  std::optional<int64_t> ledger_id) {
-  bind_text_or_null(insert, 1, record.request_id);
+  insert.bind_borrowed_text_or_null(1, record.request_id);
   insert.bind_int64(2, record.created_at_ms);
-  bind_text_or_null(insert, 3, record.key_prefix);
-  bind_text_or_null(insert, 4, record.surface);
-  bind_text_or_null(insert, 5, record.public_model);
-  bind_text_or_null(insert, 6, record.upstream_model);
-  bind_text_or_null(insert, 7, record.provider);
+  insert.bind_borrowed_text_or_null(3, record.key_prefix);
+  insert.bind_borrowed_text_or_null(4, record.surface);
+  insert.bind_borrowed_text_or_null(5, record.public_model);
+  insert.bind_borrowed_text_or_null(6, record.upstream_model);
+  insert.bind_borrowed_text_or_null(7, record.provider);
   insert.bind_int64(8, record.prompt_tokens);
   insert.bind_int64(9, record.completion_tokens);
   insert.bind_int64(10, record.cached_tokens);
   insert.bind_int64(11, record.reasoning_tokens);
-  bind_text_or_null(insert, 12, record.usage_source);
+  insert.bind_borrowed_text_or_null(12, record.usage_source);
   insert.bind_int64(13, record.cost_micros);
   insert.bind_int64(14, record.status);
-  bind_text_or_null(insert, 15, record.error_code);
+  insert.bind_borrowed_text_or_null(15, record.error_code);
   insert.bind_int64(16, record.latency_us);
   insert.bind_int64(17, record.upstream_latency_us);
   insert.bind_int64(18, record.overhead_us);
@@ -80,7 +72,7 @@ void bind_record(store::Statement& insert, const UsageRecord& record,
   insert.bind_int64(22, record.cache_write_tokens);
   insert.bind_optional_int64(23, record.charged_micros);
   insert.bind_optional_int64(24, ledger_id);
-  bind_text_or_null(insert, 25, record.deployment);
+  insert.bind_borrowed_text_or_null(25, record.deployment);
   insert.bind_int64(26, record.attempts);
   insert.bind_int64(27, record.byok ? 1 : 0);
 }

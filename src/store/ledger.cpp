@@ -30,14 +30,6 @@ int64_t unix_now_ms() {
       .count();
 }
 
-void bind_text_or_null(Statement& statement, int index, const std::string& value) {
-  if (value.empty()) {
-    statement.bind_null(index);
-  } else {
-    statement.bind_text(index, value);
-  }
-}
-
 LedgerEntry read_entry(const Statement& row) {
   LedgerEntry entry;
   entry.id = row.column_int64(0);
@@ -181,14 +173,14 @@ Statement prepare_ledger_insert(Database& database) {
 
 void bind_ledger_entry(Statement& insert, const LedgerEntry& entry, int64_t now_ms) {
   insert.bind_int64(1, entry.account_id);
-  bind_text_or_null(insert, 2, entry.key_prefix);
+  insert.bind_borrowed_text_or_null(2, entry.key_prefix);
   insert.bind_text(3, to_string(entry.kind));
   insert.bind_int64(4, entry.amount_micros);
   insert.bind_optional_int64(5, entry.cost_micros);
-  bind_text_or_null(insert, 6, entry.request_id);
-  bind_text_or_null(insert, 7, entry.idempotency_key);
-  bind_text_or_null(insert, 8, entry.note);
-  bind_text_or_null(insert, 9, entry.instance);
+  insert.bind_borrowed_text_or_null(6, entry.request_id);
+  insert.bind_borrowed_text_or_null(7, entry.idempotency_key);
+  insert.bind_borrowed_text_or_null(8, entry.note);
+  insert.bind_borrowed_text_or_null(9, entry.instance);
   insert.bind_int64(10, entry.created_at_ms != 0 ? entry.created_at_ms : now_ms);
 }
 

@@ -164,6 +164,7 @@ class LedgerStore {
 // created_at_ms of 0 becomes now_ms). An entry whose idempotency key the account already used is
 // skipped (ON CONFLICT DO NOTHING), so a repeated key never fails a batch.
 Statement prepare_ledger_insert(Database& database);
+// Its text is not copied: `entry` must outlive the statement's step and reset.
 void bind_ledger_entry(Statement& insert, const LedgerEntry& entry, int64_t now_ms);
 
 }  // namespace tollgate::store

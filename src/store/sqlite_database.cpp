@@ -317,6 +317,13 @@ Statement& Statement::bind_text(int index, std::string_view value) {
   return *this;
 }
 
+Statement& Statement::bind_borrowed_text_or_null(int index, std::string_view value) {
+  if (value.empty()) return bind_null(index);
+  check_bind(sqlite3_bind_text64(statement_, index, value.data(), value.size(), SQLITE_STATIC,
+                                 SQLITE_UTF8));
+  return *this;
+}
+
 Statement& Statement::bind_blob(int index, std::span<const uint8_t> value) {
   // A zero-length blob with a null pointer would bind NULL; a non-null pointer keeps it a blob.
   static constexpr uint8_t kEmpty = 0;

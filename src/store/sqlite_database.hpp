@@ -47,6 +47,10 @@ class Statement {
   // Parameter indexes start at 1, as in SQLite. Text and blobs are copied at bind time.
   Statement& bind_int64(int index, int64_t value);
   Statement& bind_text(int index, std::string_view value);
+  // Text bound without a copy (the writers' hot loops bind thousands of rows a batch): `value`
+  // must stay valid and unchanged until the statement has run and been reset (reset() clears the
+  // bindings). Empty text binds NULL.
+  Statement& bind_borrowed_text_or_null(int index, std::string_view value);
   Statement& bind_blob(int index, std::span<const uint8_t> value);
   Statement& bind_null(int index);
   Statement& bind_optional_int64(int index, std::optional<int64_t> value);
