@@ -194,6 +194,16 @@ function maxFds(pids) {
 }
 
 // A process and its children (nginx: the master and its worker).
+// CPU time (user, kernel) the processes have used so far, in clock ticks (USER_HZ, 100 a second):
+// fields 14 and 15 of /proc/<pid>/stat, which count every thread of the process.
+function cpuTicks(pids) {
+  return pids.reduce((sum, pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return { user: sum.user + Number(fields[11]), sys: sum.sys + Number(fields[12]) };
+  }, { user: 0, sys: 0 });
+}
+const ticksPerSecond = 100;
+
 const withChildren = (pid) => [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number)];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -250,7 +260,7 @@ async function main() {
       .map((kind) => [kind, { url: urlFor(kind), key, body: bodyFor(kind, modelFor(kind)), headers: headersFor(kind) }]));
 
   const targets = {};
-  targets.direct = { url: `${mockUrl}/v1/chat/completions`, key: "bench",
+  targets.direct = { url: `${mockUrl}/v1/chat/completions`, key: "bench", cpuPids: () => [mocks.fast.pid],
                      via: via(["slow", "stream"], "bench", (kind) => `${mocks[kind].url}/v1/chat/completions`) };
 
   // nginx reaches each mock under a path prefix (/slow/, /stream/, /hold-nginx/), which
@@ -291,7 +301,7 @@ ${extra.map((k) => `  upstream mock_${k.replace("-", "_")} { server 127.0.0.1:${
     const master = await start("nginx", ["-c", conf, "-p", work], { core: 1 });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
     const base = `http://127.0.0.1:${port}`;
-    targets.nginx = { url: `${base}/v1/chat/completions`, key: "bench", pid: master.pid,
+    targets.nginx = { url: `${base}/v1/chat/completions`, key: "bench", pid: master.pid, cpuPids: () => withChildren(master.pid),
                       via: via(extra, "bench", (kind) => `${base}/${kind}/v1/chat/completions`) };
   }
 
@@ -323,13 +333,13 @@ ${tgKinds.map((k) => `  - { id: ${modelOf(k)}, provider: mock-${k}, upstream_mod
     const gateway = await start(join(bin, "tollgate"), ["serve", "--config", config], { waitFor: /listening/, core: 1 });
     const url = `http://127.0.0.1:${port}/v1/chat/completions`;
     if (lanes.includes("tollgate")) {
-      targets.tollgate = { url, key, metrics: `http://127.0.0.1:${port}/metrics`, pid: gateway.pid,
+      targets.tollgate = { url, key, metrics: `http://127.0.0.1:${port}/metrics`, pid: gateway.pid, cpuPids: () => [gateway.pid],
                            via: via(tgKinds, key, () => url, modelOf) };
     }
     if (lanes.includes("tollgate-translate")) {
       const translateBody = join(work, "body-translate.json");
       writeFileSync(translateBody, JSON.stringify({ ...request, model: "claude-bench" }));
-      targets["tollgate-translate"] = { url, key, body: translateBody };
+      targets["tollgate-translate"] = { url, key, body: translateBody, cpuPids: () => [gateway.pid] };
     }
   }
 
@@ -340,8 +350,9 @@ ${tgKinds.map((k) => `  - { id: ${modelOf(k)}, provider: mock-${k}, upstream_mod
     const port = await freePort();
     const { config, key: billingKey } = billingGateway({ bin, work, mockUrl, name: "tollgate-billing", listen: `127.0.0.1:${port}` });
     const tollgate = join(bin, "tollgate");
-    await start(tollgate, ["serve", "--config", config], { waitFor: /listening/, core: 1 });
-    targets["tollgate-billing"] = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key: billingKey };
+    const gateway = await start(tollgate, ["serve", "--config", config], { waitFor: /listening/, core: 1 });
+    targets["tollgate-billing"] = { url: `http://127.0.0.1:${port}/v1/chat/completions`, key: billingKey,
+                                    cpuPids: () => [gateway.pid] };
   }
 
   // "portkey": Portkey's OSS gateway (@portkey-ai/gateway 1.15.2, installed from npm in
@@ -351,12 +362,12 @@ ${tgKinds.map((k) => `  - { id: ${modelOf(k)}, provider: mock-${k}, upstream_mod
   // (console.clear, escape codes), so readiness is its "/" route answering.
   if (lanes.includes("portkey")) {
     const port = await freePort();
-    await start("node", [join(root, "bench/portkey/node_modules/@portkey-ai/gateway/build/start-server.js"),
-                         `--port=${port}`, "--headless"], { core: 1 });
+    const portkey = await start("node", [join(root, "bench/portkey/node_modules/@portkey-ai/gateway/build/start-server.js"),
+                                         `--port=${port}`, "--headless"], { core: 1 });
     await waitForHttp(`http://127.0.0.1:${port}/`, 300);  // up to 30 s: Node loads a 0.5 MB bundle and its modules
     const url = `http://127.0.0.1:${port}/v1/chat/completions`;
     const headers = (upstream) => `x-portkey-provider: openai\nx-portkey-custom-host: ${upstream}/v1`;
-    targets.portkey = { url, key: "bench", headers: headers(mockUrl),
+    targets.portkey = { url, key: "bench", headers: headers(mockUrl), cpuPids: () => [portkey.pid],
                         via: via(["slow", "stream"], "bench", () => url, undefined, (kind) => headers(mocks[kind].url)) };
   }
   for (const t of Object.values(targets)) {
@@ -385,7 +396,17 @@ ${tgKinds.map((k) => `  - { id: ${modelOf(k)}, provider: mock-${k}, upstream_mod
         const t = targets[lane];
         const env = { BENCH_BODY: t.body, BENCH_KEY: t.key, BENCH_HEADERS: t.headers };
         if (c1) results[lane].c1.push(wrk(t.url, 1, duration, env));
-        if (cN) results[lane].cN.push(wrk(t.url, concurrency, duration, env));
+        if (cN) {
+          // The server's CPU time per request (the proxy's, or the mock's in the direct lane):
+          // what its throughput costs, user space and kernel apart.
+          const before = cpuTicks(t.cpuPids());
+          const run = wrk(t.url, concurrency, duration, env);
+          const after = cpuTicks(t.cpuPids());
+          const perRequest = (ticks) => (ticks / ticksPerSecond) * 1e6 / run.requests;
+          run.cpu_user_us = +perRequest(after.user - before.user).toFixed(2);
+          run.cpu_sys_us = +perRequest(after.sys - before.sys).toFixed(2);
+          results[lane].cN.push(run);
+        }
       }
     }
     raw = results;
@@ -395,6 +416,8 @@ ${tgKinds.map((k) => `  - { id: ${modelOf(k)}, provider: mock-${k}, upstream_mod
         p50_us: c1 ? median(runs.c1.map((x) => x.p50_us)) : null,
         p99_us: c1 ? median(runs.c1.map((x) => x.p99_us)) : null,
         rps: cN ? median(runs.cN.map((x) => x.rps)) : null,
+        cpu_user_us: cN ? median(runs.cN.map((x) => x.cpu_user_us)) : null,
+        cpu_sys_us: cN ? median(runs.cN.map((x) => x.cpu_sys_us)) : null,
         non2xx: runs.c1.concat(runs.cN).reduce((s, x) => s + x.non2xx, 0),
         socket_errors: runs.c1.concat(runs.cN).map((x) => x.socketErrors).filter(Boolean),
       };
@@ -639,11 +662,17 @@ function report(meta, summary, result, memory, callgrind, targetsMet, requestByt
     const vsPortkey = summary.portkey?.rps_vs_portkey !== undefined;
     lines.push("", `**Latency and throughput** (wrk, ${requestBytes}-byte request, ${meta.duration_s} s per measurement, ` +
       `median of ${meta.repeats} interleaved repeats):`, "",
-      `| lane | p50 µs (c=1) | p99 µs (c=1) | added p50 µs | added p99 µs | req/s (c=${meta.concurrency}) | × nginx |${vsPortkey ? " × portkey |" : ""} non-2xx |`,
-      `|---|---|---|---|---|---|---|${vsPortkey ? "---|" : ""}---|`,
+      `| lane | p50 µs (c=1) | p99 µs (c=1) | added p50 µs | added p99 µs | req/s (c=${meta.concurrency}) | × nginx |${vsPortkey ? " × portkey |" : ""} server CPU µs/request, user + kernel (c=${meta.concurrency}) | non-2xx |`,
+      `|---|---|---|---|---|---|---|${vsPortkey ? "---|" : ""}---|---|`,
       ...Object.entries(summary).map(([lane, s]) =>
         `| ${lane} | ${n(s.p50_us)} | ${n(s.p99_us)} | ${lane === "direct" ? "—" : n(s.added_p50_us)} | ${lane === "direct" ? "—" : n(s.added_p99_us)} | ` +
-        `${n(s.rps)} | ${s.rps_vs_nginx ?? "—"} |${vsPortkey ? ` ${s.rps_vs_portkey} |` : ""} ${s.non2xx}${s.socket_errors.length ? ` (socket errors: ${s.socket_errors.join("; ")})` : ""} |`));
+        `${n(s.rps)} | ${s.rps_vs_nginx ?? "—"} |${vsPortkey ? ` ${s.rps_vs_portkey} |` : ""} ` +
+        `${s.cpu_user_us != null ? `${n(s.cpu_user_us, 1)} + ${n(s.cpu_sys_us, 1)}` : "—"} | ${s.non2xx}${s.socket_errors.length ? ` (socket errors: ${s.socket_errors.join("; ")})` : ""} |`));
+    if (meta.phases.includes("throughput")) {
+      lines.push("", "Server CPU: the CPU time the proxy's processes (nginx: master and worker; the mock in the direct lane) " +
+        "used during the c=" + meta.concurrency + " measurement, per request served, from /proc (median of the repeats); " +
+        "Tollgate's includes its usage writer thread.");
+    }
     const o = summary.tollgate?.self_overhead_us;
     if (o) lines.push("", `Tollgate's own time per request (its overhead histogram over the ${n(o.requests)} requests of these two phases): ` +
       `mean ${o.mean} µs, p50 ≤ ${o.p50_le} µs, p99 ≤ ${o.p99_le} µs (bucket bounds).`);
