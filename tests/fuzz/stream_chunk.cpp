@@ -9,7 +9,9 @@
 //     not ask for usage;
 //   - a forwarded chunk that was not malformed, patched again, is still not malformed and gives
 //     the same usage, finish reason, content flag and error flag, and the same bytes (the model
-//     is already the public one).
+//     is already the public one);
+//   - the result is exactly the one simdjson alone gives (patch() reads the common chunk by
+//     hand), and a payload the hand-written scan accepts is valid JSON.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -17,13 +19,16 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
+#include "json_grammar.hpp"
 #include "providers/openai/passthrough.hpp"
+#include "providers/openai/passthrough_detail.hpp"
 
 namespace {
 
 using tollgate::providers::openai::ChunkResult;
 using tollgate::providers::openai::StreamChunkPatcher;
 using tollgate::providers::openai::Usage;
+namespace detail = tollgate::providers::openai::detail;
 
 constexpr std::string_view kPublicModel = "public-model";
 
@@ -61,6 +66,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view payload(reinterpret_cast<const char*>(data) + 1, size - 1);
 
   const ChunkResult result = StreamChunkPatcher().patch(payload, kPublicModel, client_wants_usage);
+  const ChunkResult slow =
+      detail::patch_with_simdjson_only(payload, kPublicModel, client_wants_usage);
+  if (!same_result(result, slow)) {
+    print_result("patch", result);
+    print_result("simdjson alone", slow);
+  }
+  FUZZ_CHECK(same_result(result, slow));
+  detail::CommonChunk common;
+  if (detail::scan_common_chunk(payload, common)) {
+    FUZZ_CHECK(tollgate::fuzz::JsonGrammar::is_valid(payload));
+  }
   if (tollgate::fuzz::reuse_parsers()) {
     reused.patch(payload, kPublicModel, client_wants_usage, reused_result);
     if (!same_result(reused_result, result)) {

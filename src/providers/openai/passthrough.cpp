@@ -11,6 +11,7 @@
 
 #include "api/json_text.hpp"
 #include "api/json_validation.hpp"
+#include "providers/openai/passthrough_detail.hpp"
 
 namespace tollgate::providers::openai {
 namespace {
@@ -194,21 +195,41 @@ simdjson::error_code read_delta(ondemand::value value, bool& has_content) {
   return simdjson::SUCCESS;
 }
 
-// `body` with every range in `model_ranges` (in order, not overlapping) replaced by the JSON
-// string of `public_model`. Every top-level "model" is replaced, duplicates included, so no
-// upstream model id can reach the client whichever duplicate its JSON parser keeps.
+// `body` with every range in `model_ranges` (in order, not overlapping) replaced by
+// `public_model_json`, the public model as a JSON string. Every top-level "model" is replaced,
+// duplicates included, so no upstream model id can reach the client whichever duplicate its JSON
+// parser keeps.
 void append_with_models_replaced(std::string& out, std::string_view body,
                                  const std::vector<ByteRange>& model_ranges,
-                                 std::string_view public_model) {
-  out.reserve(out.size() + body.size() + model_ranges.size() * (public_model.size() + 2));
+                                 std::string_view public_model_json) {
+  out.reserve(out.size() + body.size() + model_ranges.size() * public_model_json.size());
   std::size_t cursor = 0;
   for (const ByteRange& range : model_ranges) {
     out.append(body.substr(cursor, range.offset - cursor));
-    api::append_json_string(out, public_model);
+    out.append(public_model_json);
     cursor = range.offset + range.length;
   }
   out.append(body.substr(cursor));
 }
+
+// The public model as a JSON string, escaped again only when the model changes: a stream's
+// chunks all carry the same one, and escaping it byte by byte cost more than the rest of the
+// splice.
+class PublicModelJson {
+ public:
+  std::string_view of(std::string_view public_model) {
+    if (public_model != model_ || json_.empty()) {
+      model_.assign(public_model);
+      json_.clear();
+      api::append_json_string(json_, public_model);
+    }
+    return json_;
+  }
+
+ private:
+  std::string model_;
+  std::string json_;
+};
 
 }  // namespace
 
@@ -324,7 +345,8 @@ ResponseScan ResponseScanner::restore_model(std::string_view upstream_body,
     return scan;
   }
   scan.valid_json = true;
-  append_with_models_replaced(scan.body, upstream_body, state_->model_ranges, public_model);
+  append_with_models_replaced(scan.body, upstream_body, state_->model_ranges,
+                              api::json_string(public_model));
   return scan;
 }
 
@@ -339,7 +361,11 @@ std::string ResponseScanner::restore_model(std::string_view upstream_body,
 // Streaming chunks
 // ---------------------------------------------------------------------------------------------
 
-struct StreamChunkPatcher::State {
+namespace {
+
+// Reads any chunk, at ~4,000 instructions for a typical one: patch() asks it only for what
+// detail::scan_common_chunk does not accept.
+struct SimdjsonChunkScanner {
   ondemand::parser parser;
   PaddedJson json;
   std::vector<ByteRange> model_ranges;
@@ -411,20 +437,20 @@ struct StreamChunkPatcher::State {
   }
 };
 
-StreamChunkPatcher::StreamChunkPatcher() : state_(std::make_unique<State>()) {}
-StreamChunkPatcher::~StreamChunkPatcher() = default;
-StreamChunkPatcher::StreamChunkPatcher(StreamChunkPatcher&&) noexcept = default;
-StreamChunkPatcher& StreamChunkPatcher::operator=(StreamChunkPatcher&&) noexcept = default;
+// What patch() keeps from chunk to chunk: parsers and buffers that keep their capacity.
+struct ChunkScanners {
+  detail::CommonChunk common;
+  SimdjsonChunkScanner simdjson;
+  PublicModelJson public_model_json;
+};
 
-ChunkResult StreamChunkPatcher::patch(std::string_view data, std::string_view public_model,
-                                      bool client_wants_usage) {
-  ChunkResult result;
-  patch(data, public_model, client_wants_usage, result);
-  return result;
-}
+// kSimdjsonOnly is for tests (detail::patch_with_simdjson_only): patch() reads the common chunk
+// by hand first.
+enum class ScanOrder { kCommonShapeFirst, kSimdjsonOnly };
 
-void StreamChunkPatcher::patch(std::string_view data, std::string_view public_model,
-                               bool client_wants_usage, ChunkResult& out) {
+// The whole of StreamChunkPatcher::patch.
+void patch_chunk(std::string_view data, std::string_view public_model, bool client_wants_usage,
+                 ScanOrder order, ChunkScanners& scanners, ChunkResult& out) {
   out.data.clear();
   out.forward = true;
   out.done = false;
@@ -440,7 +466,16 @@ void StreamChunkPatcher::patch(std::string_view data, std::string_view public_mo
     return;
   }
   bool has_choices = false;
-  if (state_->scan(data, out, has_choices) != simdjson::SUCCESS) {
+  const std::vector<ByteRange>* model_ranges = nullptr;
+  if (order == ScanOrder::kCommonShapeFirst && detail::scan_common_chunk(data, scanners.common)) {
+    // No usage object and no error in the common shape: usage stays absent, is_error false.
+    has_choices = scanners.common.has_choices;
+    out.has_content = scanners.common.has_content;
+    out.finish_reason.assign(scanners.common.finish_reason);
+    model_ranges = &scanners.common.model_ranges;
+  } else if (scanners.simdjson.scan(data, out, has_choices) == simdjson::SUCCESS) {
+    model_ranges = &scanners.simdjson.model_ranges;
+  } else {
     // Passed on as it came: the client may cope, and the gateway must not invent content.
     out.usage = Usage{};
     out.is_error = false;
@@ -452,7 +487,40 @@ void StreamChunkPatcher::patch(std::string_view data, std::string_view public_mo
   }
   // The gateway added include_usage on its own; the client must not see the extra chunk.
   out.forward = client_wants_usage || has_choices || !out.usage.present;
-  append_with_models_replaced(out.data, data, state_->model_ranges, public_model);
+  append_with_models_replaced(out.data, data, *model_ranges,
+                              scanners.public_model_json.of(public_model));
+}
+
+}  // namespace
+
+struct StreamChunkPatcher::State {
+  ChunkScanners scanners;
+};
+
+StreamChunkPatcher::StreamChunkPatcher() : state_(std::make_unique<State>()) {}
+StreamChunkPatcher::~StreamChunkPatcher() = default;
+StreamChunkPatcher::StreamChunkPatcher(StreamChunkPatcher&&) noexcept = default;
+StreamChunkPatcher& StreamChunkPatcher::operator=(StreamChunkPatcher&&) noexcept = default;
+
+ChunkResult StreamChunkPatcher::patch(std::string_view data, std::string_view public_model,
+                                      bool client_wants_usage) {
+  ChunkResult result;
+  patch(data, public_model, client_wants_usage, result);
+  return result;
+}
+
+void StreamChunkPatcher::patch(std::string_view data, std::string_view public_model,
+                               bool client_wants_usage, ChunkResult& out) {
+  patch_chunk(data, public_model, client_wants_usage, ScanOrder::kCommonShapeFirst,
+              state_->scanners, out);
+}
+
+ChunkResult detail::patch_with_simdjson_only(std::string_view data, std::string_view public_model,
+                                             bool client_wants_usage) {
+  ChunkScanners scanners;
+  ChunkResult result;
+  patch_chunk(data, public_model, client_wants_usage, ScanOrder::kSimdjsonOnly, scanners, result);
+  return result;
 }
 
 }  // namespace tollgate::providers::openai
