@@ -1,7 +1,7 @@
 // Google Benchmark: the cost of translation, per request and per stream chunk, for every
 // (client surface, upstream family) pair that goes through the IR. Goal (issue 3): decode +
-// encode of a typical ~1 KB request < 5 µs, one stream chunk < 1 µs. BM_PassthroughChunk: the
-// chunk patch of the one pair that skips the IR.
+// encode of a typical ~1 KB request < 5 µs, one stream chunk < 1 µs. BM_PassthroughChunk and
+// BM_PassthroughResponse: the chunk patch and the response patch of the one pair that skips the IR.
 //
 //   cmake --build build --target translate_bench && build/bin/translate_bench
 #include "api/anthropic/messages.hpp"
@@ -198,9 +198,34 @@ void BM_PassthroughChunk(benchmark::State& state) {
   state.SetLabel(kPassthroughChunkNames[state.range(0)]);
 }
 
+// --- the same pair, not streaming: the mock upstream's whole response (16 output tokens)
+// through ResponseScanner::restore_model, which restores the model, reads usage and checks that
+// the body is valid JSON.
+
+const std::string kPassthroughResponse =
+    R"({"id":"chatcmpl-mock-1f3a9c2e","object":"chat.completion","created":1735689600,)"
+    R"("model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_mock",)"
+    R"("choices":[{"index":0,"message":{"role":"assistant","content":" meadow oyster lantern )"
+    R"(glacier model velvet glacier kettle nectar over packet umbra jasmine island stream token",)"
+    R"("refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],)"
+    R"("usage":{"prompt_tokens":6,"completion_tokens":16,"total_tokens":22,)"
+    R"("prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":)"
+    R"({"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}})";
+
+void BM_PassthroughResponse(benchmark::State& state) {
+  providers::openai::ResponseScanner scanner;
+  providers::openai::ResponseScan scan;
+  for (auto _ : state) {
+    scan = scanner.restore_model(kPassthroughResponse, "gpt-4o-mini");
+    benchmark::DoNotOptimize(scan.body.data());
+  }
+  if (!scan.valid_json || !scan.usage.present) state.SkipWithError("the response did not parse");
+}
+
 BENCHMARK(BM_Request)->Apply(every_pair);
 BENCHMARK(BM_Chunk)->Apply(every_pair);
 BENCHMARK(BM_PassthroughChunk)->DenseRange(0, 2);
+BENCHMARK(BM_PassthroughResponse);
 
 }  // namespace
 

@@ -8,7 +8,9 @@
 //     json_grammar.hpp), with non-negative token counts; scanning the result again says valid_json,
 //     reads the same usage and changes nothing (the model is already public);
 //   - conversely, a JSON object simdjson's DOM parser accepts (nesting well inside the scanner's
-//     bound) is reported as valid JSON: the scanner must not leave a good response unpatched.
+//     bound) is reported as valid JSON: the scanner must not leave a good response unpatched;
+//   - the result is exactly the one simdjson alone gives (restore_model() reads the common
+//     response by hand), and a body the hand-written scan accepts is valid JSON.
 #include <simdjson.h>
 
 #include <cstddef>
@@ -20,12 +22,14 @@
 #include "fuzz_check.hpp"
 #include "json_grammar.hpp"
 #include "providers/openai/passthrough.hpp"
+#include "providers/openai/passthrough_detail.hpp"
 
 namespace {
 
 using tollgate::providers::openai::ResponseScan;
 using tollgate::providers::openai::ResponseScanner;
 using tollgate::providers::openai::Usage;
+namespace detail = tollgate::providers::openai::detail;
 
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 constexpr std::string_view kPublicModel = "public-model";
@@ -67,6 +71,21 @@ bool has_long_exponent(std::string_view text) {
   return false;
 }
 
+bool same_scan(const ResponseScan& a, const ResponseScan& b) {
+  return a.valid_json == b.valid_json && a.usage == b.usage && a.body == b.body;
+}
+
+void print_scan(const char* label, const ResponseScan& scan) {
+  const Usage& u = scan.usage;
+  std::fprintf(stderr,
+               "%s: valid_json=%d usage.present=%d prompt=%lld completion=%lld total=%lld "
+               "cached=%lld reasoning=%lld\n  body=%s\n",
+               label, scan.valid_json, u.present, static_cast<long long>(u.prompt_tokens),
+               static_cast<long long>(u.completion_tokens), static_cast<long long>(u.total_tokens),
+               static_cast<long long>(u.cached_tokens), static_cast<long long>(u.reasoning_tokens),
+               scan.body.c_str());
+}
+
 bool counts_are_non_negative(const Usage& usage) {
   return usage.prompt_tokens >= 0 && usage.completion_tokens >= 0 && usage.total_tokens >= 0 &&
          usage.cached_tokens >= 0 && usage.reasoning_tokens >= 0;
@@ -80,10 +99,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
   ResponseScan scan = ResponseScanner().restore_model(input, kPublicModel);
+  const ResponseScan slow = detail::restore_model_with_simdjson_only(input, kPublicModel);
+  if (!same_scan(scan, slow)) {
+    print_scan("restore_model", scan);
+    print_scan("simdjson alone", slow);
+  }
+  FUZZ_CHECK(same_scan(scan, slow));
+  detail::CommonResponse common;
+  if (detail::scan_common_response(input, common)) {
+    FUZZ_CHECK(tollgate::fuzz::JsonGrammar::is_valid(input));
+  }
   if (tollgate::fuzz::reuse_parsers()) {
     const ResponseScan reused_scan = reused.restore_model(input, kPublicModel);
-    const bool same = reused_scan.valid_json == scan.valid_json &&
-                      reused_scan.usage == scan.usage && reused_scan.body == scan.body;
+    const bool same = same_scan(reused_scan, scan);
     if (!same) {
       std::fprintf(stderr, "reused scanner: valid_json=%d, fresh scanner: valid_json=%d\n",
                    reused_scan.valid_json, scan.valid_json);

@@ -212,6 +212,11 @@ void append_with_models_replaced(std::string& out, std::string_view body,
   out.append(body.substr(cursor));
 }
 
+// kSimdjsonOnly is for tests (detail::patch_with_simdjson_only and
+// detail::restore_model_with_simdjson_only): the readers try the hand-written scan of the common
+// shape first.
+enum class ScanOrder { kCommonShapeFirst, kSimdjsonOnly };
+
 // The public model as a JSON string, escaped again only when the model changes: a stream's
 // chunks all carry the same one, and escaping it byte by byte cost more than the rest of the
 // splice.
@@ -299,7 +304,11 @@ std::string build_upstream_body(std::string_view client_body, const ChatRequestV
 // Non-streaming response
 // ---------------------------------------------------------------------------------------------
 
-struct ResponseScanner::State {
+namespace {
+
+// Reads any response, at ~9,500 instructions for the mock upstream's ~600 bytes: restore_model()
+// asks it only for what detail::scan_common_response does not accept.
+struct SimdjsonResponseScanner {
   ondemand::parser parser;
   PaddedJson json;
   std::vector<ByteRange> model_ranges;
@@ -331,6 +340,40 @@ struct ResponseScanner::State {
   }
 };
 
+// What restore_model() keeps from response to response: parsers and buffers that keep their
+// capacity.
+struct ResponseScanners {
+  detail::CommonResponse common;
+  SimdjsonResponseScanner simdjson;
+};
+
+// The whole of ResponseScanner::restore_model.
+ResponseScan restore_response_model(std::string_view body, std::string_view public_model,
+                                    ScanOrder order, ResponseScanners& scanners) {
+  ResponseScan scan;
+  const std::vector<ByteRange>* model_ranges = nullptr;
+  if (order == ScanOrder::kCommonShapeFirst &&
+      detail::scan_common_response(body, scanners.common)) {
+    scan.usage = scanners.common.usage;
+    model_ranges = &scanners.common.model_ranges;
+  } else if (scanners.simdjson.scan(body, scan.usage) == simdjson::SUCCESS) {
+    model_ranges = &scanners.simdjson.model_ranges;
+  } else {
+    scan.usage = Usage{};
+    scan.body.assign(body);
+    return scan;
+  }
+  scan.valid_json = true;
+  append_with_models_replaced(scan.body, body, *model_ranges, api::json_string(public_model));
+  return scan;
+}
+
+}  // namespace
+
+struct ResponseScanner::State {
+  ResponseScanners scanners;
+};
+
 ResponseScanner::ResponseScanner() : state_(std::make_unique<State>()) {}
 ResponseScanner::~ResponseScanner() = default;
 ResponseScanner::ResponseScanner(ResponseScanner&&) noexcept = default;
@@ -338,16 +381,8 @@ ResponseScanner& ResponseScanner::operator=(ResponseScanner&&) noexcept = defaul
 
 ResponseScan ResponseScanner::restore_model(std::string_view upstream_body,
                                             std::string_view public_model) {
-  ResponseScan scan;
-  if (state_->scan(upstream_body, scan.usage) != simdjson::SUCCESS) {
-    scan.usage = Usage{};
-    scan.body.assign(upstream_body);
-    return scan;
-  }
-  scan.valid_json = true;
-  append_with_models_replaced(scan.body, upstream_body, state_->model_ranges,
-                              api::json_string(public_model));
-  return scan;
+  return restore_response_model(upstream_body, public_model, ScanOrder::kCommonShapeFirst,
+                                state_->scanners);
 }
 
 std::string ResponseScanner::restore_model(std::string_view upstream_body,
@@ -355,6 +390,12 @@ std::string ResponseScanner::restore_model(std::string_view upstream_body,
   ResponseScan scan = restore_model(upstream_body, public_model);
   usage_out = scan.usage;
   return std::move(scan.body);
+}
+
+ResponseScan detail::restore_model_with_simdjson_only(std::string_view upstream_body,
+                                                      std::string_view public_model) {
+  ResponseScanners scanners;
+  return restore_response_model(upstream_body, public_model, ScanOrder::kSimdjsonOnly, scanners);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,10 +484,6 @@ struct ChunkScanners {
   SimdjsonChunkScanner simdjson;
   PublicModelJson public_model_json;
 };
-
-// kSimdjsonOnly is for tests (detail::patch_with_simdjson_only): patch() reads the common chunk
-// by hand first.
-enum class ScanOrder { kCommonShapeFirst, kSimdjsonOnly };
 
 // The whole of StreamChunkPatcher::patch.
 void patch_chunk(std::string_view data, std::string_view public_model, bool client_wants_usage,
