@@ -156,6 +156,11 @@ struct Connection {
   // it one (kept across the requests the connection carries).
   explicit Connection(HttpClient::Impl& owner) : owner(owner) { buffer.reserve(kReadBuffer); }
   static constexpr std::size_t kReadBuffer = 4096;
+  // An event stream can stay open for minutes with a few hundred bytes per event, and thousands
+  // of streams may be open at once: while one runs, its reads go through a smaller buffer (an
+  // event larger than this takes one more read), and the connection gets kReadBuffer back when
+  // it returns to the pool.
+  static constexpr std::size_t kStreamReadBuffer = 1024;
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -331,6 +336,7 @@ class ResponseParser final : public http::basic_parser<false> {
   int status = 0;
   Headers headers;
   bool compressed = false;  // Content-Encoding gzip/deflate: the body is inflated for the caller
+  bool event_stream = false;  // Content-Type text/event-stream
   std::string* sink = nullptr;  // where body bytes go
 
  private:
@@ -346,6 +352,10 @@ class ResponseParser final : public http::basic_parser<false> {
         (beast::iequals(value, "gzip") || beast::iequals(value, "deflate"))) {
       compressed = true;
       return;  // the caller sees the decoded body
+    }
+    if (name == http::field::content_type && value.size() >= 17 &&
+        beast::iequals(value.substr(0, 17), "text/event-stream")) {
+      event_stream = true;
     }
     if (name == http::field::transfer_encoding || name == http::field::content_length ||
         name == http::field::connection || name == http::field::keep_alive) {
@@ -428,6 +438,11 @@ class PooledResponse final : public ClientResponse {
         finish();
         co_return std::pair{ClientError::none, std::string_view{}};
       }
+      if (parser_->event_stream && conn_->buffer.size() == 0 &&
+          conn_->buffer.capacity() > Connection::kStreamReadBuffer) {
+        conn_->buffer.shrink_to_fit();  // nothing buffered: this frees it
+        conn_->buffer.reserve(Connection::kStreamReadBuffer);
+      }
       bool total_is_nearer = deadline_ - Clock::now() < timeouts_.idle;
       conn_->expires_at(std::min(deadline_, Clock::now() + timeouts_.idle));
       beast::error_code ec;
@@ -462,6 +477,8 @@ class PooledResponse final : public ClientResponse {
   void finish() {
     if (conn_ && parser_->keep_alive()) {
       conn_->body_bytes.clear();
+      if (conn_->buffer.capacity() < Connection::kReadBuffer)
+        conn_->buffer.reserve(Connection::kReadBuffer);
       client_->give_back(pool_key_, max_idle_, std::move(conn_));
     }
     conn_.reset();

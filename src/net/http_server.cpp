@@ -299,7 +299,7 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     auto ep = conn.socket.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string();
   }
-  beast::flat_buffer buffer;
+  beast::flat_buffer& buffer = conn.read_buffer;
   unsigned served = 0;  // requests on this connection so far
 
   for (;;) {

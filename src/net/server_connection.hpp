@@ -8,6 +8,7 @@
 #include "net/io_shortcuts.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/status.hpp>
@@ -30,6 +31,10 @@ using Clock = std::chrono::steady_clock;
 // and a timerfd syscall, and an expired one cancels the pending operation.
 struct Connection {
   tcp::socket socket;
+  // Bytes read from the client and not parsed yet (usually none between requests). A streamed
+  // response gives its memory back while it runs: a stream can last minutes, and thousands of
+  // them may be open at once.
+  beast::flat_buffer read_buffer;
   Clock::time_point deadline = Clock::time_point::max();
   bool timed_out = false;
   bool idle = true;  // waiting for the next request (safe to close on shutdown)
@@ -121,6 +126,10 @@ class ConnectionWriter final : public ResponseWriter {
     status_ = status;
     held_head_ = format_head(status, headers);
     held_head_ += "Transfer-Encoding: chunked\r\n\r\n";
+    // The request has been read; unless the client pipelined more, the read buffer is empty and
+    // its 4 KB would only wait out the stream. (The next request on the connection allocates it
+    // again: once per stream, not per event.)
+    if (conn_.read_buffer.size() == 0) conn_.read_buffer.shrink_to_fit();
     if (head == Head::with_first_chunk) co_return true;
     co_return co_await write_held_head();
   }
@@ -134,7 +143,7 @@ class ConnectionWriter final : public ResponseWriter {
                                               asio::buffer(data.data(), data.size()),
                                               asio::buffer("\r\n", 2)};
     auto ec = co_await write(buffers);
-    held_head_.clear();
+    release_held_head();
     failed_ = static_cast<bool>(ec);
     co_return !ec;
   }
@@ -238,9 +247,14 @@ class ConnectionWriter final : public ResponseWriter {
   asio::awaitable<bool> write_held_head_with(asio::const_buffer rest) {
     std::array<asio::const_buffer, 2> buffers{asio::buffer(held_head_), rest};
     auto ec = co_await write(buffers);
-    held_head_.clear();
+    release_held_head();
     failed_ = static_cast<bool>(ec);
     co_return !ec;
+  }
+
+  // Written once: its memory is not kept for the rest of the stream.
+  void release_held_head() {
+    if (!held_head_.empty()) std::string().swap(held_head_);
   }
 
   template <class Buffers>

@@ -83,6 +83,41 @@ test('keep-alive: several requests, pipelined or one after another, on one conne
   }
 });
 
+test('a request pipelined behind a streamed one waits in the read buffer and is answered after the stream', async () => {
+  // A streamed response releases the connection's read buffer only when nothing is left in it:
+  // here the second request is already there, and must survive the stream.
+  const socket = await connectRaw(gw.port);
+  try {
+    const streamed = chatRequest(gw.key).replace('"messages"', '"stream":true,"messages"')
+      .replace(/Content-Length: \d+/, (m) => `Content-Length: ${Number(m.split(' ')[1]) + '"stream":true,'.length}`);
+    let text = '';
+    const done = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`incomplete: ${text.slice(-300)}`)), 5000);
+      socket.on('data', (chunk) => {
+        text += chunk.toString('latin1');
+        const end = text.indexOf('\r\n0\r\n\r\n');
+        if (end < 0) return;
+        const second = text.slice(end + 7);
+        const headEnd = second.indexOf('\r\n\r\n');
+        if (headEnd < 0) return;
+        const length = Number(/content-length: (\d+)/i.exec(second.slice(0, headEnd))?.[1] ?? -1);
+        if (second.length < headEnd + 4 + length) return;
+        clearTimeout(timer);
+        resolve({ first: text.slice(0, end), head: second.slice(0, headEnd), body: second.slice(headEnd + 4, headEnd + 4 + length) });
+      });
+    });
+    socket.write(streamed + chatRequest(gw.key));
+    const { first, head, body } = await done;
+    assert.match(first, /^HTTP\/1\.1 200/);
+    assert.match(first, /transfer-encoding: chunked/i);
+    assert.match(first, /data: \[DONE\]/);
+    assert.match(head, /^HTTP\/1\.1 200/);
+    assert.equal(JSON.parse(body).model, 'gpt-4o-mini');
+  } finally {
+    socket.destroy();
+  }
+});
+
 test('Connection: close is honoured: one response, then the server closes', async () => {
   const socket = await connectRaw(gw.port);
   const result = await collectUntilClose(socket, 5000, () => socket.write(chatRequest(gw.key, { close: true })));

@@ -226,3 +226,62 @@ test('the response head is not held back when the upstream sends its head well b
     upstream.close();
   }
 });
+
+test('events larger than a stream read, arriving in pieces, are relayed whole; the connection then serves a large JSON reply', async () => {
+  // While a stream runs the gateway reads it through a small buffer (1 KB): a 6 KB event that
+  // arrives in three writes with pauses between must still reach the client intact, and the
+  // pooled connection must serve the next (large, JSON) response in full.
+  const big = (i) => `${i}:` + 'x'.repeat(6000);
+  const chunk = (delta, finish = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  let connections = 0;
+  const upstream = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const part of req) body += part;
+    if (JSON.parse(body).stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      for (let i = 0; i < 3; i++) {
+        const event = chunk({ content: big(i) });
+        const third = Math.ceil(event.length / 3);
+        for (let at = 0; at < event.length; at += third) {
+          await sleep(30);
+          res.write(event.slice(at, at + third));
+        }
+      }
+      res.write(chunk({}, 'stop'));
+      res.end('data: [DONE]\n\n');
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'j1', object: 'chat.completion', created: 1, model: 'up',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'y'.repeat(10000) }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 } }));
+    }
+  });
+  upstream.on('connection', () => connections++);
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const own = await startGateway({ mockUrl: `http://127.0.0.1:${upstream.address().port}` });
+  try {
+    const stream = await openStream(own, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    assert.equal(stream.status, 200);
+    const { events, error } = await readAllEvents(stream);
+    assert.equal(error, null);
+    assert.equal(events.at(-1).data, '[DONE]');
+    const contents = events.slice(0, -1).map((e) => JSON.parse(e.data).choices[0].delta.content ?? '');
+    assert.deepEqual(contents.filter((c) => c.length > 0), [big(0), big(1), big(2)]);
+
+    const res = await fetch(`${own.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${own.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(res.status, 200);
+    const json = await res.json();
+    assert.equal(json.choices[0].message.content, 'y'.repeat(10000));
+    assert.equal(connections, 1, 'the JSON request reused the stream\'s upstream connection');
+  } finally {
+    await own.stop();
+    removeTempDir(own.dir);
+    upstream.close();
+  }
+});
