@@ -71,22 +71,35 @@ std::string decimal_text(Wide value, int scale, int min_fraction_digits) {
   Wide divisor = 1;
   for (int i = 0; i < scale; ++i) divisor *= 10;
 
-  std::string whole;
-  for (Wide w = magnitude / divisor; whole.empty() || w > 0; w /= 10) {
-    whole.insert(whole.begin(), static_cast<char>('0' + static_cast<int>(w % 10)));
+  // Digits from the right into a buffer wide enough for 2^127 (39 digits), a point and a sign;
+  // 64-bit arithmetic while the value fits (every amount a request meets), 128-bit beyond.
+  char text[48];
+  char* end = text + sizeof text;
+  char* p = end;
+  auto put_digits = [&p](auto number, int at_least) {
+    for (int n = 0; n < at_least || number > 0; ++n, number /= 10) {
+      *--p = static_cast<char>('0' + static_cast<int>(number % 10));
+    }
+  };
+  const Wide whole = magnitude / divisor;
+  const Wide fraction = magnitude % divisor;
+  if (fraction != 0 || min_fraction_digits > 0) {
+    if (fraction <= UINT64_MAX)
+      put_digits(static_cast<uint64_t>(fraction), scale);
+    else
+      put_digits(fraction, scale);
+    // Trailing zeros go, down to min_fraction_digits.
+    char* last = end;
+    while (last - p > min_fraction_digits && last[-1] == '0') --last;
+    end = last;
+    *--p = '.';
   }
-  std::string fraction(static_cast<std::size_t>(scale), '0');
-  Wide f = magnitude % divisor;
-  for (int i = scale - 1; i >= 0; --i, f /= 10) {
-    fraction[static_cast<std::size_t>(i)] = static_cast<char>('0' + static_cast<int>(f % 10));
-  }
-  while (fraction.size() > static_cast<std::size_t>(min_fraction_digits) &&
-         fraction.back() == '0') {
-    fraction.pop_back();
-  }
-  std::string out = negative ? "-" + whole : whole;
-  if (!fraction.empty()) out += "." + fraction;
-  return out;
+  if (whole <= UINT64_MAX)
+    put_digits(static_cast<uint64_t>(whole), 1);
+  else
+    put_digits(whole, 1);
+  if (negative) *--p = '-';
+  return std::string(p, end);
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include <cstdio>
+#include <cstdint>
 #include <random>
 #include <string>
 
@@ -29,9 +29,12 @@ struct LoopState {
   obs::MetricsCache metrics;  // resolved time series of this loop
   std::mt19937_64 rng;
 
+  // "req_" and 16 lowercase hex digits.
   std::string next_request_id() {
-    char id[4 + 16 + 1];
-    std::snprintf(id, sizeof id, "req_%016llx", static_cast<unsigned long long>(rng()));
+    std::string id(4 + 16, '0');
+    id.replace(0, 4, "req_");
+    uint64_t value = rng();
+    for (std::size_t i = id.size(); i > 4; value >>= 4) id[--i] = "0123456789abcdef"[value & 0xf];
     return id;
   }
 };

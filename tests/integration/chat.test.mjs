@@ -69,7 +69,7 @@ test('JSON chat: public model id to the client, upstream id and upstream key to 
   assert.deepEqual(reply.usage, expected.usage);
   assert.equal(reply.choices[0].message.content, expected.choices[0].message.content);
 
-  assert.match(res.headers['x-request-id'] ?? '', /\S/, 'x-request-id header');
+  assert.match(res.headers['x-request-id'] ?? '', /^req_[0-9a-f]{16}$/, 'x-request-id: req_ and 16 hex digits');
   assert.match(res.headers['x-tollgate-overhead-us'] ?? '', /^\d+$/, 'x-tollgate-overhead-us is an integer');
   assert.match(res.headers['content-type'] ?? '', /^application\/json/);
 });
