@@ -2,6 +2,7 @@
 // client, so no locks are needed; a response streams its body through read_some() and hands
 // its connection back to the pool when the body is complete.
 #include "net/http_client.hpp"
+#include "net/deadline_clock.hpp"
 
 #include "net/io_shortcuts.hpp"
 
@@ -35,7 +36,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using Clock = DeadlineClock;  // deadlines only (deadline_clock.hpp)
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::string_view to_string(ClientError error) {

@@ -39,7 +39,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using Clock = DeadlineClock;  // deadlines only (deadline_clock.hpp)
 using namespace std::chrono_literals;
 constexpr auto kWatchdogPeriod = 100ms;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);

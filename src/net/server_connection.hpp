@@ -3,6 +3,7 @@
 // Internal to net/ (includes Beast); used by http_server.cpp.
 #pragma once
 
+#include "net/deadline_clock.hpp"
 #include "net/http.hpp"
 #include "net/http_server.hpp"
 #include "net/io_shortcuts.hpp"
@@ -24,7 +25,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using Clock = DeadlineClock;  // deadlines only (deadline_clock.hpp)
 
 // One client connection. Timeouts are deadlines checked by the loop's watchdog (every 100 ms)
 // rather than a timer per operation: arming a deadline is a store, not a timer-queue update

@@ -260,7 +260,11 @@ test('events larger than a stream read, arriving in pieces, are relayed whole; t
   });
   upstream.on('connection', () => connections++);
   await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-  const own = await startGateway({ mockUrl: `http://127.0.0.1:${upstream.address().port}` });
+  // One event loop: each loop has its own upstream pool, and the two requests must meet the same.
+  const own = await startGateway({
+    mockUrl: `http://127.0.0.1:${upstream.address().port}`,
+    configOverrides: (config) => ({ ...config, server: { ...config.server, threads: 1 } }),
+  });
   try {
     const stream = await openStream(own, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
     assert.equal(stream.status, 200);
@@ -269,6 +273,9 @@ test('events larger than a stream read, arriving in pieces, are relayed whole; t
     assert.equal(events.at(-1).data, '[DONE]');
     const contents = events.slice(0, -1).map((e) => JSON.parse(e.data).choices[0].delta.content ?? '');
     assert.deepEqual(contents.filter((c) => c.length > 0), [big(0), big(1), big(2)]);
+    // The upstream connection goes back to the pool once the gateway has read the body's end,
+    // which can be just after the client has seen [DONE].
+    await sleep(100);
 
     const res = await fetch(`${own.url}/v1/chat/completions`, {
       method: 'POST',
