@@ -402,6 +402,11 @@ class PooledResponse final : public ClientResponse {
     return conn_ && (!conn_->body_bytes.empty() || conn_->buffer.size() > 0 || parser_->is_done());
   }
   bool complete_if_received() override {
+    // The end may be in the buffer unparsed (the chunked terminator behind the final event).
+    if (conn_ && !parser_->is_done() && conn_->buffer.size() > 0 &&
+        parse_buffered(*parser_, conn_->buffer)) {
+      return false;  // malformed: dropping the response closes the connection
+    }
     if (conn_ && !parser_->is_done()) return false;
     finish();
     return true;
@@ -438,6 +443,21 @@ class PooledResponse final : public ClientResponse {
       if (parser_->is_done()) {
         finish();
         co_return std::pair{ClientError::none, std::string_view{}};
+      }
+      // Bytes read but not parsed yet (typically a chunk whose size line the last read parsed)
+      // are parsed here, without I/O. Beast's async_read_some would parse them too, but then
+      // complete through a post: one more trip through the event loop (and an epoll_wait) for
+      // every stream event.
+      if (conn_->buffer.size() > 0) {
+        if (beast::error_code ec = parse_buffered(*parser_, conn_->buffer)) {
+          if (!bytes.empty()) {  // what was parsed before the error goes first
+            deferred_error_ = ClientError::protocol_error;
+            continue;
+          }
+          conn_.reset();
+          co_return std::pair{ClientError::protocol_error, std::string_view{}};
+        }
+        if (!bytes.empty() || parser_->is_done()) continue;
       }
       if (parser_->event_stream && conn_->buffer.size() == 0 &&
           conn_->buffer.capacity() > Connection::kStreamReadBuffer) {

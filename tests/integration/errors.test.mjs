@@ -356,6 +356,41 @@ test('malformed SSE from the upstream: an upstream_invalid_response error frame 
   }
 });
 
+test('broken chunked framing behind good events, in the same read: the events are relayed, then an error frame', async () => {
+  // A raw upstream: the head and a first event; then a second well-framed event and a chunk
+  // whose size line is not hex, in one write, so the gateway meets the bad framing mid-stream in
+  // bytes it has already read.
+  const net = await import('node:net');
+  const event = (content) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+  const chunk = (text) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+  const upstream = net.createServer((socket) => {
+    socket.once('data', () => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n' +
+        chunk(event('one')));
+      setTimeout(() => socket.write(chunk(event('two')) + 'zz\r\nnot a chunk\r\n'), 100);
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const own = await startGateway({ mockUrl: `http://127.0.0.1:${upstream.address().port}` });
+  try {
+    const stream = await openStream(own, streamBody);
+    assert.equal(stream.status, 200);
+    const { events, error } = await readAllEvents(stream);
+    assert.equal(error, null);
+    const data = events.map((e) => e.data);
+    assert.ok(!data.includes('[DONE]'), data.join(' | '));
+    const contents = data.slice(0, -1).map((d) => JSON.parse(d).choices?.[0]?.delta?.content);
+    assert.deepEqual(contents, ['one', 'two']);
+    const last = JSON.parse(data.at(-1));
+    assert.ok(last.error?.code, `the last frame is an error: ${data.at(-1)}`);
+  } finally {
+    await own.stop();
+    removeTempDir(own.dir);
+    upstream.close();
+  }
+});
+
 test('a stream that stalls longer than idle_ms: an upstream_timeout error frame ends it', async () => {
   // The mock sends the head and the role chunk at once, then waits 3 s for the first token:
   // longer than idle_ms (2000), so the gateway gives up mid-stream with upstream_timeout.
