@@ -39,6 +39,10 @@ constexpr std::string_view kUpsertDaily =
 
 constexpr std::chrono::milliseconds kFirstBackoff{10};
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
+// The queue's capacity kept from one batch to the next: more than a 20 ms batch window holds at
+// ~50k requests/s. Larger queues are released after their batch is written.
+constexpr std::size_t kRetainedQueue = 1024;
+
 // During a long outage, one log line per this many failed attempts (after the first).
 constexpr uint64_t kLogEveryAttempts = 30;
 
@@ -235,6 +239,7 @@ void UsageWriter::stop() {
 void UsageWriter::run() {
   store::become_background_thread("tg-usage");
   std::vector<Submission> writing;
+  writing.reserve(kRetainedQueue);
   std::unique_lock lock(mutex_);
   for (;;) {
     work_ready_.wait(lock, [this] { return !pending_.empty() || stop_requested_; });
@@ -256,8 +261,15 @@ void UsageWriter::run() {
       write_with_retry(all.subspan(offset, std::min(options_.max_batch, all.size() - offset)));
     }
     writing.clear();
-    // Keep the buffer for the next swap, but do not hold on to the memory of a rare backlog.
-    if (writing.capacity() > 8 * options_.max_batch) writing.shrink_to_fit();
+    // The buffer goes back as the next queue (swap above). A queue that grew past what a batch
+    // window usually holds (a stall, a burst) is given back, not kept: each such backlog would
+    // otherwise raise the writer's resident memory for good, a little more every time a larger
+    // one came (the slow creep of a long soak). The replacement is reserved here, off the event
+    // loops' path, so that they rarely grow the queue under the lock.
+    if (writing.capacity() > kRetainedQueue) {
+      std::vector<Submission>().swap(writing);
+      writing.reserve(kRetainedQueue);
+    }
 
     lock.lock();
   }
