@@ -31,8 +31,7 @@ struct LoopState {
 
   // "req_" and 16 lowercase hex digits.
   std::string next_request_id() {
-    std::string id(4 + 16, '0');
-    id.replace(0, 4, "req_");
+    std::string id = "req_0000000000000000";
     uint64_t value = rng();
     for (std::size_t i = id.size(); i > 4; value >>= 4) id[--i] = "0123456789abcdef"[value & 0xf];
     return id;

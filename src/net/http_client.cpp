@@ -2,8 +2,8 @@
 // client, so no locks are needed; a response streams its body through read_some() and hands
 // its connection back to the pool when the body is complete.
 #include "net/http_client.hpp"
-#include "net/deadline_clock.hpp"
 
+#include "net/deadline_clock.hpp"
 #include "net/io_shortcuts.hpp"
 
 #include <boost/asio/as_tuple.hpp>
