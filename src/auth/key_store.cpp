@@ -174,11 +174,12 @@ std::vector<KeyRecord> KeyStore::load_all() {
 }
 
 int64_t KeyStore::version() {
-  store::Statement query =
-      database_.prepare("SELECT version FROM change_versions WHERE name = 'keys'");
+  // Kept prepared: the refresher asks after every commit of another connection.
+  store::CachedStatement query =
+      database_.prepare_cached("SELECT version FROM change_versions WHERE name = 'keys'");
   // Without the row the triggers change nothing: keys would silently stop following the database.
-  if (!query.step()) throw std::runtime_error("change_versions has no 'keys' row");
-  return query.column_int64(0);
+  if (!query->step()) throw std::runtime_error("change_versions has no 'keys' row");
+  return query->column_int64(0);
 }
 
 }  // namespace tollgate::auth

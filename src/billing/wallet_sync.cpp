@@ -80,7 +80,14 @@ void WalletSync::run() {
 }
 
 void WalletSync::poll_once() {
-  if (!database_) database_ = std::make_unique<store::Database>(sqlite_path_);
+  if (!database_) {
+    database_ = std::make_unique<store::Database>(sqlite_path_);
+    seen_data_version_ = -1;  // a new connection's version says nothing of the old one's
+  }
+  // Read before the entries and recorded after them: a commit landing in between is seen at the
+  // next poll rather than missed.
+  const int64_t data_version = database_->data_version();
+  if (data_version == seen_data_version_) return;  // no other connection committed
   store::LedgerStore ledger(*database_);
   for (;;) {
     const std::vector<store::LedgerEntry> entries = ledger.entries_since(last_entry_id_);
@@ -92,6 +99,7 @@ void WalletSync::poll_once() {
     }
     if (entries.size() < 1000) break;
   }
+  seen_data_version_ = data_version;
 }
 
 }  // namespace tollgate::billing

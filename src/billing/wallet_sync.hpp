@@ -1,7 +1,8 @@
 // Keeps the in-memory wallet equal to the ledger. At start-up, before serving: reservations a
 // crash left open are released, every account's balance is loaded, and every key with a spending
 // limit gets what it has spent in its current period. Afterwards a background thread applies,
-// every `interval`, the entries other processes appended (a top-up made with the CLI, another
+// every `interval` (and only when another connection has committed since), the entries other
+// processes appended (a top-up made with the CLI, another
 // gateway on the same file); this process's own entries are already in the wallet.
 #pragma once
 
@@ -54,6 +55,9 @@ class WalletSync {
   WalletSyncOptions options_;
   std::unique_ptr<store::Database> database_;  // the thread's, once started
   std::int64_t last_entry_id_ = 0;
+  // PRAGMA data_version when the ledger was last read: polls in between that find it unchanged
+  // (no other connection committed) read nothing.
+  std::int64_t seen_data_version_ = -1;
   std::atomic<std::uint64_t> applied_{0};
 
   std::mutex mutex_;

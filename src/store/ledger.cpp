@@ -285,9 +285,11 @@ LedgerPage LedgerStore::entries(int64_t account_id, std::optional<int64_t> befor
 std::vector<LedgerEntry> LedgerStore::entries_since(int64_t after_id, int limit) {
   // Ids grow in commit order: SQLite serializes writers and an entry is never deleted, so an id
   // read here is never followed by a smaller one committed later.
-  Statement query = database_.prepare(select_entries("WHERE id > ? ORDER BY id LIMIT ?"));
-  query.bind_int64(1, after_id).bind_int64(2, std::max(limit, 0));
-  return read_entries(query);
+  // Kept prepared: WalletSync runs this every 200 ms.
+  static const std::string sql = select_entries("WHERE id > ? ORDER BY id LIMIT ?");
+  CachedStatement query = database_.prepare_cached(sql);
+  query->bind_int64(1, after_id).bind_int64(2, std::max(limit, 0));
+  return read_entries(*query);
 }
 
 int64_t LedgerStore::release_open_reservations(std::string_view instance, ReleaseScope scope) {

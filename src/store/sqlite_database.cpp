@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <utility>
@@ -415,13 +416,16 @@ Database::Database(const std::string& path, DatabaseOptions options) : path_(pat
 }
 
 Database::Database(Database&& other) noexcept
-    : connection_(std::exchange(other.connection_, nullptr)), path_(std::move(other.path_)) {}
+    : connection_(std::exchange(other.connection_, nullptr)),
+      path_(std::move(other.path_)),
+      cached_(std::move(other.cached_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
     close();
     connection_ = std::exchange(other.connection_, nullptr);
     path_ = std::move(other.path_);
+    cached_ = std::move(other.cached_);
   }
   return *this;
 }
@@ -431,6 +435,7 @@ Database::~Database() {
 }
 
 void Database::close() noexcept {
+  cached_.clear();  // finalizes the kept statements
   // close_v2 defers the close until every Statement of this connection is finalized.
   sqlite3_close_v2(connection_);
   connection_ = nullptr;
@@ -456,6 +461,24 @@ Statement Database::prepare(std::string_view sql) {
   return Statement(connection_, statement);
 }
 
+CachedStatement Database::prepare_cached(std::string_view sql) {
+  auto kept = std::find_if(cached_.begin(), cached_.end(),
+                           [sql](const std::unique_ptr<Cached>& c) { return c->sql == sql; });
+  if (kept == cached_.end()) {
+    cached_.push_back(std::make_unique<Cached>(Cached{std::string(sql), prepare(sql)}));
+    kept = cached_.end() - 1;
+  }
+  Cached& cached = **kept;
+  if (cached.in_use) throw std::logic_error("cached statement already in use: " + cached.sql);
+  cached.in_use = true;
+  return CachedStatement(cached.statement, cached.in_use);
+}
+
+CachedStatement::~CachedStatement() {
+  statement_->reset();
+  *in_use_ = false;
+}
+
 int64_t Database::last_insert_rowid() const {
   return sqlite3_last_insert_rowid(connection_);
 }
@@ -465,8 +488,8 @@ int64_t Database::changes() const {
 }
 
 int64_t Database::data_version() {
-  Statement query = prepare("PRAGMA data_version");
-  return query.step() ? query.column_int64(0) : 0;
+  CachedStatement query = prepare_cached("PRAGMA data_version");
+  return query->step() ? query->column_int64(0) : 0;
 }
 
 int Database::latest_schema_version() {

@@ -143,6 +143,52 @@ TEST(SqliteDatabase, DataVersionTracksOtherConnectionsOnly) {
   EXPECT_NE(watcher.data_version(), initial);
 }
 
+TEST(SqliteDatabase, DataVersionKeepsSeeingCommitsThroughItsKeptStatement) {
+  // data_version() runs a kept statement: each loan must end its read transaction, or the
+  // second look would still see the snapshot of the first and miss the commit in between.
+  TempDatabasePath file;
+  Database watcher(file.path());
+  watcher.exec("CREATE TABLE t (i INTEGER)");
+  Database other(file.path());
+  int64_t last = watcher.data_version();
+  for (int i = 0; i < 3; ++i) {
+    other.exec("INSERT INTO t VALUES (1)");
+    const int64_t now = watcher.data_version();
+    EXPECT_NE(now, last) << "commit " << i;
+    EXPECT_EQ(watcher.data_version(), now) << "nothing committed since";
+    last = now;
+  }
+}
+
+TEST(SqliteDatabase, CachedStatementIsPreparedOnceAndResetAfterEachLoan) {
+  TempDatabasePath file;
+  Database database(file.path());
+  database.exec("CREATE TABLE t (i INTEGER); INSERT INTO t VALUES (1), (2), (3)");
+  const std::string sql = "SELECT COUNT(*) FROM t WHERE i >= ?";
+  const Statement* first = nullptr;
+  for (int64_t from : {1, 3, 2}) {
+    CachedStatement query = database.prepare_cached(sql);
+    if (!first) first = &*query;
+    EXPECT_EQ(&*query, first) << "the same statement every time";
+    query->bind_int64(1, from);
+    ASSERT_TRUE(query->step());
+    EXPECT_EQ(query->column_int64(0), 4 - from);
+  }
+  {
+    CachedStatement unbound = database.prepare_cached(sql);
+    ASSERT_TRUE(unbound->step());
+    EXPECT_EQ(unbound->column_int64(0), 0) << "the last loan's binding was cleared (NULL)";
+    EXPECT_THROW(database.prepare_cached(sql), std::logic_error) << "one loan at a time";
+  }
+  // A loan that stopped at its first row ended its read: a writer can checkpoint the whole WAL.
+  { CachedStatement partial = database.prepare_cached("SELECT i FROM t"); partial->step(); }
+  Database writer(file.path());
+  writer.exec("INSERT INTO t VALUES (4)");
+  Statement checkpoint = writer.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  ASSERT_TRUE(checkpoint.step());
+  EXPECT_EQ(checkpoint.column_int64(0), 0) << "not blocked by a reader";
+}
+
 TEST(SqliteDatabase, BusyWriteLockReportsBusy) {
   TempDatabasePath file;
   Database holder(file.path());
