@@ -101,6 +101,16 @@ int serve(const std::string& config_path) {
       std::fprintf(stderr, "tollgate: released %lld reservations left open by an earlier run\n",
                    static_cast<long long>(released));
     }
+    // A limit set while the gateway runs (its keys API, another gateway's, the CLI) counts what
+    // the key already spent in its period, loaded before the limit takes effect.
+    keys.on_new_limit([&wallet](store::Database& source, const auth::AuthenticatedKey& key) {
+      const billing::KeyLimit limit{
+          *key.limit_threshold_micros,
+          billing::parse_retention(key.limit_retention).value_or(billing::Retention::no_reset)};
+      billing::load_key_spend(*wallet, source, key.account_id, key.prefix, limit,
+                              std::chrono::floor<std::chrono::seconds>(
+                                  std::chrono::system_clock::now()));
+    });
   }
 
   routing::LocalRateLimiter rate_limiter;

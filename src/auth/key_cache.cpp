@@ -136,7 +136,12 @@ KeyCache::ActiveKey KeyCache::active_key(KeyRecord& record) {
   return key;
 }
 
-void KeyCache::reload(std::vector<KeyRecord> records) {
+void KeyCache::on_new_limit(LimitListener listener) {
+  std::lock_guard lock(writer_mutex_);
+  limit_listener_ = std::move(listener);
+}
+
+void KeyCache::reload(std::vector<KeyRecord> records, store::Database* source) {
   std::lock_guard lock(writer_mutex_);
   auto next = std::make_shared<Snapshot>();
   next->reserve(records.size());
@@ -149,6 +154,17 @@ void KeyCache::reload(std::vector<KeyRecord> records) {
     }
     std::string prefix = record.prefix;
     next->emplace(std::move(prefix), active_key(record));
+  }
+  if (source && limit_listener_) {
+    const std::shared_ptr<const Snapshot> previous = current();
+    for (const auto& [prefix, key] : *next) {
+      if (!key.identity.limit_threshold_micros) continue;
+      const auto before = previous->find(prefix);
+      const bool known = before != previous->end() &&
+                         before->second.identity.limit_threshold_micros &&
+                         before->second.identity.limit_retention == key.identity.limit_retention;
+      if (!known) limit_listener_(*source, key.identity);
+    }
   }
   // Keys the database shows revoked or no longer has need no tombstone.
   revoked_in_process_ = std::move(still_pending);
@@ -228,7 +244,7 @@ void KeyCacheRefresher::refresh() {
   const int64_t keys_version = store.version();
   // The same version: the commits were to other tables (usage, the ledger), nothing to load.
   if (keys_version != loaded_keys_version_) {
-    cache_.reload(store.load_all());
+    cache_.reload(store.load_all(), database_.get());
     loaded_keys_version_ = keys_version;
     reloads_.fetch_add(1, std::memory_order_relaxed);
   }

@@ -86,8 +86,18 @@ class KeyCache {
                                                   std::string_view presented_secret,
                                                   int64_t now_ms) const;
 
-  // Replaces the whole set of keys (revoked records are kept out).
-  void reload(std::vector<KeyRecord> records);
+  // Told by reload() of each key whose spending limit is new to this cache (a key that had none,
+  // a new key with one, or a limit that now starts again on another schedule) before the keys
+  // with that limit are published: no request counts against a limit before the key's spend in
+  // its period is known (billing loads it from `source`, the connection the keys were read from).
+  using LimitListener =
+      std::function<void(store::Database& source, const AuthenticatedKey& key)>;
+  void on_new_limit(LimitListener listener);
+
+  // Replaces the whole set of keys (revoked records are kept out). Given `source`, the
+  // connection `records` came from, the limit listener hears of new limits first; if it throws,
+  // the keys in place stay.
+  void reload(std::vector<KeyRecord> records, store::Database* source = nullptr);
   // Refuses the key from now on, in this process, without waiting for the database round trip.
   // The revocation survives later reloads that still show the key active (a reload racing the
   // database write); it is forgotten once the database agrees.
@@ -130,6 +140,7 @@ class KeyCache {
   // Sealed credentials that did not open, already reported: each is logged once, not at every
   // reload. Guarded by writer_mutex_.
   std::unordered_set<std::string> unopenable_reported_;
+  LimitListener limit_listener_;  // guarded by writer_mutex_
 };
 
 struct KeyCacheRefresherOptions {

@@ -19,8 +19,8 @@ constexpr std::string_view kInsertUsage =
     "upstream_model, provider, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
     "usage_source, cost_micros, status, error_code, latency_us, upstream_latency_us, overhead_us, "
     "stream, client_disconnected, account_id, cache_write_tokens, charged_micros, ledger_id, "
-    "deployment, attempts, byok) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "deployment, attempts, byok, instance) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 // Adds one (day, account, key, model) sum to its rollup row. "None" is 0 / '' (migration 5).
 constexpr std::string_view kUpsertDaily =
@@ -47,7 +47,7 @@ constexpr std::size_t kRetainedQueue = 1024;
 constexpr uint64_t kLogEveryAttempts = 30;
 
 void bind_record(store::Statement& insert, const UsageRecord& record,
-                 std::optional<int64_t> ledger_id) {
+                 std::optional<int64_t> ledger_id, std::string_view instance) {
   insert.bind_borrowed_text_or_null(1, record.request_id);
   insert.bind_int64(2, record.created_at_ms);
   insert.bind_borrowed_text_or_null(3, record.key_prefix);
@@ -79,6 +79,7 @@ void bind_record(store::Statement& insert, const UsageRecord& record,
   insert.bind_borrowed_text_or_null(25, record.deployment);
   insert.bind_int64(26, record.attempts);
   insert.bind_int64(27, record.byok ? 1 : 0);
+  insert.bind_borrowed_text_or_null(28, instance);
 }
 
 // One rollup row's share of a batch.
@@ -403,7 +404,7 @@ void UsageWriter::write_batch(std::span<const Submission> batch) {
         if (charged_in_batch(*submission.usage)) {
           ledger_id = ledger_ids.at(submission.usage->account_id);
         }
-        bind_record(*insert_, *submission.usage, ledger_id);
+        bind_record(*insert_, *submission.usage, ledger_id, options_.instance);
         insert_->step();
         insert_->reset();
       }

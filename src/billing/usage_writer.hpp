@@ -82,7 +82,8 @@ struct UsageRecord {
 using CommitCallback = std::function<void(bool committed)>;
 
 struct UsageWriterOptions {
-  std::string instance{};  // this process, in the ledger's `instance` column (batch charges)
+  // This process, in the `instance` column of its usage rows and batch charges.
+  std::string instance{};
   std::size_t max_queue = 100'000;  // submissions waiting; submit() refuses beyond this
   std::size_t max_batch = 4096;     // submissions per transaction
   // How long the first record of a batch may wait for company before the batch is written.

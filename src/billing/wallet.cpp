@@ -73,12 +73,33 @@ void Wallet::set_balance(std::int64_t account_id, Micros balance) {
 }
 
 void Wallet::set_key_spend(std::int64_t account_id, std::string_view key_prefix,
-                           const KeyLimit& limit, Micros spent, sys_seconds now) {
+                           const KeyLimit& limit, Micros spent, sys_seconds now,
+                           std::int64_t counted_through_row) {
+  follows_keys_.store(true, std::memory_order_relaxed);
   Shard& shard = shard_of(account_id);
   std::lock_guard lock(shard.mutex);
   KeySpend& key = shard.keys[std::string(key_prefix)];
   key.period = period_start(limit.retention, now);
   key.spent = spent;
+  key.retention = limit.retention;
+  key.counted_through_row = counted_through_row;
+}
+
+void Wallet::add_key_spend(std::int64_t account_id, std::string_view key_prefix, std::int64_t row,
+                           sys_seconds at, Micros amount) {
+  Shard& shard = shard_of(account_id);
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.keys.find(std::string(key_prefix));
+  if (found == shard.keys.end()) return;  // no limit: nothing to count against
+  KeySpend& key = found->second;
+  if (row <= key.counted_through_row) return;
+  const sys_seconds period = period_start(key.retention, at);
+  if (period < key.period) return;
+  spend_in(key, period) += amount;
+}
+
+bool Wallet::follows_key_spend() const {
+  return follows_keys_.load(std::memory_order_relaxed);
 }
 
 std::variant<Hold, Refusal> Wallet::reserve(std::int64_t account_id, std::string_view key_prefix,
@@ -100,7 +121,12 @@ std::variant<Hold, Refusal> Wallet::reserve(std::int64_t account_id, std::string
   Micros* key_spent = nullptr;
   if (limit) {
     hold.period = period_start(limit->retention, now);
-    key_spent = &spend_in(shard.keys[std::string(key_prefix)], hold.period);
+    KeySpend& key = shard.keys[std::string(key_prefix)];
+    key.retention = limit->retention;
+    if (!follows_keys_.load(std::memory_order_relaxed)) {
+      follows_keys_.store(true, std::memory_order_relaxed);
+    }
+    key_spent = &spend_in(key, hold.period);
     const Micros left = limit->threshold - *key_spent;
     if (left < amount) {
       return Refusal{Refusal::Reason::key_limit_reached, amount, left < 0 ? 0 : left};

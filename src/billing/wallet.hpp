@@ -14,6 +14,7 @@
 #include "billing/pricing.hpp"
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -58,10 +59,20 @@ class Wallet {
  public:
   // Sets an account's balance (its ledger sum), e.g. at start-up.
   void set_balance(std::int64_t account_id, Micros balance);
-  // Sets what a key has spent in the period that contains `now` (from the usage log at
-  // start-up); spend from earlier periods is forgotten as periods roll over.
+  // Sets what a key has spent in the period that contains `now` (from the usage log, when its
+  // limit is first seen); spend from earlier periods is forgotten as periods roll over.
+  // `counted_through_row` is the newest usage row that figure includes (see add_key_spend).
   void set_key_spend(std::int64_t account_id, std::string_view key_prefix, const KeyLimit& limit,
-                     Micros spent, std::chrono::sys_seconds now);
+                     Micros spent, std::chrono::sys_seconds now,
+                     std::int64_t counted_through_row = 0);
+  // Adds what a key spent through another process (its usage row `row`, made at `at`) to the
+  // period `at` falls in. Only a key whose limit this wallet follows counts it, and only a row
+  // newer than those its loaded spend already includes; a row from a period that has ended
+  // changes nothing.
+  void add_key_spend(std::int64_t account_id, std::string_view key_prefix, std::int64_t row,
+                     std::chrono::sys_seconds at, Micros amount);
+  // Whether any key's spend is followed (add_key_spend would count something).
+  bool follows_key_spend() const;
 
   // Takes `amount` out of the account's balance (and counts it against the key's limit when it
   // has one), or says why it cannot. An amount of 0 always succeeds.
@@ -84,6 +95,8 @@ class Wallet {
   struct KeySpend {
     std::chrono::sys_seconds period{};
     Micros spent = 0;
+    Retention retention = Retention::no_reset;  // of the limit the spend counts against
+    std::int64_t counted_through_row = 0;       // usage rows up to it are in `spent`
   };
   // Accounts (with their keys' spend) are spread over shards, each with its own lock, so
   // concurrent requests of different accounts rarely meet on a lock, and a reservation checks
@@ -100,6 +113,7 @@ class Wallet {
   static Micros& spend_in(KeySpend& key, std::chrono::sys_seconds period);
 
   mutable std::array<Shard, kShards> shards_;
+  std::atomic<bool> follows_keys_{false};  // set once any key's spend is followed
 };
 
 }  // namespace tollgate::billing

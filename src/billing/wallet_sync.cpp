@@ -6,6 +6,7 @@
 #include "store/sqlite_database.hpp"
 
 #include <cstdio>
+#include <vector>
 
 namespace tollgate::billing {
 
@@ -20,6 +21,25 @@ WalletSync::~WalletSync() {
   stop();
 }
 
+namespace {
+
+int64_t unix_ms(std::chrono::sys_seconds time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+}
+
+}  // namespace
+
+void load_key_spend(Wallet& wallet, store::Database& database, std::int64_t account_id,
+                    const std::string& key_prefix, const KeyLimit& limit,
+                    std::chrono::sys_seconds now) {
+  store::Transaction snapshot(database, store::TransactionKind::deferred);
+  const int64_t through_row = store::newest_usage_row(database);
+  const store::Spend spent =
+      store::key_spend(database, key_prefix, unix_ms(period_start(limit.retention, now)));
+  snapshot.commit();
+  wallet.set_key_spend(account_id, key_prefix, limit, spent.charged_micros, now, through_row);
+}
+
 int64_t WalletSync::start() {
   database_ = std::make_unique<store::Database>(sqlite_path_);
   store::LedgerStore ledger(*database_);
@@ -29,6 +49,9 @@ int64_t WalletSync::start() {
     wallet_.set_balance(account.account_id, account.balance_micros);
   }
   last_entry_id_ = snapshot.last_entry_id;
+  // Read before the keys' spend: each key's figure includes the rows up to its own read, at or
+  // after this one, and the rows in between are skipped for it (Wallet::add_key_spend).
+  last_usage_row_ = store::newest_usage_row(*database_);
   load_key_spends(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   {
     std::lock_guard lock(mutex_);
@@ -39,18 +62,24 @@ int64_t WalletSync::start() {
 }
 
 void WalletSync::load_key_spends(std::chrono::sys_seconds now) {
-  store::Statement keys = database_->prepare(
-      "SELECT prefix, account_id, limit_threshold_micros, limit_retention FROM api_keys "
-      "WHERE revoked_at IS NULL AND limit_threshold_micros IS NOT NULL");
-  while (keys.step()) {
-    const std::string prefix = keys.column_text(0);
-    KeyLimit limit{keys.column_int64(2),
-                   parse_retention(keys.column_text(3)).value_or(Retention::no_reset)};
-    const auto since = period_start(limit.retention, now);
-    const int64_t since_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(since.time_since_epoch()).count();
-    const store::Spend spent = store::key_spend(*database_, prefix, since_ms);
-    wallet_.set_key_spend(keys.column_int64(1), prefix, limit, spent.charged_micros, now);
+  struct LimitedKey {
+    std::string prefix;
+    std::int64_t account_id;
+    KeyLimit limit;
+  };
+  std::vector<LimitedKey> limited;
+  {
+    store::Statement keys = database_->prepare(
+        "SELECT prefix, account_id, limit_threshold_micros, limit_retention FROM api_keys "
+        "WHERE revoked_at IS NULL AND limit_threshold_micros IS NOT NULL");
+    while (keys.step()) {
+      limited.push_back({keys.column_text(0), keys.column_int64(1),
+                         KeyLimit{keys.column_int64(2), parse_retention(keys.column_text(3))
+                                                            .value_or(Retention::no_reset)}});
+    }
+  }
+  for (const LimitedKey& key : limited) {
+    load_key_spend(wallet_, *database_, key.account_id, key.prefix, key.limit, now);
   }
 }
 
@@ -99,7 +128,25 @@ void WalletSync::poll_once() {
     }
     if (entries.size() < 1000) break;
   }
+  apply_others_usage();
   seen_data_version_ = data_version;
+}
+
+void WalletSync::apply_others_usage() {
+  const int64_t newest = store::newest_usage_row(*database_);
+  if (newest <= last_usage_row_) return;
+  // Without a key that has a limit there is nothing to count: the cursor just moves on.
+  if (wallet_.follows_key_spend()) {
+    for (const store::OthersCharge& charge :
+         store::charges_of_others(*database_, instance_, last_usage_row_, newest)) {
+      const auto at = std::chrono::floor<std::chrono::seconds>(
+          std::chrono::sys_time<std::chrono::milliseconds>(
+              std::chrono::milliseconds(charge.created_at_ms)));
+      wallet_.add_key_spend(charge.account_id, charge.key_prefix, charge.row, at,
+                            charge.charged_micros);
+    }
+  }
+  last_usage_row_ = newest;
 }
 
 }  // namespace tollgate::billing

@@ -383,20 +383,10 @@ std::optional<store::StoredKey> find_active_key(store::Database& db, const std::
   return key;
 }
 
+// A limit this update sets or moves to another schedule: the cache has the wallet load what the
+// key already spent in its period before the limit takes effect (KeyCache::on_new_limit).
 void reload_key_cache(store::Database& db, const Environment& env) {
-  env.services.keys.reload(auth::KeyStore(db).load_all());
-}
-
-// A limit set or changed: the wallet starts the key's period from what it already spent.
-void track_key_spend(store::Database& db, const Environment& env, const store::StoredKey& key) {
-  if (!env.services.wallet || !key.policy.limit_threshold_micros) return;
-  const billing::KeyLimit limit{*key.policy.limit_threshold_micros,
-                                billing::parse_retention(key.policy.limit_retention.value_or(""))
-                                    .value_or(billing::Retention::no_reset)};
-  const auto now = now_seconds();
-  const store::Spend spent =
-      store::key_spend(db, key.prefix, to_ms(billing::period_start(limit.retention, now)));
-  env.services.wallet->set_key_spend(key.account_id, key.prefix, limit, spent.charged_micros, now);
+  env.services.keys.reload(auth::KeyStore(db).load_all(), &db);
 }
 
 // The account a creation acts on: resolve_account, where the admin may also name the account in
@@ -617,9 +607,6 @@ Reply update_key(store::Database& db, const Environment& env, const Call& call) 
   if (!updated) return key_not_found(call.prefix);
   transaction.commit();
   reload_key_cache(db, env);
-  if (std::get<store::KeyUpdate>(update).limit_threshold_micros) {
-    track_key_spend(db, env, *updated);
-  }
   return key_reply(db, env, *updated);
 }
 

@@ -88,6 +88,26 @@ Spend key_spend(Database& database, const std::string& key_prefix, int64_t since
   return read_spend(query);
 }
 
+int64_t newest_usage_row(Database& database) {
+  CachedStatement query = database.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM usage_log");
+  return query->step() ? query->column_int64(0) : 0;
+}
+
+std::vector<OthersCharge> charges_of_others(Database& database, std::string_view instance,
+                                            int64_t after_row, int64_t through_row) {
+  CachedStatement query = database.prepare_cached(
+      "SELECT id, account_id, key_prefix, charged_micros, created_at FROM usage_log "
+      "WHERE id > ?1 AND id <= ?2 AND instance IS NOT ?3 AND charged_micros > 0 "
+      "AND key_prefix IS NOT NULL ORDER BY id");
+  query->bind_int64(1, after_row).bind_int64(2, through_row).bind_text(3, instance);
+  std::vector<OthersCharge> charges;
+  while (query->step()) {
+    charges.push_back({query->column_int64(0), query->column_int64(1), query->column_text(2),
+                       query->column_int64(3), query->column_int64(4)});
+  }
+  return charges;
+}
+
 Spend account_spend(Database& database, int64_t account_id, int64_t since_ms) {
   Statement query = database.prepare(
       "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(cost_micros), 0), "

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tollgate::store {
@@ -64,6 +65,24 @@ std::vector<DailyModelUsage> usage_by_day_and_model(Database& database, const Us
 // Usage of one key / one account from the UTC day starting at since_ms on (see above).
 Spend key_spend(Database& database, const std::string& key_prefix, int64_t since_ms);
 Spend account_spend(Database& database, int64_t account_id, int64_t since_ms);
+
+// The newest usage_log row's id, 0 when there is none.
+int64_t newest_usage_row(Database& database);
+
+// A charged usage row another process wrote: spend a gateway counts against a key's limit for
+// the other gateways on the same file.
+struct OthersCharge {
+  int64_t row = 0;  // usage_log.id
+  int64_t account_id = 0;
+  std::string key_prefix;
+  int64_t charged_micros = 0;
+  int64_t created_at_ms = 0;
+};
+// The rows in (after_row, through_row] with a key and a charge, written by an instance other
+// than `instance` (rows from before usage rows named their instance count as others'), oldest
+// first. Walks the rows by id: the cost grows with every process's rows in the range.
+std::vector<OthersCharge> charges_of_others(Database& database, std::string_view instance,
+                                            int64_t after_row, int64_t through_row);
 
 // "YYYY-MM-DD" of the UTC day that contains unix_ms (proleptic Gregorian; any int64 value).
 std::string utc_day(int64_t unix_ms);

@@ -228,6 +228,12 @@ CREATE TRIGGER accounts_delete_versions_keys AFTER DELETE ON accounts BEGIN
   UPDATE change_versions SET version = version + 1 WHERE name = 'keys';
 END;
 )sql"},
+    // Usage rows name the process that wrote them, as ledger entries do: a gateway counts, against
+    // a key's spending limit, what the key spent through the other gateways on the same file
+    // (WalletSync reads their rows since its last look). NULL for rows written before.
+    {7, R"sql(
+ALTER TABLE usage_log ADD COLUMN instance TEXT;
+)sql"},
 };
 
 int64_t unix_now_ms() {

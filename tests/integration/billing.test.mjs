@@ -2,7 +2,8 @@
 // reserved before dispatch and refused with a 402 in the caller's format when the balance (or
 // the key's spending limit) cannot cover it; a served request is charged its exact cost, echoed
 // in the response; failures cost nothing; top-ups made with the CLI reach the running gateway;
-// under concurrency the wallet never overspends and the ledger always sums to the balance.
+// under concurrency the wallet never overspends and the ledger always sums to the balance; two
+// gateways on one database count each other's spend against a key's limit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -15,6 +16,7 @@ import {
 let mock;
 let gw;
 let acmeKey;
+const ADMIN_KEY = 'admin-key-for-the-billing-suite';
 
 // $1,000 per 1M input tokens and $2,000 per 1M output tokens: 1,000 and 2,000 micro-USD a token.
 const pricing = { input_per_m: '1000', output_per_m: '2000' };
@@ -40,6 +42,7 @@ before(async () => {
     mockUrl: mock.url,
     configOverrides: (base) => ({
       ...base,
+      server: { ...base.server, admin_key: ADMIN_KEY },
       billing: { enabled: true, default_max_tokens: 50 },
       providers: [
         ...base.providers,
@@ -221,6 +224,86 @@ test('a key\'s spending limit refuses with a 402 once its period\'s spend would 
   assert.ok(refused, 'the limit was reached');
   assert.equal(refused.json().error.code, 'key_limit_reached');
   assert.equal((await chatAs(acmeKey, 20)).status, 200, 'another key of the account still works');
+});
+
+// A second gateway on the same database file (its own port, access log and process), as a
+// deployment runs several behind a load balancer.
+async function startSecondGateway() {
+  return startGateway({ mockUrl: mock.url, configOverrides: (base) => ({ ...gw.config, server: base.server }) });
+}
+
+function chatThrough(gateway, key, max_tokens) {
+  return httpRequest(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens, messages: [{ role: 'user', content: 'Say hello.' }] }),
+  });
+}
+
+// Waits until every usage row of `key` is committed: `requests` of them.
+const keySpendCommitted = async (key, requests) => {
+  const rows = await pollSqlite(gw.dbPath,
+    `SELECT COUNT(*) AS n, COALESCE(SUM(charged_micros), 0) AS spent FROM usage_log WHERE key_prefix = ${sqlText(key.slice(0, 11))}`,
+    { predicate: (r) => r[0].n === requests, timeoutMs: 3000 });
+  return rows[0].spent;
+};
+
+test('two gateways on one database: a key\'s spend through either counts against its limit in both', async () => {
+  const second = await startSecondGateway();
+  try {
+    const shared = (await cli(['keys', 'create', '--name', 'shared', '--account', 'acme', '--limit-usd', '0.2', '--limit-retention', 'day'])).split('\n')[0];
+    await pollUntil(async () => (await httpRequest(`${second.url}/v1/models`, { headers: { authorization: `Bearer ${shared}` } })).status === 200, { timeoutMs: 3000 });
+    let served = 0;
+    let refused;
+    while (!refused && served < 40) {
+      const res = await chatAs(shared, 20);
+      if (res.status === 402) refused = res;
+      else { assert.equal(res.status, 200, res.text); served++; }
+    }
+    assert.ok(refused && served >= 1, `the first gateway reached the limit after ${served} requests`);
+    assert.equal(refused.json().error.code, 'key_limit_reached');
+    // What is left under the limit is less than a request reserves, but that reservation alone
+    // fits in it: a gateway that knew only its own spend (none) would serve the next one.
+    const spent = await keySpendCommitted(shared, served);
+    assert.ok(spent > 0 && spent <= 200_000, `spent ${spent}`);
+    await sleep(600);  // the second gateway's sync (every 200 ms) has read the first one's rows
+    const res = await chatThrough(second, shared, 20);
+    assert.equal(res.status, 402, 'alone, the second gateway would have served this: it spent nothing with the key');
+    assert.equal(res.json().error.code, 'key_limit_reached');
+  } finally {
+    await second.stop('SIGKILL');
+    removeTempDir(second.dir);
+  }
+});
+
+test('a limit set on a key another gateway has been spending with counts that spend at once', async () => {
+  const second = await startSecondGateway();
+  try {
+    const later = (await cli(['keys', 'create', '--name', 'limited-later', '--account', 'acme'])).split('\n')[0];
+    await pollUntil(async () => (await httpRequest(`${second.url}/v1/models`, { headers: { authorization: `Bearer ${later}` } })).status === 200, { timeoutMs: 3000 });
+    // More than one request reserves, so that a gateway unaware of this spend would serve the
+    // next request under the limit below.
+    const requests = 8;
+    for (let i = 0; i < requests; i++) assert.equal((await chatThrough(second, later, 20)).status, 200);
+    const spent = await keySpendCommitted(later, requests);
+    // Set through the first gateway's keys API: just above what the key spent today.
+    const threshold = ((spent + 10) / 1e6).toFixed(6);
+    const patched = await httpRequest(`${gw.url}/v1/keys/${later.slice(0, 11)}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ limit: { threshold, retention: 'day' } }),
+    });
+    assert.equal(patched.status, 200, patched.text);
+    await sleep(600);  // the second gateway's key refresher has seen the limit
+    for (const [name, gateway] of [['the gateway that set it', gw], ['the gateway that spent', second]]) {
+      const res = await chatThrough(gateway, later, 20);
+      assert.equal(res.status, 402, `${name}: the day's spend already reaches the new limit`);
+      assert.equal(res.json().error.code, 'key_limit_reached');
+    }
+  } finally {
+    await second.stop('SIGKILL');
+    removeTempDir(second.dir);
+  }
 });
 
 test('1,000 concurrent requests against a balance for some of them: no overspend, exact to the micro-USD', async () => {

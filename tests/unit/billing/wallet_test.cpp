@@ -85,6 +85,33 @@ TEST(Wallet, SpendLoadedAtStartUpCountsAgainstTheLimit) {
   EXPECT_EQ(wallet.key_spend(1, "k", limit, kNow + 24h * 10), 0) << "December starts afresh";
 }
 
+TEST(Wallet, SpendThroughOtherProcessesCountsForKeysWithALimitOnce) {
+  Wallet wallet;
+  wallet.set_balance(1, 1'000);
+  EXPECT_FALSE(wallet.follows_key_spend());
+  const KeyLimit limit{100, Retention::day};
+  wallet.add_key_spend(1, "k", 1, kNow, 40);  // not followed yet: no limit known here
+  wallet.set_key_spend(1, "k", limit, 50, kNow, /*counted_through_row=*/10);
+  EXPECT_TRUE(wallet.follows_key_spend());
+  EXPECT_EQ(wallet.key_spend(1, "k", limit, kNow), 50);
+
+  wallet.add_key_spend(1, "k", 10, kNow, 7);  // already in the loaded 50
+  EXPECT_EQ(wallet.key_spend(1, "k", limit, kNow), 50);
+  wallet.add_key_spend(1, "k", 11, kNow - 1h, 30);
+  EXPECT_EQ(wallet.key_spend(1, "k", limit, kNow), 80);
+  EXPECT_TRUE(std::holds_alternative<Refusal>(wallet.reserve(1, "k", limit, 21, kNow)))
+      << "the other process's spend counts against the limit";
+  EXPECT_TRUE(std::holds_alternative<Hold>(wallet.reserve(1, "k", limit, 20, kNow)));
+
+  wallet.add_key_spend(1, "k", 12, kNow - 24h, 500);  // yesterday's: that period has ended
+  EXPECT_EQ(wallet.key_spend(1, "k", limit, kNow), 100);
+  wallet.add_key_spend(1, "k", 13, kNow + 9h, 15);  // tomorrow's: the key's next period
+  EXPECT_EQ(wallet.key_spend(1, "k", limit, kNow + 9h), 15);
+  wallet.add_key_spend(1, "other", 14, kNow, 99);  // a key without a limit here
+  EXPECT_EQ(wallet.key_spend(1, "other", limit, kNow), 0);
+  EXPECT_EQ(wallet.balance(1), 980) << "balances follow the ledger, not usage rows";
+}
+
 TEST(Wallet, PeriodsStartAtUtcMidnightMondayAndTheFirst) {
   EXPECT_EQ(period_start(Retention::day, kNow), sys_days(std::chrono::year(2026) / 11 / 21));
   EXPECT_EQ(period_start(Retention::week, kNow), sys_days(std::chrono::year(2026) / 11 / 16))

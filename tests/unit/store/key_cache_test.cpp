@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <stdexcept>
+#include <vector>
 #include <thread>
 
 namespace tollgate::auth {
@@ -255,6 +257,47 @@ TEST(KeyCache, RevokeNowTakesEffectAndSurvivesAStaleReload) {
   cache.reload({revoked.record, kept.record});
   EXPECT_FALSE(cache.authenticate(revoked.plaintext));
   EXPECT_TRUE(cache.authenticate(kept.plaintext));
+}
+
+TEST(KeyCache, TellsOfEachNewLimitBeforeTheKeysWithItArePublished) {
+  TempDatabasePath file;
+  store::Database source(file.path());
+  TestKey key = make_key(1, "capped");
+  KeyCache cache;
+  std::vector<std::string> told;  // "<retention> seen with limit <yes|no>"
+  cache.on_new_limit([&](store::Database& from, const AuthenticatedKey& limited) {
+    EXPECT_EQ(&from, &source);
+    EXPECT_EQ(limited.prefix, key.record.prefix);
+    // Still the old keys: no request can have counted against the new limit yet.
+    const std::optional<AuthenticatedKey> current = cache.authenticate(key.plaintext);
+    told.push_back(limited.limit_retention + " seen with limit " +
+                   (current && current->limit_threshold_micros ? "yes" : "no"));
+  });
+  cache.reload({key.record}, &source);  // no limit: nothing to tell
+  key.record.policy.limit_threshold_micros = 100;
+  key.record.policy.limit_retention = "day";
+  cache.reload({key.record});  // without a source (a test's reload): nothing to load from
+  cache.reload({key.record}, &source);  // already published with this limit
+  EXPECT_TRUE(told.empty());
+
+  key.record.policy.limit_threshold_micros.reset();
+  cache.reload({key.record}, &source);
+  key.record.policy.limit_threshold_micros = 100;
+  cache.reload({key.record}, &source);  // the limit again
+  key.record.policy.limit_threshold_micros = 500;
+  cache.reload({key.record}, &source);  // a new amount counts what was spent already: silent
+  key.record.policy.limit_retention = "month";
+  cache.reload({key.record}, &source);  // another period: its spend is another figure
+  EXPECT_EQ(told, (std::vector<std::string>{"day seen with limit no", "month seen with limit yes"}));
+  EXPECT_EQ(cache.authenticate(key.plaintext)->limit_retention, "month");
+
+  key.record.policy.limit_retention = "week";
+  cache.on_new_limit([](store::Database&, const AuthenticatedKey&) {
+    throw std::runtime_error("the database is gone");
+  });
+  EXPECT_THROW(cache.reload({key.record}, &source), std::runtime_error);
+  EXPECT_EQ(cache.authenticate(key.plaintext)->limit_retention, "month")
+      << "the keys in place stay until the spend is loaded";
 }
 
 TEST(KeyCache, ReadersRunWhileSnapshotsAreSwapped) {

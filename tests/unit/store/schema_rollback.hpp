@@ -28,13 +28,20 @@ DROP TABLE change_versions;
 DELETE FROM schema_migrations WHERE version = 6;
 )sql";
 
+// No instance on usage rows.
+inline constexpr const char* kUndoMigration7 = R"sql(
+ALTER TABLE usage_log DROP COLUMN instance;
+DELETE FROM schema_migrations WHERE version = 7;
+)sql";
+
 // Undoes the migrations after `version`, newest first, on a file at the latest version.
 inline void roll_back_to(store::Database& database, int version) {
   struct Undo {
     int version;
     const char* sql;
   };
-  static constexpr Undo kUndos[] = {{6, kUndoMigration6}, {5, kUndoMigration5}};
+  static constexpr Undo kUndos[] = {
+      {7, kUndoMigration7}, {6, kUndoMigration6}, {5, kUndoMigration5}};
   for (const Undo& undo : kUndos) {
     if (undo.version > version) database.exec(undo.sql);
   }
