@@ -69,6 +69,38 @@ TEST(JsonText, AnyByteSequenceGivesValidJson) {
   EXPECT_NE(parse_back(json_string(every_byte + every_byte.substr(0xC0))), "<invalid>");
 }
 
+// The escaper reads plain text eight bytes at a time: every byte that needs a look is found
+// wherever it sits in a block, at every length and alignment, next to plain text on both sides.
+TEST(JsonText, FindsEveryByteThatNeedsALookAtEveryPositionOfABlock) {
+  const auto escape_one = [](unsigned char c) -> std::string {
+    switch (c) {
+      case '"': return R"(\")";
+      case '\\': return R"(\\)";
+      case '\n': return R"(\n)";
+      case 0x1f: return R"(\u001f)";
+      default: return std::string(1, static_cast<char>(c));
+    }
+  };
+  const std::string plain = "The quick brown fox jumps over the lazy dog, 0123456789~";
+  for (unsigned char special : {'"', '\\', '\n', '\x1f', '\x7f', ' ', '~'}) {
+    for (std::size_t length = 1; length <= 24; ++length) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text = plain.substr(0, length);
+        text[at] = static_cast<char>(special);
+        std::string expected = text.substr(0, at) + escape_one(special) + text.substr(at + 1);
+        ASSERT_EQ(json_escape(text), expected) << "byte " << int(special) << " at " << at << " of "
+                                               << length;
+      }
+    }
+  }
+  // A UTF-8 sequence, valid or cut, across a block boundary.
+  for (std::size_t at = 0; at < 12; ++at) {
+    const std::string before(at, 'a');
+    EXPECT_EQ(json_escape(before + "\xE2\x82\xAC" + "tail"), before + "\xE2\x82\xAC" + "tail");
+    EXPECT_EQ(json_escape(before + "\xE2\x82" + "tail"), before + kReplacement + "tail");
+  }
+}
+
 TEST(OpenAiErrorBody, HasTheOpenAiShapeWithNullParamWhenEmpty) {
   EXPECT_EQ(openai::error_body("Invalid API key.", "invalid_request_error", "invalid_api_key"),
             R"({"error":{"message":"Invalid API key.","type":"invalid_request_error",)"
