@@ -14,6 +14,12 @@ constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<c
 
 }  // namespace
 
+void append_field_line(std::string& head, std::string_view name, std::string_view value) {
+  // Lengths known here: no strlen per piece, and at most one reallocation.
+  head.reserve(head.size() + name.size() + value.size() + 4);
+  head.append(name).append(": ", 2).append(value).append("\r\n", 2);
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

@@ -24,6 +24,9 @@ using Headers = std::vector<Header>;
 std::string_view find_header(const Headers& headers, std::string_view name);
 bool iequals(std::string_view a, std::string_view b);
 
+// Appends one line of an HTTP/1.1 head: "name: value" and CRLF (a header or a trailer).
+void append_field_line(std::string& head, std::string_view name, std::string_view value);
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query as received, e.g. "/v1/models?x=1"

@@ -37,6 +37,7 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = DeadlineClock;  // deadlines only (deadline_clock.hpp)
+using namespace std::string_view_literals;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 std::string_view to_string(ClientError error) {
@@ -593,25 +594,18 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
   head += request.method;
   head += ' ';
   head += request.target;
-  head += " HTTP/1.1\r\nHost: ";
+  head += " HTTP/1.1\r\nHost: "sv;
   head += origin.host;
   if (origin.port != (origin.tls ? 443 : 80)) {
     head += ':';
     head += std::to_string(origin.port);
   }
-  head += "\r\n";
-  for (const auto& h : request.headers) {
-    head += h.name;
-    head += ": ";
-    head += h.value;
-    head += "\r\n";
-  }
+  head += "\r\n"sv;
+  for (const auto& h : request.headers) append_field_line(head, h.name, h.value);
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    head += "Content-Length: ";
-    head += std::to_string(request.body.size());
-    head += "\r\n";
+    append_field_line(head, "Content-Length", std::to_string(request.body.size()));
   }
-  head += "\r\n";
+  head += "\r\n"sv;
   const std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(request.body)};
 
   for (int attempt = 0; attempt < 2; ++attempt) {

@@ -17,6 +17,7 @@
 #include <array>
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace tollgate::net {
 
@@ -26,6 +27,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = DeadlineClock;  // deadlines only (deadline_clock.hpp)
+using namespace std::string_view_literals;
 
 // One client connection. Timeouts are deadlines checked by the loop's watchdog (every 100 ms)
 // rather than a timer per operation: arming a deadline is a store, not a timer-queue update
@@ -107,9 +109,8 @@ class ConnectionWriter final : public ResponseWriter {
     started_ = true;
     status_ = status;
     std::string head = format_head(status, headers);
-    head += "Content-Length: ";
-    head += std::to_string(body.size());
-    head += "\r\n\r\n";
+    append_field_line(head, "Content-Length", std::to_string(body.size()));
+    head += "\r\n"sv;
     bytes_ += body.size();
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
     if (head_only_) buffers[1] = asio::const_buffer();
@@ -126,7 +127,7 @@ class ConnectionWriter final : public ResponseWriter {
     streaming_ = true;
     status_ = status;
     held_head_ = format_head(status, headers);
-    held_head_ += "Transfer-Encoding: chunked\r\n\r\n";
+    held_head_ += "Transfer-Encoding: chunked\r\n\r\n"sv;
     // The request has been read; unless the client pipelined more, the read buffer is empty and
     // its 4 KB would only wait out the stream. (The next request on the connection allocates it
     // again: once per stream, not per event.)
@@ -159,13 +160,8 @@ class ConnectionWriter final : public ResponseWriter {
   asio::awaitable<bool> finish_stream(Headers trailers) override {
     if (!streaming_ || failed_ || finished_) co_return false;
     std::string last = "0\r\n";
-    for (const auto& trailer : trailers) {
-      last += trailer.name;
-      last += ": ";
-      last += trailer.value;
-      last += "\r\n";
-    }
-    last += "\r\n";
+    for (const auto& trailer : trailers) append_field_line(last, trailer.name, trailer.value);
+    last += "\r\n"sv;
     bool ok = co_await write_held_head_with(asio::buffer(last));
     finished_ = ok;
     co_return ok;
@@ -198,24 +194,19 @@ class ConnectionWriter final : public ResponseWriter {
   std::string format_head(int status, const Headers& headers) const {
     std::string head;
     head.reserve(160 + headers.size() * 48);
-    head += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    head += version_ == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv;
     head += std::to_string(status);
     head += ' ';
-    head += http::obsolete_reason(static_cast<http::status>(status));
-    head += "\r\nServer: ";
-    head += options_.server_name;
-    head += "\r\n";
-    for (const auto& h : headers) {
-      head += h.name;
-      head += ": ";
-      head += h.value;
-      head += "\r\n";
-    }
+    const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+    head.append(reason.data(), reason.size());
+    head += "\r\n"sv;
+    append_field_line(head, "Server", options_.server_name);
+    for (const auto& h : headers) append_field_line(head, h.name, h.value);
     bool keep = keep_alive_ && !close_after_;
     if (!keep)
-      head += "Connection: close\r\n";
+      head += "Connection: close\r\n"sv;
     else if (version_ == 10)
-      head += "Connection: keep-alive\r\n";
+      head += "Connection: keep-alive\r\n"sv;
     return head;
   }
 
