@@ -96,7 +96,8 @@ class KeyCache {
 
   // Replaces the whole set of keys (revoked records are kept out). Given `source`, the
   // connection `records` came from, the limit listener hears of new limits first; if it throws,
-  // the keys in place stay.
+  // the keys in place stay. Every reload of what the database holds passes its connection: a
+  // limit published without one would never have its spend loaded.
   void reload(std::vector<KeyRecord> records, store::Database* source = nullptr);
   // Refuses the key from now on, in this process, without waiting for the database round trip.
   // The revocation survives later reloads that still show the key active (a reload racing the

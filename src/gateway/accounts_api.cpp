@@ -116,8 +116,9 @@ Reply update_account(store::Database& db, const Environment& env, const Call& ca
   }
   accounts.update(account->id, update);
   // The keys carry their account's flag, markup and rate limits: take effect now, not at the
-  // next refresh.
-  env.services.keys.reload(auth::KeyStore(db).load_all());
+  // next refresh. (With the connection they came from: a key limit another process set since
+  // the last refresh has its spend loaded before it takes effect.)
+  env.services.keys.reload(auth::KeyStore(db).load_all(), &db);
   return Reply::json(200, "{\"data\":" + account_json(db, env, *accounts.find(account->id)) + "}");
 }
 
