@@ -14,6 +14,8 @@
 //                      [--phases latency,throughput,sustained,streaming,hold] [--quick] [--pin]
 //                      [--duration 10] [--repeats 3] [--concurrency 64]
 //                      [--sustained-connections 2000] [--hold-streams 1000,10000]
+//   node bench/run.mjs --render [--pin]   (the last run's report again, with memory.json and
+//                                          callgrind.json as they are now; measures nothing)
 //
 // Writes bench/results/latest.{json,md} (latest-pinned.* with --pin) and, for an unpinned run,
 // the generated block of docs/benchmarks.md; the figures of bench/memory.mjs and
@@ -470,16 +472,23 @@ ${tgKinds.map((k) => `  - { id: ${modelOf(k)}, provider: mock-${k}, upstream_mod
                  duration_s: duration, repeats, concurrency, cpus: cpus().length, request_bytes: body.length, pinned: pin,
                  fd_limit: fdLimit, sustained, streaming, hold,
                  note: "latency, throughput and streaming: median of repeats, lanes interleaved; sustained: one search per lane" };
-  const fromFile = (name) => {
-    const file = join(root, "bench/results", name);
-    return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
-  };
-  const memory = fromFile("memory.json");
-  const callgrind = fromFile("callgrind.json");
-  const targetsMet = checkTargets(summary, result, memory, concurrency);
+  publish(meta, summary, result, raw);
+}
+
+function resultFile(name) {
+  const file = join(root, "bench/results", name);
+  return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+}
+
+// Writes a run's results (bench/results/latest.{json,md}, docs/benchmarks.md's block) with the
+// figures of bench/memory.mjs and bench/callgrind.mjs as their JSON files hold them now.
+function publish(meta, summary, result, raw) {
+  const memory = resultFile("memory.json");
+  const callgrind = resultFile("callgrind.json");
+  const targetsMet = checkTargets(summary, result, memory, meta.concurrency);
 
   mkdirSync(join(root, "bench/results"), { recursive: true });
-  const stem = pin ? "latest-pinned" : "latest";
+  const stem = meta.pinned ? "latest-pinned" : "latest";
   writeFileSync(join(root, `bench/results/${stem}.json`), JSON.stringify({
     meta, targets: targetsMet, summary, ...result,
     memory: memory && { commit: memory.meta.commit, soak_seconds: memory.meta.soak_seconds, idle: memory.idle,
@@ -489,10 +498,20 @@ ${tgKinds.map((k) => `  - { id: ${modelOf(k)}, provider: mock-${k}, upstream_mod
     raw,
   }, null, 2) + "\n");
 
-  const markdown = report(meta, summary, result, memory, callgrind, targetsMet, body.length);
+  const markdown = report(meta, summary, result, memory, callgrind, targetsMet, meta.request_bytes);
   console.log(markdown);
   writeFileSync(join(root, `bench/results/${stem}.md`), markdown + "\n");
-  if (!pin) writeDocs(markdown);
+  if (!meta.pinned) writeDocs(markdown);
+}
+
+// --render: measures nothing; writes the last run's report again (bench/results/latest.json, or
+// latest-pinned.json with --pin) with the memory and callgrind figures as they are now, after
+// bench/memory.mjs or bench/callgrind.mjs ran on a later commit than the run.
+function render() {
+  const saved = resultFile(pin ? "latest-pinned.json" : "latest.json");
+  if (!saved) throw new Error("--render: no saved run in bench/results");
+  const { meta, summary, raw, targets: _targets, memory: _memory, callgrind: _callgrind, ...result } = saved;
+  publish(meta, summary, result, raw);
 }
 
 // The highest open-loop rate each lane holds against the 20 ms mock. A rate passes when the
@@ -746,7 +765,8 @@ function writeDocs(markdown) {
 }
 
 try {
-  await main();
+  if (args.render !== undefined) render();
+  else await main();
 } finally {
   for (const c of children) c.kill("SIGTERM");
 }
