@@ -240,6 +240,14 @@ function chatThrough(gateway, key, max_tokens) {
   });
 }
 
+// Waits until both gateways' key caches have the key the CLI just created (each refreshes on its
+// own, within 200 ms).
+async function knownToBoth(key, second) {
+  for (const gateway of [gw, second]) {
+    await pollUntil(async () => (await httpRequest(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status === 200, { timeoutMs: 3000 });
+  }
+}
+
 // Waits until every usage row of `key` is committed: `requests` of them.
 const keySpendCommitted = async (key, requests) => {
   const rows = await pollSqlite(gw.dbPath,
@@ -252,7 +260,7 @@ test('two gateways on one database: a key\'s spend through either counts against
   const second = await startSecondGateway();
   try {
     const shared = (await cli(['keys', 'create', '--name', 'shared', '--account', 'acme', '--limit-usd', '0.2', '--limit-retention', 'day'])).split('\n')[0];
-    await pollUntil(async () => (await httpRequest(`${second.url}/v1/models`, { headers: { authorization: `Bearer ${shared}` } })).status === 200, { timeoutMs: 3000 });
+    await knownToBoth(shared, second);
     let served = 0;
     let refused;
     while (!refused && served < 40) {
@@ -266,7 +274,7 @@ test('two gateways on one database: a key\'s spend through either counts against
     // fits in it: a gateway that knew only its own spend (none) would serve the next one.
     const spent = await keySpendCommitted(shared, served);
     assert.ok(spent > 0 && spent <= 200_000, `spent ${spent}`);
-    await sleep(600);  // the second gateway's sync (every 200 ms) has read the first one's rows
+    await sleep(1000);  // the second gateway's sync (every 200 ms) has read the first one's rows
     const res = await chatThrough(second, shared, 20);
     assert.equal(res.status, 402, 'alone, the second gateway would have served this: it spent nothing with the key');
     assert.equal(res.json().error.code, 'key_limit_reached');
@@ -280,7 +288,7 @@ test('a limit set on a key another gateway has been spending with counts that sp
   const second = await startSecondGateway();
   try {
     const later = (await cli(['keys', 'create', '--name', 'limited-later', '--account', 'acme'])).split('\n')[0];
-    await pollUntil(async () => (await httpRequest(`${second.url}/v1/models`, { headers: { authorization: `Bearer ${later}` } })).status === 200, { timeoutMs: 3000 });
+    await knownToBoth(later, second);
     // More than one request reserves, so that a gateway unaware of this spend would serve the
     // next request under the limit below.
     const requests = 8;
@@ -294,7 +302,7 @@ test('a limit set on a key another gateway has been spending with counts that sp
       body: JSON.stringify({ limit: { threshold, retention: 'day' } }),
     });
     assert.equal(patched.status, 200, patched.text);
-    await sleep(600);  // the second gateway's key refresher has seen the limit
+    await sleep(1000);  // the second gateway's key refresher has seen the limit
     for (const [name, gateway] of [['the gateway that set it', gw], ['the gateway that spent', second]]) {
       const res = await chatThrough(gateway, later, 20);
       assert.equal(res.status, 402, `${name}: the day's spend already reaches the new limit`);
