@@ -54,6 +54,12 @@ sys_seconds period_start(Retention retention, sys_seconds now) {
   return sys_seconds{};
 }
 
+std::int64_t period_start_ms(Retention retention, sys_seconds now) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             period_start(retention, now).time_since_epoch())
+      .count();
+}
+
 Wallet::Shard& Wallet::shard_of(std::int64_t account_id) const {
   return shards_[std::hash<std::int64_t>{}(account_id) % kShards];
 }

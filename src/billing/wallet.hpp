@@ -34,6 +34,8 @@ std::string_view to_string(Retention retention);
 // The start of the period `now` falls in, in UTC: midnight, Monday midnight, the 1st of the
 // month; the epoch for no_reset.
 std::chrono::sys_seconds period_start(Retention retention, std::chrono::sys_seconds now);
+// The same as unix milliseconds, as the usage queries take it (store::key_spend).
+std::int64_t period_start_ms(Retention retention, std::chrono::sys_seconds now);
 
 struct KeyLimit {
   Micros threshold = 0;  // USD spend allowed per period, in micro-USD

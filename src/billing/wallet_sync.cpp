@@ -21,21 +21,13 @@ WalletSync::~WalletSync() {
   stop();
 }
 
-namespace {
-
-int64_t unix_ms(std::chrono::sys_seconds time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
-}  // namespace
-
 void load_key_spend(Wallet& wallet, store::Database& database, std::int64_t account_id,
                     const std::string& key_prefix, const KeyLimit& limit,
                     std::chrono::sys_seconds now) {
   store::Transaction snapshot(database, store::TransactionKind::deferred);
   const int64_t through_row = store::newest_usage_row(database);
   const store::Spend spent =
-      store::key_spend(database, key_prefix, unix_ms(period_start(limit.retention, now)));
+      store::key_spend(database, key_prefix, period_start_ms(limit.retention, now));
   snapshot.commit();
   wallet.set_key_spend(account_id, key_prefix, limit, spent.charged_micros, now, through_row);
 }

@@ -40,10 +40,6 @@ std::chrono::sys_seconds now_seconds() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-int64_t to_ms(std::chrono::sys_seconds time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
 // ---- reading a key's fields from a request ----
 
 // A scope is a surface the key may call ("chat", or "model:chat" as the AI/ML API writes it), or
@@ -321,8 +317,8 @@ std::string byok_providers(const std::optional<std::string>& json) {
 // the priced cost otherwise.
 billing::Micros monthly_usage(store::Database& db, const Environment& env,
                               const std::string& prefix) {
-  const auto month = billing::period_start(billing::Retention::month, now_seconds());
-  const store::Spend spend = store::key_spend(db, prefix, to_ms(month));
+  const int64_t month_start = billing::period_start_ms(billing::Retention::month, now_seconds());
+  const store::Spend spend = store::key_spend(db, prefix, month_start);
   return env.config.billing.enabled ? spend.charged_micros : spend.cost_micros;
 }
 
