@@ -10,10 +10,10 @@
 // instrumentation on, a dump to zero the counters, N requests one at a time, a wait until the
 // usage writer has committed all of them (its work is part of a request's cost), a dump,
 // instrumentation off. Every thread is counted (one dump file per thread, its `summary:` line),
-// and each is put in one of three groups by the functions it ran: the usage writer
-// (UsageWriter::run), the pollers (WalletSync::run, KeyCacheRefresher::run: they read SQLite
-// every 200 ms, and more after the writer commits), and the rest (the event loop and the other
-// gateway threads).
+// and each is put in one of three groups by the functions it ran: the usage writer (its two
+// threads, UsageWriter::run_background and ::run_catch_up), the pollers (WalletSync::run,
+// KeyCacheRefresher::run: they read SQLite every 200 ms, and more after the writer commits), and
+// the rest (the event loop and the other gateway threads).
 //
 // The event loop's watchdog and the pollers also work while idle: they would charge each request
 // with however long it took under valgrind. So each group's idle rate (instructions per second
@@ -106,7 +106,7 @@ const run = (cmd, args) => execFileSync(cmd, args, { encoding: "utf8", stdio: ["
 const control = (pid, ...args) => run("callgrind_control", [...args, String(pid)]);
 
 const groups = ["event_loop", "usage_writer", "pollers"];
-const groupOf = (text) => (text.includes("UsageWriter::run()") ? "usage_writer"
+const groupOf = (text) => (/UsageWriter::run_(background|catch_up)\(\)/.test(text) ? "usage_writer"
   : /WalletSync::run\(\)|KeyCacheRefresher::run\(\)/.test(text) ? "pollers" : "event_loop");
 
 // Asks for a dump labelled `label` and returns each group's instructions since the last dump

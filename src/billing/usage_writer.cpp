@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <string_view>
 #include <utility>
 
@@ -42,6 +43,10 @@ constexpr std::chrono::milliseconds kMaxBackoff{1000};
 // The queue's capacity kept from one batch to the next: more than a 20 ms batch window holds at
 // ~50k requests/s. Larger queues are released after their batch is written.
 constexpr std::size_t kRetainedQueue = 1024;
+// Submissions per transaction of the low-priority writer thread (below max_batch).
+constexpr std::size_t kBackgroundChunk = 512;
+// write_in_turn's continue_at for a turn that takes the queue in hand once.
+constexpr std::size_t kTakeTheQueueOnce = std::numeric_limits<std::size_t>::max();
 
 // During a long outage, one log line per this many failed attempts (after the first).
 constexpr uint64_t kLogEveryAttempts = 30;
@@ -164,7 +169,9 @@ UsageWriter::UsageWriter(std::string sqlite_path, UsageWriterOptions options)
   insert_ = std::make_unique<store::Statement>(database_->prepare(kInsertUsage));
   insert_ledger_ = std::make_unique<store::Statement>(store::prepare_ledger_insert(*database_));
   upsert_daily_ = std::make_unique<store::Statement>(database_->prepare(kUpsertDaily));
-  thread_ = std::thread([this] { run(); });
+  in_hand_.reserve(kRetainedQueue);
+  thread_ = std::thread([this] { run_background(); });
+  if (options_.catch_up_at > 0) catch_up_thread_ = std::thread([this] { run_catch_up(); });
 }
 
 UsageWriter::~UsageWriter() {
@@ -190,6 +197,7 @@ bool UsageWriter::enqueue(Submission submission) {
   }
   const bool waited_for = static_cast<bool>(submission.on_commit);
   bool wake_writer = false;
+  bool wake_catch_up = false;
   {
     std::lock_guard lock(mutex_);
     // Ledger entries are money: they are queued even beyond max_queue (the gateway stops
@@ -206,9 +214,16 @@ bool UsageWriter::enqueue(Submission submission) {
     // someone waits for a commit; the queue grows one submission at a time, so it passes
     // through exactly these sizes.
     wake_writer = pending_.size() == 1 || pending_.size() == options_.max_batch || waited_for;
+    wake_catch_up = pending_.size() == options_.catch_up_at;
   }
   if (wake_writer) work_ready_.notify_one();
+  if (wake_catch_up) backlog_.notify_one();
   return true;
+}
+
+std::size_t UsageWriter::backlog() {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(accepted_ - settled_);
 }
 
 bool UsageWriter::congested() {
@@ -234,17 +249,16 @@ void UsageWriter::stop() {
     }
   }
   work_ready_.notify_all();
+  backlog_.notify_all();
+  if (catch_up_thread_.joinable()) catch_up_thread_.join();
   if (thread_.joinable()) thread_.join();
 }
 
-void UsageWriter::run() {
+void UsageWriter::run_background() {
   store::become_background_thread("tg-usage");
-  std::vector<Submission> writing;
-  writing.reserve(kRetainedQueue);
   std::unique_lock lock(mutex_);
   for (;;) {
     work_ready_.wait(lock, [this] { return !pending_.empty() || stop_requested_; });
-    if (pending_.empty()) break;  // stopping, and everything is written
     if (!stop_requested_ && flush_waiters_ == 0 && pending_callbacks_ == 0 &&
         pending_.size() < options_.max_batch) {
       // Let a batch form: at low rates this turns many tiny commits into one.
@@ -253,26 +267,15 @@ void UsageWriter::run() {
                pending_callbacks_ > 0;
       });
     }
-    writing.swap(pending_);
-    pending_callbacks_ = 0;
-    lock.unlock();
-
-    std::span<Submission> all(writing);
-    for (std::size_t offset = 0; offset < all.size(); offset += options_.max_batch) {
-      write_with_retry(all.subspan(offset, std::min(options_.max_batch, all.size() - offset)));
-    }
-    writing.clear();
-    // The buffer goes back as the next queue (swap above). A queue that grew past what a batch
-    // window usually holds (a stall, a burst) is given back, not kept: each such backlog would
-    // otherwise raise the writer's resident memory for good, a little more every time a larger
-    // one came (the slow creep of a long soak). The replacement is reserved here, off the event
-    // loops' path, so that they rarely grow the queue under the lock.
-    if (writing.capacity() > kRetainedQueue) {
-      std::vector<Submission>().swap(writing);
-      writing.reserve(kRetainedQueue);
-    }
-
-    lock.lock();
+    turn_free_.wait(lock, [this] { return !turn_taken_ && !catch_up_waiting_; });
+    turn_taken_ = true;
+    // Small transactions at low priority: a catch-up thread waiting for the turn gets it after
+    // one of them, not after everything this thread took in hand.
+    write_in_turn(lock, std::min(options_.max_batch, kBackgroundChunk), kTakeTheQueueOnce, true);
+    const bool all_written = stop_requested_ && pending_.empty() && in_hand_.empty();
+    turn_taken_ = false;
+    turn_free_.notify_all();
+    if (all_written) break;
   }
   writer_finished_ = true;
   lock.unlock();
@@ -282,6 +285,60 @@ void UsageWriter::run() {
                  "tollgate: usage writer: %llu usage records / ledger submissions were NOT "
                  "saved\n",
                  static_cast<unsigned long long>(abandoned()));
+  }
+}
+
+void UsageWriter::run_catch_up() {
+  store::become_batch_thread("tg-usage-catch");
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    backlog_.wait(lock, [this] {
+      return pending_.size() >= options_.catch_up_at || stop_requested_;
+    });
+    if (pending_.size() < options_.catch_up_at) return;  // stopping; the background thread ends
+    catch_up_waiting_ = true;
+    turn_free_.wait(lock, [this] { return !turn_taken_; });
+    catch_up_waiting_ = false;
+    turn_taken_ = true;
+    catch_ups_.fetch_add(1, std::memory_order_relaxed);
+    write_in_turn(lock, options_.max_batch, options_.catch_up_at / 2, false);
+    turn_taken_ = false;
+    turn_free_.notify_all();
+  }
+}
+
+void UsageWriter::write_in_turn(std::unique_lock<std::mutex>& lock, std::size_t chunk,
+                                std::size_t continue_at, bool yield) {
+  bool took_the_queue = false;
+  for (;;) {
+    if (yield && catch_up_waiting_) return;
+    if (in_hand_.empty()) {
+      if (pending_.empty() || (took_the_queue && pending_.size() < continue_at)) return;
+      // The emptied buffer goes back as the next queue.
+      in_hand_.swap(pending_);
+      in_hand_next_ = 0;
+      pending_callbacks_ = 0;
+      took_the_queue = true;
+    }
+    const std::size_t offset = in_hand_next_;
+    const std::size_t count = std::min(chunk, in_hand_.size() - offset);
+    lock.unlock();
+    write_with_retry(std::span<Submission>(in_hand_).subspan(offset, count));
+    const bool all_written = offset + count == in_hand_.size();
+    if (all_written) {
+      in_hand_.clear();
+      // A buffer that grew past what a batch window usually holds (a stall, a burst) is given
+      // back, not kept: each such backlog would otherwise raise the writer's resident memory
+      // for good, a little more every time a larger one came (the slow creep of a long soak).
+      // The replacement is reserved here, off the event loops' path, so that they rarely grow
+      // the queue under the lock.
+      if (in_hand_.capacity() > kRetainedQueue) {
+        std::vector<Submission>().swap(in_hand_);
+        in_hand_.reserve(kRetainedQueue);
+      }
+    }
+    lock.lock();
+    in_hand_next_ = all_written ? 0 : offset + count;
   }
 }
 

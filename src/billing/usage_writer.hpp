@@ -1,6 +1,10 @@
 // Usage records and ledger entries from the request path to the database, without the request
 // path ever waiting on the disk: submit() appends to a bounded in-memory queue; one background
 // thread takes what has accumulated and writes it in one transaction per batch (group commit).
+// That thread runs at low priority (store::become_background_thread), out of the event loops'
+// way; should it fall behind — the cores saturated by the loops — a second, catch-up thread at
+// normal priority takes the writing over until the queue is short again, so a backlog (and the
+// memory it holds) stays bounded by what a fair share of a core writes.
 //
 // A submission is a usage record and/or the ledger entries of a request (reserve, settle,
 // refund); submissions are written in the order accepted, each one's usage row before its
@@ -92,6 +96,9 @@ struct UsageWriterOptions {
   // While stopping, how long a failing write keeps being retried before its records are given up
   // (logged, counted in abandoned()). Outside shutdown a failing write is retried forever.
   std::chrono::milliseconds shutdown_retry_limit{10'000};
+  // A queue this long is written by the catch-up thread (normal priority) until it is under half
+  // of this again. 0: no catch-up thread.
+  std::size_t catch_up_at = 2048;
 };
 
 class UsageWriter {
@@ -132,6 +139,10 @@ class UsageWriter {
   uint64_t batches() const { return batches_.load(std::memory_order_relaxed); }
   uint64_t failed_attempts() const { return failed_attempts_.load(std::memory_order_relaxed); }
   uint64_t abandoned() const { return abandoned_.load(std::memory_order_relaxed); }
+  // Times the catch-up thread took the writing over.
+  uint64_t catch_ups() const { return catch_ups_.load(std::memory_order_relaxed); }
+  // Submissions accepted and not yet written (queued or being written).
+  std::size_t backlog();
 
  private:
   struct Submission {
@@ -141,7 +152,13 @@ class UsageWriter {
   };
 
   bool enqueue(Submission submission);
-  void run();
+  void run_background();
+  void run_catch_up();
+  // With the turn held and `lock` locked: writes the rest of in_hand_, then (taking the queue in
+  // hand again) while the queue holds at least `continue_at`, in transactions of at most `chunk`
+  // submissions; returns early when `yield` and the catch-up thread waits for the turn.
+  void write_in_turn(std::unique_lock<std::mutex>& lock, std::size_t chunk,
+                     std::size_t continue_at, bool yield);
   void write_with_retry(std::span<Submission> batch);
   void write_batch(std::span<const Submission> batch);
   // The batch's in-batch charges, one settle row per account; returns each account's row id.
@@ -153,18 +170,28 @@ class UsageWriter {
 
   std::string sqlite_path_;
   UsageWriterOptions options_;
-  std::unique_ptr<store::Database> database_;        // writer thread only once started
-  std::unique_ptr<store::Statement> insert_;         // writer thread only once started
-  std::unique_ptr<store::Statement> insert_ledger_;  // writer thread only once started
-  std::unique_ptr<store::Statement> upsert_daily_;   // writer thread only once started
+  std::unique_ptr<store::Database> database_;        // turn holder only once started
+  std::unique_ptr<store::Statement> insert_;         // turn holder only once started
+  std::unique_ptr<store::Statement> insert_ledger_;  // turn holder only once started
+  std::unique_ptr<store::Statement> upsert_daily_;   // turn holder only once started
   // write_daily_rollups' scratch, kept to reuse its memory: the batch's records with their UTC
-  // day start, sorted by rollup key. Writer thread only.
+  // day start, sorted by rollup key. Turn holder only.
   std::vector<std::pair<int64_t, const UsageRecord*>> by_rollup_key_;
-  bool giving_up_ = false;                           // writer thread only
+  bool giving_up_ = false;                           // turn holder only
+  // The submissions taken from the queue by the thread holding the turn, written up to
+  // in_hand_next_. A turn handed over mid-way leaves the rest to the next holder.
+  std::vector<Submission> in_hand_;  // turn holder only
+  std::size_t in_hand_next_ = 0;     // turn holder only
 
   std::mutex mutex_;
   std::condition_variable work_ready_;  // writer waits: records, flush or stop
   std::condition_variable progress_;    // flush() waits: records committed
+  std::condition_variable backlog_;     // the catch-up thread waits: a long queue, or stop
+  std::condition_variable turn_free_;   // either writer waits for the turn to write
+  // The turn: one writer thread writes at a time (the "turn holder" above), and the queue is
+  // taken in hand only with the turn, so submissions are written in the order accepted.
+  bool turn_taken_ = false;             // guarded by mutex_
+  bool catch_up_waiting_ = false;       // guarded by mutex_
   std::vector<Submission> pending_;     // guarded by mutex_
   std::size_t pending_callbacks_ = 0;   // pending submissions with on_commit; guarded by mutex_
   uint64_t accepted_ = 0;               // guarded by mutex_
@@ -174,6 +201,7 @@ class UsageWriter {
   bool writer_finished_ = false;        // guarded by mutex_
   std::chrono::steady_clock::time_point give_up_at_;  // guarded by mutex_; set by stop()
   std::thread thread_;
+  std::thread catch_up_thread_;
 
   std::atomic<uint64_t> written_{0};
   std::atomic<uint64_t> ledger_entries_written_{0};
@@ -182,6 +210,7 @@ class UsageWriter {
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> failed_attempts_{0};
   std::atomic<uint64_t> abandoned_{0};
+  std::atomic<uint64_t> catch_ups_{0};
 };
 
 }  // namespace tollgate::billing

@@ -4,6 +4,7 @@
 
 #include "api/json_text.hpp"
 #include "auth/key_cache.hpp"
+#include "billing/usage_writer.hpp"
 #include "gateway/blocking_pool.hpp"
 #include "gateway/loop_state.hpp"
 #include "gateway/phases.hpp"
@@ -82,6 +83,7 @@ boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
     ctx.surface = "ops";
     ctx.status = 200;
     net::Headers headers{{"content-type", "text/plain; version=0.0.4"}};
+    services_.metrics.set_usage_backlog(services_.usage.backlog());
     co_await writer.send(200, std::move(headers), services_.metrics.render());
     co_return;
   }

@@ -79,6 +79,12 @@ struct Metrics::Impl {
           .Help("Usage records that could not be queued for the usage log")
           .Register(*registry)
           .Add({});
+  prometheus::Gauge& usage_backlog =
+      BuildGauge()
+          .Name("tollgate_usage_backlog")
+          .Help("Usage records and ledger entries accepted and not yet written to the database")
+          .Register(*registry)
+          .Add({});
   prometheus::Family<prometheus::Counter>& attempts =
       BuildCounter()
           .Name("tollgate_upstream_attempts_total")
@@ -185,6 +191,10 @@ void Metrics::record_transport_rejection(std::string_view reason) {
 
 void Metrics::record_usage_dropped(std::size_t count) {
   impl_->usage_dropped.Increment(static_cast<double>(count));
+}
+
+void Metrics::set_usage_backlog(std::size_t submissions) {
+  impl_->usage_backlog.Set(static_cast<double>(submissions));
 }
 
 DeploymentSeries Metrics::deployment_series(std::string_view deployment, std::string_view model,

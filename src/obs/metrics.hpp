@@ -60,6 +60,8 @@ class Metrics {
   // Requests the HTTP layer refused before any handler (413, 431, timeouts).
   void record_transport_rejection(std::string_view reason);
   void record_usage_dropped(std::size_t count);
+  // The usage writer's queue as a scrape finds it.
+  void set_usage_backlog(std::size_t submissions);
 
   // Label lookups take a lock and allocate: the hot path resolves a series once (through a
   // MetricsCache) and then only updates it.

@@ -201,6 +201,68 @@ TEST_F(UsageWriterTest, StopWritesEverythingStillQueued) {
   writer.stop();  // idempotent
 }
 
+// The low-priority writer waits for its batch delay (an hour here); a queue of catch_up_at
+// submissions is written at once by the catch-up thread, down to under half of it.
+TEST_F(UsageWriterTest, ALongQueueIsWrittenByTheCatchUpThreadWithoutWaiting) {
+  UsageWriter writer(file_.path(), {.max_delay = 1h, .catch_up_at = 64});
+  for (int i = 0; i < 200; ++i) ASSERT_TRUE(writer.submit(record(i)));
+  const auto start = std::chrono::steady_clock::now();
+  while (writer.backlog() >= 32 && std::chrono::steady_clock::now() - start < 10s) {
+    std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_LT(writer.backlog(), 32u);
+  EXPECT_GT(rows(), 200 - 32);
+  EXPECT_GE(writer.catch_ups(), 1u);
+  writer.stop();
+  EXPECT_EQ(rows(), 200) << "the rest is written at stop";
+}
+
+TEST_F(UsageWriterTest, NoCatchUpThreadBelowItsQueueLength) {
+  UsageWriter writer(file_.path(), {.max_delay = 200ms, .catch_up_at = 64});
+  for (int i = 0; i < 63; ++i) ASSERT_TRUE(writer.submit(record(i)));
+  writer.flush();
+  EXPECT_EQ(rows(), 63);
+  EXPECT_EQ(writer.catch_ups(), 0u);
+}
+
+// Both writer threads take turns; whichever writes, each submitter's records reach the table in
+// the order it submitted them.
+TEST_F(UsageWriterTest, TheTwoWriterThreadsKeepTheOrderOfSubmissions) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 2500;
+  UsageWriter writer(file_.path(), {.max_batch = 64, .max_delay = 1h, .catch_up_at = 16});
+  for (int i = 0; i < 16; ++i) ASSERT_TRUE(writer.submit(record(i)));
+  const auto start = std::chrono::steady_clock::now();
+  while (writer.catch_ups() == 0 && std::chrono::steady_clock::now() - start < 10s) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_GE(writer.catch_ups(), 1u);
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < kThreads; ++t) {
+    submitters.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        EXPECT_TRUE(writer.submit(record(1000 + t * kPerThread + i)));
+      }
+    });
+  }
+  for (std::thread& submitter : submitters) submitter.join();
+  writer.flush();
+
+  ASSERT_EQ(rows(), 16 + kThreads * kPerThread);
+  std::vector<int> last_seen(kThreads, -1);
+  store::Statement written = reader_.prepare("SELECT request_id FROM usage_log ORDER BY id");
+  int out_of_order = 0;
+  while (written.step()) {
+    const int n = std::stoi(written.column_text(0).substr(4));  // "req-N"
+    if (n < 1000) continue;
+    const int thread = (n - 1000) / kPerThread;
+    const int index = (n - 1000) % kPerThread;
+    if (index <= last_seen[thread]) ++out_of_order;
+    last_seen[thread] = index;
+  }
+  EXPECT_EQ(out_of_order, 0);
+}
+
 TEST_F(UsageWriterTest, LockedDatabaseIsRetriedNotDropped) {
   UsageWriter writer(file_.path(), {.max_delay = 1ms, .busy_timeout = 5ms});
   store::Database cli(file_.path());
