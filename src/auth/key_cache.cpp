@@ -227,7 +227,8 @@ void KeyCacheRefresher::run() {
 }
 
 void KeyCacheRefresher::connect() {
-  database_ = std::make_unique<store::Database>(sqlite_path_);
+  database_ = std::make_unique<store::Database>(
+      sqlite_path_, store::DatabaseOptions{.cache_kib = store::kBackgroundCacheKib});
   // A new connection's data_version says nothing of the old one's, and after an outage the file
   // may be another one (a restored backup) whose keys version happens to match: load everything.
   seen_data_version_ = -1;

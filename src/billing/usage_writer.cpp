@@ -165,7 +165,8 @@ UsageWriter::UsageWriter(std::string sqlite_path, UsageWriterOptions options)
     : sqlite_path_(std::move(sqlite_path)), options_(options) {
   options_.max_batch = std::max<std::size_t>(options_.max_batch, 1);
   database_ = std::make_unique<store::Database>(
-      sqlite_path_, store::DatabaseOptions{.busy_timeout = options_.busy_timeout});
+      sqlite_path_, store::DatabaseOptions{.busy_timeout = options_.busy_timeout,
+                                           .cache_kib = store::kBackgroundCacheKib});
   insert_ = std::make_unique<store::Statement>(database_->prepare(kInsertUsage));
   insert_ledger_ = std::make_unique<store::Statement>(store::prepare_ledger_insert(*database_));
   upsert_daily_ = std::make_unique<store::Statement>(database_->prepare(kUpsertDaily));

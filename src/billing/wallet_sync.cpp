@@ -33,7 +33,8 @@ void load_key_spend(Wallet& wallet, store::Database& database, std::int64_t acco
 }
 
 int64_t WalletSync::start() {
-  database_ = std::make_unique<store::Database>(sqlite_path_);
+  database_ = std::make_unique<store::Database>(
+      sqlite_path_, store::DatabaseOptions{.cache_kib = store::kBackgroundCacheKib});
   store::LedgerStore ledger(*database_);
   const int64_t released = ledger.release_open_reservations(instance_);
   const store::BalanceSnapshot snapshot = ledger.balances();
@@ -102,7 +103,8 @@ void WalletSync::run() {
 
 void WalletSync::poll_once() {
   if (!database_) {
-    database_ = std::make_unique<store::Database>(sqlite_path_);
+    database_ = std::make_unique<store::Database>(
+        sqlite_path_, store::DatabaseOptions{.cache_kib = store::kBackgroundCacheKib});
     seen_data_version_ = -1;  // a new connection's version says nothing of the old one's
   }
   // Read before the entries and recorded after them: a commit landing in between is seen at the

@@ -415,6 +415,9 @@ Database::Database(const std::string& path, DatabaseOptions options) : path_(pat
     // NORMAL in WAL mode: a commit survives a process crash; only the last commits before a power
     // loss may be lost, and the file is never corrupted.
     exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    if (options.cache_kib > 0) {
+      exec("PRAGMA cache_size=-" + std::to_string(options.cache_kib));
+    }
   } catch (...) {
     close();
     throw;

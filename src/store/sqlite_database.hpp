@@ -100,7 +100,16 @@ class CachedStatement {
 struct DatabaseOptions {
   // How long a write waits for another connection's write lock before failing with SQLITE_BUSY.
   std::chrono::milliseconds busy_timeout{5000};
+  // The connection's page cache, KiB; 0: SQLite's default (2,000 KiB). A background connection
+  // that touches a few pages again and again (the usage writer appends at the end of its tables,
+  // the pollers read the newest rows) needs far less, and a smaller cache keeps the gateway's
+  // resident memory from creeping up as the database grows.
+  int cache_kib = 0;
 };
+
+// The page cache of the gateway's background connections (usage writer, key refresher, wallet
+// sync): the pages they touch again and again, with room to spare.
+inline constexpr int kBackgroundCacheKib = 256;
 
 class Database {
  public:
