@@ -308,6 +308,7 @@ boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surf
 
 boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& services) {
   net::Headers echo;
+  echo.reserve(4);  // the two below and the upstream's that UpstreamCall::copy_headers adds
   std::vector<store::LedgerEntry> entries = settle_hold(ctx, services, true);
   if (sync_durability(services)) {
     if (!entries.empty() && !co_await write_ledger(services, std::move(entries))) {
@@ -337,12 +338,12 @@ std::string with_cost_echo(const net::Headers& headers, std::string body) {
   if (usd.empty() || credits.empty()) return body;
   const std::size_t end = body.find_last_of('}');
   if (end == std::string::npos) return body;
-  std::string meta = R"(,"meta":{"usage":{"credits_used":)";
-  meta += credits;
-  meta += R"(,"usd_spent":)";
-  meta += usd;
-  meta += "}}";
-  body.insert(end, meta);
+  constexpr std::string_view kCredits = R"(,"meta":{"usage":{"credits_used":)";
+  constexpr std::string_view kUsd = R"(,"usd_spent":)";
+  const std::string tail = body.substr(end);  // the closing brace and what follows it
+  body.resize(end);
+  body.reserve(end + kCredits.size() + credits.size() + kUsd.size() + usd.size() + 2 + tail.size());
+  body.append(kCredits).append(credits).append(kUsd).append(usd).append("}}").append(tail);
   return body;
 }
 

@@ -159,6 +159,9 @@ Catalog::Catalog(const config::Config& config) {
       d.family = family_of(provider->type);
       d.upstream_model = deployment.upstream_model;
       set_family_wire(d, origin->base_path);
+      if (!provider->api_key.empty()) {
+        d.credential_value = std::string(d.credential_prefix) + provider->api_key;
+      }
       d.origin = std::move(*origin);
       d.surfaces = route.surfaces;
       d.timeouts = {deployment.timeouts.connect, deployment.timeouts.first_byte,

@@ -50,6 +50,7 @@ struct Deployment {
   // (BYOK) when it brought one for this provider.
   std::string_view credential_header;
   std::string_view credential_prefix;  // "Bearer " or ""
+  std::string credential_value;        // prefix and the provider's key; empty without a key
   net::ClientTimeouts timeouts;
   billing::ModelPrice price;  // the model's
   std::uint8_t surfaces = 0;  // bit (1 << Surface) per allowed surface

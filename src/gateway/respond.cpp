@@ -5,17 +5,21 @@
 namespace tollgate::gateway {
 
 void add_common_headers(RequestContext& ctx, net::Headers& headers) {
-  headers.push_back({"x-request-id", ctx.request_id});
+  // Viewed, not copied: the request's id and rate headers live as long as its context, and the
+  // configuration as long as the gateway.
+  headers.push_back({"x-request-id", net::FieldText::borrow(ctx.request_id)});
   headers.push_back({"x-tollgate-overhead-us", std::to_string(ctx.overhead().count())});
   if (ctx.deployment && ctx.attempts > 0) {
     // Where the request went: the model that served (an alias or "auto" resolves to one), its
     // provider and deployment, and how many attempts it took.
-    headers.push_back({"x-tollgate-model", ctx.deployment->model->id});
-    headers.push_back({"x-tollgate-provider", ctx.deployment->provider->name});
-    headers.push_back({"x-tollgate-deployment", ctx.deployment->config->name});
+    headers.push_back({"x-tollgate-model", net::FieldText::borrow(ctx.deployment->model->id)});
+    headers.push_back(
+        {"x-tollgate-provider", net::FieldText::borrow(ctx.deployment->provider->name)});
+    headers.push_back(
+        {"x-tollgate-deployment", net::FieldText::borrow(ctx.deployment->config->name)});
     headers.push_back({"x-tollgate-attempts", std::to_string(ctx.attempts)});
   }
-  for (const auto& header : ctx.rate_headers) headers.push_back(header);
+  for (const auto& header : ctx.rate_headers) headers.push_back(net::Header::borrow(header));
 }
 
 boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::string body,

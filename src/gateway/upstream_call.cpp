@@ -33,29 +33,35 @@ net::ClientRequest upstream_post(const RequestContext& ctx, const Deployment& de
   upstream.timeouts = deployment.timeouts;
   upstream.body = std::move(body);
   upstream.headers.reserve(5 + deployment.upstream_headers.size());
+  // Literals and text living as long as the request (its id and headers) or the gateway (the
+  // catalog's): viewed, not copied.
   upstream.headers.push_back({"content-type", "application/json"});
-  upstream.headers.push_back({"accept", stream ? "text/event-stream" : "application/json"});
-  upstream.headers.push_back({"x-request-id", ctx.request_id});
-  std::string_view credential =
-      ctx.byok_credential.empty() ? std::string_view(deployment.provider->api_key)
-                                  : ctx.byok_credential;
-  if (!credential.empty()) {
+  upstream.headers.push_back(
+      {"accept", net::FieldText::borrow(stream ? "text/event-stream" : "application/json")});
+  upstream.headers.push_back({"x-request-id", net::FieldText::borrow(ctx.request_id)});
+  if (!ctx.byok_credential.empty()) {
     std::string value(deployment.credential_prefix);
-    value += credential;
-    upstream.headers.push_back({std::string(deployment.credential_header), std::move(value)});
+    value += ctx.byok_credential;
+    upstream.headers.push_back(
+        {net::FieldText::borrow(deployment.credential_header), std::move(value)});
+  } else if (!deployment.credential_value.empty()) {
+    upstream.headers.push_back({net::FieldText::borrow(deployment.credential_header),
+                                net::FieldText::borrow(deployment.credential_value)});
   }
-  for (const auto& h : deployment.upstream_headers) upstream.headers.push_back(h);
+  for (const auto& h : deployment.upstream_headers) {
+    upstream.headers.push_back(net::Header::borrow(h));
+  }
   // An Anthropic client's beta flags mean something only to an Anthropic upstream.
   if (deployment.family == ir::Format::anthropic && ctx.format == ir::Format::anthropic) {
     if (auto beta = ctx.request.header("anthropic-beta"); !beta.empty()) {
-      upstream.headers.push_back({"anthropic-beta", std::string(beta)});
+      upstream.headers.push_back({"anthropic-beta", net::FieldText::borrow(beta)});
     }
   }
   for (const auto& prefix : deployment.provider->forward_headers) {
     for (const auto& h : ctx.request.headers) {
       if (h.name.size() >= prefix.size() &&
-          net::iequals(std::string_view(h.name).substr(0, prefix.size()), prefix)) {
-        upstream.headers.push_back(h);
+          net::iequals(h.name.view().substr(0, prefix.size()), prefix)) {
+        upstream.headers.push_back(net::Header::borrow(h));
       }
     }
   }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <ctime>
+#include <ostream>
 
 namespace tollgate::net {
 
@@ -18,6 +19,10 @@ void append_field_line(std::string& head, std::string_view name, std::string_vie
   // Lengths known here: no strlen per piece, and at most one reallocation.
   head.reserve(head.size() + name.size() + value.size() + 4);
   head.append(name).append(": ", 2).append(value).append("\r\n", 2);
+}
+
+std::ostream& operator<<(std::ostream& out, const FieldText& text) {
+  return out << text.view();
 }
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -6,17 +6,57 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tollgate::net {
 
+// A header's name or value: owned text, or a view of text that outlives the header — a string
+// literal (viewed implicitly), or what borrow() is given (the request's id, a string of the
+// configuration) — so that the gateway's own headers are built without allocating or copying.
+// Any other string is copied; a bare `const char*` must say which it is.
+class FieldText {
+ public:
+  FieldText() = default;
+  template <std::size_t N>
+  FieldText(const char (&literal)[N]) noexcept : view_(literal, N - 1) {}  // NOLINT: implicit
+  FieldText(std::string text) noexcept : owned_(std::move(text)) {}        // NOLINT: implicit
+  explicit FieldText(std::string_view text) : owned_(text) {}
+  // Viewed, not copied: `text` must outlive the header and every copy of it.
+  static FieldText borrow(std::string_view text) noexcept {
+    FieldText borrowed;
+    borrowed.view_ = text.data() ? text : std::string_view("", 0);
+    return borrowed;
+  }
+
+  std::string_view view() const noexcept { return view_.data() ? view_ : std::string_view(owned_); }
+  operator std::string_view() const noexcept { return view(); }  // NOLINT: implicit
+  std::string str() const { return std::string(view()); }
+  std::size_t size() const noexcept { return view().size(); }
+  bool empty() const noexcept { return view().empty(); }
+  bool starts_with(std::string_view prefix) const noexcept { return view().starts_with(prefix); }
+  friend bool operator==(const FieldText& a, std::string_view b) noexcept { return a.view() == b; }
+  friend std::ostream& operator<<(std::ostream& out, const FieldText& text);
+
+ private:
+  std::string owned_;
+  std::string_view view_;  // what is viewed; a null view: the text is owned_
+};
+
 struct Header {
-  std::string name;
-  std::string value;
+  FieldText name;
+  FieldText value;
+
+  // A header viewing `other`'s text, which must outlive it.
+  static Header borrow(const Header& other) noexcept {
+    return {FieldText::borrow(other.name), FieldText::borrow(other.value)};
+  }
 };
 using Headers = std::vector<Header>;
 

@@ -363,7 +363,8 @@ class ResponseParser final : public http::basic_parser<false> {
         name == http::field::connection || name == http::field::keep_alive) {
       return;  // hop-by-hop, or describes the raw bytes
     }
-    headers.push_back({std::string(name_string), std::string(value)});
+    headers.emplace_back(FieldText(std::string_view(name_string.data(), name_string.size())),
+                         FieldText(std::string_view(value.data(), value.size())));
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}

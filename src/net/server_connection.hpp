@@ -71,7 +71,9 @@ class RequestParser final : public http::basic_parser<true> {
     if (name == http::field::expect && beast::iequals(value, "100-continue")) {
       expect_continue = true;
     }
-    request.headers.push_back({std::string(name_string), std::string(value)});
+    request.headers.emplace_back(
+        FieldText(std::string_view(name_string.data(), name_string.size())),
+        FieldText(std::string_view(value.data(), value.size())));
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length,

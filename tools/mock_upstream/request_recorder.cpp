@@ -44,11 +44,11 @@ std::optional<std::string> RequestRecorder::last_request_json() const {
     boost::json::object headers;
     for (const auto& header : slot.headers) {
       // A repeated header reads as HTTP would fold it: values joined by ", ".
-      auto [it, inserted] = headers.emplace(lowercase(header.name), header.value);
+      auto [it, inserted] = headers.emplace(lowercase(header.name), header.value.view());
       if (!inserted) {
         auto& joined = it->value().as_string();
         joined.append(", ");
-        joined.append(header.value);
+        joined.append(header.value.view());
       }
     }
     json = boost::json::object{{"format", slot.format},

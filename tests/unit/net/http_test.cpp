@@ -43,3 +43,48 @@ TEST(QueryParam, DecodesTheFirstMatch) {
 
 }  // namespace
 }  // namespace tollgate::net
+
+namespace tollgate::net {
+namespace {
+
+TEST(FieldText, AStringLiteralIsViewedInPlace) {
+  static constexpr char kName[] = "x-tollgate-deployment";
+  const FieldText text = kName;
+  EXPECT_EQ(text.view().data(), kName);
+  EXPECT_EQ(text, "x-tollgate-deployment");
+  const FieldText copy = text;
+  EXPECT_EQ(copy.view().data(), kName) << "a copy views the same literal";
+}
+
+TEST(FieldText, AnyOtherStringIsCopiedAndOwned) {
+  std::string source = "a value longer than the small-string buffer";
+  FieldText text = source;
+  EXPECT_NE(text.view().data(), source.data());
+  source.assign("changed");
+  EXPECT_EQ(text, "a value longer than the small-string buffer");
+  FieldText copy = text;
+  EXPECT_NE(copy.view().data(), text.view().data()) << "a copy owns its own text";
+  text = FieldText("replaced");
+  EXPECT_EQ(copy, "a value longer than the small-string buffer");
+  FieldText moved = std::move(copy);
+  EXPECT_EQ(moved, "a value longer than the small-string buffer");
+  const std::string_view short_view = "short";
+  EXPECT_EQ(FieldText(short_view).str(), "short");
+}
+
+TEST(FieldText, BorrowedTextIsViewedNotCopied) {
+  std::string request_id = "req_0123456789abcdef0123456789abcdef";
+  const FieldText text = FieldText::borrow(request_id);
+  EXPECT_EQ(text.view().data(), request_id.data());
+  request_id[4] = 'X';
+  EXPECT_EQ(text.view().substr(0, 5), "req_X") << "a view of the text, as it is now";
+
+  const Header owned{"x-ratelimit-remaining-requests", std::string("41")};
+  const Header borrowed = Header::borrow(owned);
+  EXPECT_EQ(borrowed.name.view().data(), owned.name.view().data());
+  EXPECT_EQ(borrowed.value.view().data(), owned.value.view().data());
+  EXPECT_EQ(find_header({borrowed}, "X-RateLimit-Remaining-Requests"), "41");
+}
+
+}  // namespace
+}  // namespace tollgate::net
