@@ -28,6 +28,18 @@ TEST(SqliteDatabase, OpensInWalModeWithForeignKeys) {
   EXPECT_EQ(foreign_keys.column_int64(0), 1);
 }
 
+TEST(SqliteDatabase, APageCacheSizeIsAppliedToTheConnection) {
+  TempDatabasePath file;
+  auto cache_size = [](Database& database) {
+    Statement query = database.prepare("PRAGMA cache_size");
+    return query.step() ? query.column_int64(0) : 0;
+  };
+  Database background(file.path(), {.cache_kib = kBackgroundCacheKib});
+  EXPECT_EQ(cache_size(background), -kBackgroundCacheKib) << "negative: KiB, not pages";
+  Database usual(file.path());
+  EXPECT_EQ(cache_size(usual), -2000) << "SQLite's default";
+}
+
 TEST(SqliteDatabase, MigrateIsIdempotent) {
   TempDatabasePath file;
   Database database(file.path());
