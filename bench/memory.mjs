@@ -1,7 +1,8 @@
 // Resident memory of the gateway (BENCH.md figure 4): idle after start, under load, and across a
 // soak, where it must stay flat (target: the last sample within ±5 % of the first).
 //
-//   node bench/memory.mjs [--load-seconds 10] [--soak-seconds 600] [--concurrency 64]
+//   node bench/memory.mjs [--load-seconds 10] [--warmup-seconds 120] [--soak-seconds 600]
+//                         [--concurrency 64]
 //
 // One gateway as bench/run.mjs's tollgate lane runs it (threads: 1, access log off), with billing
 // on so that the wallet, the ledger and the usage log all hold state, in front of the mock. The
@@ -11,9 +12,12 @@
 // WAL index: a leak shows there).
 //
 // Phases: idle (1 s after the gateway is listening), load (--load-seconds; VmRSS sampled every
-// second, the highest kept), soak (--soak-seconds of constant load right after; a sample every
-// 10 s: first, last, min, max and the drift last/first). Writes bench/results/memory.json (with
-// the commit) and prints a markdown table.
+// second, the highest kept), warm-up (--warmup-seconds more of the same load, a sample every 10 s:
+// the gateway's caches and allocator arenas fill up to their working size — on this machine in
+// the first ~80 s — and what they took is reported, first and last sample), soak
+// (--soak-seconds of constant load right after; a sample every 10 s: first, last, min, max and
+// the drift last/first, the figure that must stay flat: BENCH.md warms up before measuring).
+// Writes bench/results/memory.json (with the commit) and prints a markdown table.
 import { billingGateway } from "./billing_gateway.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
@@ -24,6 +28,7 @@ const root = resolve(new URL("..", import.meta.url).pathname);
 const argv = process.argv.slice(2);
 const option = (name, fallback) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
 const loadSeconds = option("--load-seconds", 10);
+const warmupSeconds = option("--warmup-seconds", 120);
 const soakSeconds = option("--soak-seconds", 600);
 const concurrency = option("--concurrency", 64);
 const soakSampleSeconds = 10;
@@ -121,6 +126,11 @@ async function main() {
   const loadPeak = Math.max(...load.samples.map((s) => s.vm_rss_kb));
   const afterLoad = memory(pid);
 
+  const warmup = warmupSeconds > 0
+    ? await underLoad(pid, url, env, warmupSeconds, soakSampleSeconds)
+    : { samples: [afterLoad], served: load.served };
+  const warmupSummary = { first_kb: warmup.samples[0].vm_rss_kb, last_kb: warmup.samples.at(-1).vm_rss_kb };
+
   const soak = await underLoad(pid, url, env, soakSeconds, soakSampleSeconds);
   const rss = soak.samples.map((s) => s.vm_rss_kb);
   const anon = soak.samples.map((s) => s.rss_anon_kb);
@@ -131,13 +141,15 @@ async function main() {
   };
 
   const commit = run("git", ["-C", root, "rev-parse", "--short", "HEAD"]).trim();
-  const meta = { commit, date: new Date().toISOString(), concurrency, load_seconds: loadSeconds, soak_seconds: soakSeconds,
+  const meta = { commit, date: new Date().toISOString(), concurrency, load_seconds: loadSeconds,
+                 warmup_seconds: warmupSeconds, soak_seconds: soakSeconds,
                  soak_sample_seconds: soakSampleSeconds, request_bytes: body.length,
                  gateway: "threads: 1, billing on (batched), access log off" };
   const result = {
     meta,
     idle,
     load: { peak_vm_rss_kb: loadPeak, after: afterLoad, served: load.served, samples: load.samples },
+    warmup: { ...warmupSummary, served: warmup.served, samples: warmup.samples },
     soak: { ...soakSummary, served: soak.served, samples: soak.samples },
   };
   mkdirSync(join(root, "bench/results"), { recursive: true });
@@ -151,6 +163,7 @@ async function main() {
     "|---|---|---|---|---|",
     `| idle, 1 s after start | ${mib(idle.vm_rss_kb)} | ${mib(idle.vm_hwm_kb)} | ${mib(idle.rss_anon_kb)} | — |`,
     `| under load (${loadSeconds} s): highest sample / at the end | ${mib(loadPeak)} / ${mib(afterLoad.vm_rss_kb)} | ${mib(afterLoad.vm_hwm_kb)} | ${mib(afterLoad.rss_anon_kb)} | ${load.served.rps.toFixed(0)} req/s, ${errors(load.served)} |`,
+    `| warm-up (${warmupSeconds} s): first / last sample | ${mib(warmupSummary.first_kb)} / ${mib(warmupSummary.last_kb)} | — | ${mib(warmup.samples.at(-1).rss_anon_kb)} | ${warmup.served.rps.toFixed(0)} req/s, ${errors(warmup.served)} |`,
     `| soak (${soakSeconds} s): last sample | ${mib(soakSummary.last_kb)} | ${mib(soakSummary.vm_hwm_kb)} | ${mib(soak.samples.at(-1).rss_anon_kb)} | ${soak.served.rps.toFixed(0)} req/s, ${soak.served.requests} requests, ${errors(soak.served)} |`,
     "",
     `Soak, VmRSS every ${soakSampleSeconds} s: first ${mib(soakSummary.first_kb)} MiB, last ${mib(soakSummary.last_kb)} MiB, ` +

@@ -663,7 +663,9 @@ function checkTargets(summary, result, memory, conc) {
           memory && MB(memory.idle.vm_rss_kb) <= 30),
     // A soak shorter than the 10 minutes asked for cannot meet the target, whatever its drift.
     check("RSS flat ±5 % across a 10-minute soak (bench/memory.mjs)",
-          memory ? `${memory.soak.drift_pct} % over ${memory.meta.soak_seconds} s (commit ${memory.meta.commit})` : null,
+          memory ? `${memory.soak.drift_pct} % over ${memory.meta.soak_seconds} s` +
+                   (memory.meta.warmup_seconds ? ` after a ${memory.meta.warmup_seconds} s warm-up` : "") +
+                   `, samples ${MB(memory.soak.min_kb).toFixed(1)}–${MB(memory.soak.max_kb).toFixed(1)} MB (commit ${memory.meta.commit})` : null,
           memory ? (soakNote ? null : Math.abs(memory.soak.drift_pct) <= 5) : null, soakNote),
   ];
 }
@@ -732,7 +734,9 @@ function report(meta, summary, result, memory, callgrind, targetsMet, requestByt
   if (memory) {
     lines.push("", `**Memory** (\`node bench/memory.mjs\`, bench/results/memory.json, commit \`${memory.meta.commit}\`, ${memory.meta.date}; ` +
       `gateway with billing on, wrk c=${memory.meta.concurrency}): idle VmRSS ${mb(memory.idle.vm_rss_kb)} MB; ` +
-      `under load (${memory.meta.load_seconds} s) peak ${mb(memory.load.peak_vm_rss_kb)} MB; soak ${memory.meta.soak_seconds} s: ` +
+      `under load (${memory.meta.load_seconds} s) peak ${mb(memory.load.peak_vm_rss_kb)} MB; ` +
+      (memory.warmup ? `warm-up ${memory.meta.warmup_seconds} s under the same load: ${mb(memory.warmup.first_kb)} → ${mb(memory.warmup.last_kb)} MB; ` : "") +
+      `soak ${memory.meta.soak_seconds} s: ` +
       `${mb(memory.soak.first_kb)} → ${mb(memory.soak.last_kb)} MB, drift ${memory.soak.drift_pct} % (RssAnon ${memory.soak.rss_anon_drift_pct} %).`);
   }
   if (callgrind) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <ctime>
 #include <ostream>
 
@@ -16,9 +17,19 @@ constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<c
 }  // namespace
 
 void append_field_line(std::string& head, std::string_view name, std::string_view value) {
-  // Lengths known here: no strlen per piece, and at most one reallocation.
-  head.reserve(head.size() + name.size() + value.size() + 4);
-  head.append(name).append(": ", 2).append(value).append("\r\n", 2);
+  // One size change (at most one reallocation), then the pieces copied in place: cheaper than
+  // four appends that each check the capacity.
+  const std::size_t at = head.size();
+  head.resize(at + name.size() + value.size() + 4);
+  char* out = head.data() + at;
+  if (!name.empty()) std::memcpy(out, name.data(), name.size());  // (a null data() otherwise)
+  out += name.size();
+  *out++ = ':';
+  *out++ = ' ';
+  if (!value.empty()) std::memcpy(out, value.data(), value.size());
+  out += value.size();
+  *out++ = '\r';
+  *out = '\n';
 }
 
 std::ostream& operator<<(std::ostream& out, const FieldText& text) {
