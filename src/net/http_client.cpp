@@ -71,17 +71,16 @@ bool is_timeout(ClientError error) {
          error == ClientError::idle_timeout || error == ClientError::total_timeout;
 }
 
-std::string Origin::key() const {
-  std::string key;
-  key.reserve(32 + host.size() + ca_file.size());
+void Origin::append_key(std::string& key) const {
   key += tls ? "https://" : "http://";
   key += host;
   key += ':';
-  key += std::to_string(port);
+  char digits[8];
+  const auto [end, error] = std::to_chars(digits, digits + sizeof digits, port);
+  key.append(digits, end);
   key += '|';
   key += ca_file;
   if (!verify) key += "|noverify";
-  return key;
 }
 
 std::optional<Origin> parse_origin(std::string_view base_url, std::string* error) {
@@ -226,7 +225,17 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   asio::any_io_executor executor;
   Connection* armed = nullptr;  // connections with an operation under a deadline (a list)
   bool watchdog_running = false;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+  // Idle connections by origin (Origin::append_key). An origin's list, once made, stays for the
+  // client's life: a PooledResponse keeps a pointer to the list its connection goes back to.
+  using IdleList = std::vector<std::unique_ptr<Connection>>;
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
+  std::unordered_map<std::string, IdleList, KeyHash, std::equal_to<>> idle;
+  std::string key_scratch;  // the key of the origin being looked up (its memory reused)
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts;
   struct CachedAddress {
     tcp::resolver::results_type results;
@@ -234,10 +243,16 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   };
   std::unordered_map<std::string, CachedAddress> dns_cache;
 
-  std::unique_ptr<Connection> take_idle(const std::string& key) {
-    auto it = idle.find(key);
-    if (it == idle.end()) return nullptr;
-    auto& list = it->second;
+  // The idle list of `origin`, made empty the first time; no allocation once it exists.
+  IdleList& idle_list(const Origin& origin) {
+    key_scratch.clear();
+    origin.append_key(key_scratch);
+    auto it = idle.find(std::string_view(key_scratch));
+    if (it == idle.end()) it = idle.emplace(key_scratch, IdleList{}).first;
+    return it->second;
+  }
+
+  static std::unique_ptr<Connection> take_idle(IdleList& list) {
     while (!list.empty()) {
       auto conn = std::move(list.back());
       list.pop_back();
@@ -246,8 +261,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
     return nullptr;
   }
 
-  void give_back(const std::string& key, std::size_t max_idle, std::unique_ptr<Connection> conn) {
-    auto& list = idle[key];
+  static void give_back(IdleList& list, std::size_t max_idle, std::unique_ptr<Connection> conn) {
     if (list.size() < max_idle) list.push_back(std::move(conn));
   }
 
@@ -383,12 +397,12 @@ class ResponseParser final : public http::basic_parser<false> {
 
 class PooledResponse final : public ClientResponse {
  public:
-  PooledResponse(std::shared_ptr<HttpClient::Impl> client, std::string pool_key,
+  PooledResponse(std::shared_ptr<HttpClient::Impl> client, HttpClient::Impl::IdleList& pool,
                  std::size_t max_idle, std::unique_ptr<Connection> conn,
                  std::unique_ptr<ResponseParser> parser, ClientTimeouts timeouts,
                  Clock::time_point deadline)
       : client_(std::move(client)),
-        pool_key_(std::move(pool_key)),
+        pool_(pool),
         max_idle_(max_idle),
         conn_(std::move(conn)),
         parser_(std::move(parser)),
@@ -502,13 +516,13 @@ class PooledResponse final : public ClientResponse {
       conn_->body_bytes.clear();
       if (conn_->buffer.capacity() < Connection::kReadBuffer)
         conn_->buffer.reserve(Connection::kReadBuffer);
-      client_->give_back(pool_key_, max_idle_, std::move(conn_));
+      HttpClient::Impl::give_back(pool_, max_idle_, std::move(conn_));
     }
     conn_.reset();
   }
 
-  std::shared_ptr<HttpClient::Impl> client_;
-  std::string pool_key_;
+  std::shared_ptr<HttpClient::Impl> client_;  // keeps pool_ alive
+  HttpClient::Impl::IdleList& pool_;
   std::size_t max_idle_;
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<ResponseParser> parser_;
@@ -587,7 +601,7 @@ std::size_t HttpClient::idle_connections() const {
 
 asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientRequest request) {
   auto deadline = Clock::now() + request.timeouts.total;
-  std::string pool_key = origin.key();
+  HttpClient::Impl::IdleList& pool = impl_->idle_list(origin);
 
   // The request head is written by hand (one buffer) and sent with the body in one gather write.
   std::string head;
@@ -611,7 +625,7 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
 
   for (int attempt = 0; attempt < 2; ++attempt) {
     // The retry after a stale pooled connection always takes a fresh one.
-    auto conn = attempt == 0 ? impl_->take_idle(pool_key) : nullptr;
+    auto conn = attempt == 0 ? HttpClient::Impl::take_idle(pool) : nullptr;
     bool reused = conn != nullptr;
     if (!conn) {
       conn = std::make_unique<Connection>(*impl_);
@@ -663,7 +677,7 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
         // A stale pooled connection: the upstream closed it while it sat idle (its keep-alive
         // timeout). The others idle for this origin have waited at least as long (the pool
         // hands out the most recently used first): drop them too, then retry on a fresh one.
-        impl_->idle.erase(pool_key);
+        pool.clear();
         continue;
       }
       if (closed) {
@@ -673,7 +687,7 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
       co_return ClientResult{ClientError::protocol_error,
                              "malformed upstream response: " + ec.message(), nullptr};
     }
-    auto response = std::make_unique<PooledResponse>(impl_, std::move(pool_key), origin.max_idle,
+    auto response = std::make_unique<PooledResponse>(impl_, pool, origin.max_idle,
                                                      std::move(conn), std::move(parser),
                                                      request.timeouts, deadline);
     co_return ClientResult{ClientError::none, {}, std::move(response)};

@@ -28,7 +28,8 @@ struct Origin {
   bool verify = true;         // verify the certificate chain and host name
   std::size_t max_idle = 64;  // idle keep-alive connections kept per event loop (0 = none)
 
-  std::string key() const;  // pool key
+  // Appends what identifies its connections (scheme, host, port, trust): the pool's key.
+  void append_key(std::string& key) const;
 };
 
 // Parses "http(s)://host[:port][/path]"; nullopt with `error` set when invalid.
