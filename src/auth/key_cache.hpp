@@ -8,6 +8,7 @@
 
 #include "auth/key_store.hpp"
 #include "auth/secret_box.hpp"
+#include "net/string_map.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -117,13 +118,7 @@ class KeyCache {
   };
   // Called with writer_mutex_ held (it reports credentials that do not open).
   ActiveKey active_key(KeyRecord& record);
-  struct PrefixHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const noexcept {
-      return std::hash<std::string_view>{}(text);
-    }
-  };
-  using Snapshot = std::unordered_map<std::string, ActiveKey, PrefixHash, std::equal_to<>>;
+  using Snapshot = net::StringMap<ActiveKey>;
 
   std::shared_ptr<const Snapshot> current() const;
   void publish(std::shared_ptr<const Snapshot> next);

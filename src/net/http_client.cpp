@@ -5,6 +5,7 @@
 
 #include "net/deadline_clock.hpp"
 #include "net/io_shortcuts.hpp"
+#include "net/string_map.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -228,13 +229,7 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   // Idle connections by origin (Origin::append_key). An origin's list, once made, stays for the
   // client's life: a PooledResponse keeps a pointer to the list its connection goes back to.
   using IdleList = std::vector<std::unique_ptr<Connection>>;
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const noexcept {
-      return std::hash<std::string_view>{}(key);
-    }
-  };
-  std::unordered_map<std::string, IdleList, KeyHash, std::equal_to<>> idle;
+  StringMap<IdleList> idle;
   std::string key_scratch;  // the key of the origin being looked up (its memory reused)
   std::map<std::string, std::unique_ptr<ssl::context>> tls_contexts;
   struct CachedAddress {

@@ -2,6 +2,8 @@
 // path only looks up (and caches) label children and bumps atomics.
 #pragma once
 
+#include "net/string_map.hpp"
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -93,16 +95,10 @@ class MetricsCache {
   Metrics& metrics() { return metrics_; }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
   Metrics& metrics_;
   std::string key_;  // reused buffer for building lookup keys
-  std::unordered_map<std::string, RequestSeries, Hash, std::equal_to<>> requests_;
-  std::unordered_map<std::string, UpstreamSeries, Hash, std::equal_to<>> upstreams_;
+  net::StringMap<RequestSeries> requests_;
+  net::StringMap<UpstreamSeries> upstreams_;
 };
 
 }  // namespace tollgate::obs

@@ -10,6 +10,8 @@
 // LocalRateLimiter keeps the counters in this process's memory.
 #pragma once
 
+#include "net/string_map.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -80,16 +82,8 @@ class LocalRateLimiter final : public RateLimiter {
     Clock::time_point token_arrival{};    // and tokens
     std::int64_t in_flight = 0;
   };
-  // Lets scopes_.find() take the scope's string_view without building a std::string per lookup
-  // (std::hash<std::string_view> alone is not transparent).
-  struct ScopeNameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view name) const noexcept {
-      return std::hash<std::string_view>{}(name);
-    }
-  };
   std::mutex mutex_;
-  std::unordered_map<std::string, ScopeState, ScopeNameHash, std::equal_to<>> scopes_;
+  net::StringMap<ScopeState> scopes_;  // find() takes the scope's string_view
 };
 
 }  // namespace tollgate::routing
