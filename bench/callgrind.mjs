@@ -22,6 +22,7 @@
 //
 // Writes bench/results/callgrind.json (with the commit) and prints a markdown table.
 import { billingGateway } from "./billing_gateway.mjs";
+import { chatRequest } from "./chat_request.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -65,14 +66,7 @@ function start(cmd, args, timeoutMs) {
   });
 }
 
-// The same ~1 KB chat request as bench/run.mjs.
-const messages = [
-  { role: "system", content: "You are a concise assistant. ".repeat(12) },
-  { role: "user", content: "Summarise the benefits of connection pooling in two sentences. ".repeat(6) },
-  { role: "assistant", content: "Pooling reuses TCP and TLS sessions, cutting handshakes. ".repeat(3) },
-  { role: "user", content: "And the drawbacks?" },
-];
-const body = (model, stream) => JSON.stringify({ model, messages, max_tokens: 16, temperature: 0, ...(stream ? { stream } : {}) });
+const body = (model, stream) => JSON.stringify(chatRequest(model, stream));
 const kinds = [
   { name: "chat JSON, passthrough", key: "passthrough_json", body: body("gpt-4o-mini", false) },
   { name: "chat stream, passthrough", key: "passthrough_stream", body: body("gpt-4o-mini", true) },

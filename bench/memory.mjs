@@ -19,6 +19,7 @@
 // the drift last/first, the figure that must stay flat: BENCH.md warms up before measuring).
 // Writes bench/results/memory.json (with the commit) and prints a markdown table.
 import { billingGateway } from "./billing_gateway.mjs";
+import { chatRequest } from "./chat_request.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -102,18 +103,7 @@ async function main() {
   const { child, port } = await start(tollgate, ["serve", "--config", config]);
   const pid = child.pid;
 
-  // The same ~1 KB chat request as bench/run.mjs.
-  const body = JSON.stringify({
-    model: "gpt-4o-mini",
-    messages: [
-      { role: "system", content: "You are a concise assistant. ".repeat(12) },
-      { role: "user", content: "Summarise the benefits of connection pooling in two sentences. ".repeat(6) },
-      { role: "assistant", content: "Pooling reuses TCP and TLS sessions, cutting handshakes. ".repeat(3) },
-      { role: "user", content: "And the drawbacks?" },
-    ],
-    max_tokens: 16,
-    temperature: 0,
-  });
+  const body = JSON.stringify(chatRequest());
   const bodyFile = join(work, "body.json");
   writeFileSync(bodyFile, body);
   const url = `http://127.0.0.1:${port}/v1/chat/completions`;

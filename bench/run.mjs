@@ -22,6 +22,7 @@
 // bench/callgrind.mjs are read from their own JSON files there, when present, and checked
 // against the targets with the rest.
 import { billingGateway } from "./billing_gateway.mjs";
+import { chatRequest } from "./chat_request.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync, statSync, copyFileSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
@@ -233,18 +234,7 @@ async function main() {
   }
   const mockUrl = mocks.fast.url;
 
-  // A ~1 KB request: a system prompt and a short conversation.
-  const request = {
-    model: "gpt-4o-mini",
-    messages: [
-      { role: "system", content: "You are a concise assistant. ".repeat(12) },
-      { role: "user", content: "Summarise the benefits of connection pooling in two sentences. ".repeat(6) },
-      { role: "assistant", content: "Pooling reuses TCP and TLS sessions, cutting handshakes. ".repeat(3) },
-      { role: "user", content: "And the drawbacks?" },
-    ],
-    max_tokens: 16,
-    temperature: 0,
-  };
+  const request = chatRequest();
   const body = JSON.stringify(request);
   const bodyFile = join(work, "body.json");
   writeFileSync(bodyFile, body);

@@ -1,0 +1,125 @@
+// Two builds of the gateway compared at the same time (BENCH.md: side by side, one run).
+//
+//   node bench/ab.mjs --a <bin dir> --b <bin dir> [--seconds 8] [--rounds 4]
+//                     [--concurrency 32] [--billing] [--a-env K=V,...] [--b-env K=V,...]
+//
+// On this shared 2-core machine one build measured alone after the other moves by ±25 % from
+// one run to the next (the machine's own speed changes by the minute), more than most changes
+// are worth. Here both gateways run together, each behind its own wrk at --concurrency
+// connections, both in front of one mock, for the same seconds: whatever slows the machine slows
+// both, and the ratio of their throughputs (B/A) is what one gateway's cost per request is
+// against the other's. Running the same build on both sides measures the method itself: that
+// ratio is 1 within about ±1.5 % per round on this machine.
+//
+// Each gateway is set up as bench/run.mjs's tollgate lane (threads: 1, access log off, billing
+// off; --billing turns it on, as the tollgate-billing lane). A round is one such run; the sides
+// start their load in turn order, alternating. Per round and side: requests/s, the event-loop
+// thread's CPU per request (user + kernel, /proc) and the whole process's. --a-env / --b-env set
+// environment variables for one side only (an allocator through LD_PRELOAD, say). Prints the
+// rounds and the total B/A; writes nothing.
+import { billingGateway } from "./billing_gateway.mjs";
+import { chatRequest } from "./chat_request.mjs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(new URL("..", import.meta.url).pathname);
+const argv = process.argv.slice(2);
+const text = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
+const number = (name, fallback) => Number(text(name, fallback));
+const seconds = number("--seconds", 8);
+const rounds = number("--rounds", 4);
+const concurrency = number("--concurrency", 32);
+const billing = argv.includes("--billing");
+const envOf = (list) => Object.fromEntries((list ? list.split(",") : []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+const sides = [
+  { name: "A", bin: resolve(text("--a", join(root, "build/bin"))), env: envOf(text("--a-env")) },
+  { name: "B", bin: resolve(text("--b", join(root, "build/bin"))), env: envOf(text("--b-env")) },
+];
+const children = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Starts a process and resolves with the port from its "listening on …:PORT" line.
+function start(cmd, args, env = {}) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  children.push(child);
+  let out = "";
+  return new Promise((ok, fail) => {
+    child.stdout.on("data", (data) => {
+      out += data;
+      const m = /listening on (?:http:\/\/)?\S+?:(\d+)/.exec(out);
+      if (m) ok({ child, port: Number(m[1]) });
+    });
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => fail(new Error(`${cmd} exited ${code}: ${out}`)));
+  });
+}
+
+// CPU ticks (user, kernel) of the process and of its event-loop thread.
+function cpu(pid) {
+  const ticks = (stat) => {
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { user: Number(fields[11]), kernel: Number(fields[12]) };
+  };
+  const loopTask = readdirSync(`/proc/${pid}/task`).find((t) =>
+    readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim() === "tg-loop-0");
+  return { process: ticks(readFileSync(`/proc/${pid}/stat`, "utf8")),
+           loop: ticks(readFileSync(`/proc/${pid}/task/${loopTask}/stat`, "utf8")) };
+}
+
+function wrk(side) {
+  const child = spawn("wrk", ["-t", "1", "-c", String(concurrency), "-d", `${seconds}s`, "-s", join(root, "bench/request.lua"),
+                              `http://127.0.0.1:${side.port}/v1/chat/completions`],
+                      { env: { ...process.env, BENCH_BODY: side.body, BENCH_KEY: side.key, BENCH_HEADERS: "" },
+                        stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  return new Promise((ok, fail) => child.on("exit", (code) => {
+    const served = /(\d+) requests in/.exec(out);
+    if (code !== 0 || !served) return fail(new Error(`wrk against ${side.name} failed: ${out}`));
+    if (/Non-2xx/.test(out)) return fail(new Error(`${side.name} answered with errors: ${out}`));
+    ok(Number(served[1]));
+  }));
+}
+
+async function main() {
+  const { port: mockPort } = await start(join(sides[0].bin, "tollgate-mock"), ["--port", "0", "--quiet", "--threads", "1"]);
+  for (const side of sides) {
+    const work = mkdtempSync(join(tmpdir(), `tollgate-ab-${side.name}-`));
+    const { config, key } = billingGateway({ bin: side.bin, work, mockUrl: `http://127.0.0.1:${mockPort}` });
+    if (!billing) writeFileSync(config, readFileSync(config, "utf8").replace("enabled: true", "enabled: false"));
+    const { child, port } = await start(join(side.bin, "tollgate"), ["serve", "--config", config], side.env);
+    side.body = join(work, "body.json");
+    writeFileSync(side.body, JSON.stringify(chatRequest()));
+    Object.assign(side, { pid: child.pid, port, key, rates: [] });
+  }
+  await sleep(500);
+  console.log(`A: ${sides[0].bin} ${JSON.stringify(sides[0].env)}\nB: ${sides[1].bin} ${JSON.stringify(sides[1].env)}`);
+  console.log(`${rounds} rounds of ${seconds} s, wrk c=${concurrency} on each side, billing ${billing ? "on" : "off"}\n`);
+  for (let round = 0; round < rounds; round++) {
+    const before = sides.map((s) => cpu(s.pid));
+    const order = round % 2 ? [sides[1], sides[0]] : sides;
+    const served = new Map(order.map((s) => [s, wrk(s)]));
+    const line = [];
+    for (const [i, side] of sides.entries()) {
+      const requests = await served.get(side);
+      const after = cpu(side.pid);
+      const perRequest = (ticks) => ((ticks * 1e6) / 100 / requests).toFixed(1);  // 100 ticks a second
+      const loop = `${perRequest(after.loop.user - before[i].loop.user)} + ${perRequest(after.loop.kernel - before[i].loop.kernel)}`;
+      const all = perRequest(after.process.user + after.process.kernel - before[i].process.user - before[i].process.kernel);
+      side.rates.push(requests / seconds);
+      line.push(`${side.name} ${Math.round(requests / seconds)} req/s, loop ${loop} µs, process ${all} µs`);
+    }
+    console.log(`round ${round + 1}: ${line.join(" | ")} | B/A ${(sides[1].rates[round] / sides[0].rates[round]).toFixed(3)}`);
+  }
+  const total = (side) => side.rates.reduce((a, b) => a + b, 0);
+  console.log(`\nB/A over all rounds: ${(total(sides[1]) / total(sides[0])).toFixed(3)} ` +
+              `(per round: ${sides[1].rates.map((b, i) => (b / sides[0].rates[i]).toFixed(3)).join(", ")})`);
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+}
