@@ -170,11 +170,11 @@ routing::RateLimits account_limits(const auth::AuthenticatedKey& key) {
 // The key's and its account's limits (requests and tokens per minute, requests in flight): 429
 // with retry-after and x-ratelimit-* when one is reached. Every answer to a limited key carries
 // the x-ratelimit-* headers of the key's limits.
-boost::asio::awaitable<bool> within_rate_limits(RequestContext& ctx, Services& services) {
+Verdict within_rate_limits(RequestContext& ctx, Services& services) {
   const auth::AuthenticatedKey& key = *ctx.key;
   const routing::RateLimits for_key = key_limits(key);
   const routing::RateLimits for_account = account_limits(key);
-  if (!services.rate_limiter || (!for_key.any() && !for_account.any())) co_return true;
+  if (!services.rate_limiter || (!for_key.any() && !for_account.any())) return std::nullopt;
   ctx.rate_key_scope = "key:" + key.prefix;
   ctx.rate_account_scope = "account:" + std::to_string(key.account_id);
   const routing::RateScope scopes[] = {{ctx.rate_key_scope, for_key},
@@ -198,7 +198,7 @@ boost::asio::awaitable<bool> within_rate_limits(RequestContext& ctx, Services& s
   }
   if (decision.allowed) {
     ctx.rate_counted = true;
-    co_return true;
+    return std::nullopt;
   }
   const bool account = decision.scope == ctx.rate_account_scope;
   const routing::RateLimits& limits = account ? for_account : for_key;
@@ -219,10 +219,9 @@ boost::asio::awaitable<bool> within_rate_limits(RequestContext& ctx, Services& s
     message = "Rate limit reached for " + whose + ": " + std::to_string(limits.rpm.value_or(0)) +
               " requests per minute. Retry after the time in retry-after.";
   }
-  net::Headers headers{{"retry-after", whole_seconds(decision.retry_after)}};
-  const ir::Error error = ir::make_error(429, std::move(message), std::move(code));
-  co_await respond_error(ctx, error, std::move(headers));
-  co_return false;
+  Refusal refusal = turn_away(429, std::move(message), std::move(code));
+  refusal.headers.push_back({"retry-after", whole_seconds(decision.retry_after)});
+  return refusal;
 }
 
 // The reservation: the dearest of the models the plan may end on (billing follows the attempt
@@ -251,26 +250,28 @@ Micros reservation_of(const RequestContext& ctx, const Services& services) {
 
 }  // namespace
 
-boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface) {
+Verdict authorize(RequestContext& ctx, Surface surface) {
   const auth::AuthenticatedKey& key = *ctx.key;
-  if (!scope_allows(key.scopes, surface)) {
-    const ir::Error error = ir::make_error(
-        403,
-        "This API key may not call " + std::string(surface_path(surface)) +
-            " (its scopes do not include \"" + std::string(surface_name(surface)) + "\").",
-        "scope_not_allowed");
-    co_await respond_error(ctx, error);
-    co_return false;
-  }
-  co_return true;
+  if (scope_allows(key.scopes, surface)) return std::nullopt;
+  return turn_away(403,
+                   "This API key may not call " + std::string(surface_path(surface)) +
+                       " (its scopes do not include \"" + std::string(surface_name(surface)) +
+                       "\").",
+                   "scope_not_allowed");
 }
 
 boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface) {
-  if (!co_await authorize(ctx, surface)) co_return false;
-  ctx.token_estimate =
-      static_cast<std::int64_t>((ctx.prompt_chars + 3) / 4) + ctx.max_tokens.value_or(0);
-  if (!co_await within_rate_limits(ctx, services)) co_return false;
-  if (!co_await select(ctx, services, surface)) co_return false;
+  Verdict verdict = authorize(ctx, surface);
+  if (!verdict) {
+    ctx.token_estimate =
+        static_cast<std::int64_t>((ctx.prompt_chars + 3) / 4) + ctx.max_tokens.value_or(0);
+    verdict = within_rate_limits(ctx, services);
+  }
+  if (!verdict) verdict = select(ctx, services, surface);
+  if (verdict) {
+    co_await refuse(ctx, *verdict);
+    co_return false;
+  }
   if (!services.billing.enabled || !services.wallet) co_return true;
   if (services.usage.congested()) {
     const ir::Error error = ir::make_error(

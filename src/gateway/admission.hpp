@@ -28,12 +28,14 @@
 #include "gateway/catalog.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/request_context.hpp"
+#include "gateway/respond.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 namespace tollgate::gateway {
 
-boost::asio::awaitable<bool> authorize(RequestContext& ctx, Surface surface);
+// The key's scopes allow `surface`; else 403.
+Verdict authorize(RequestContext& ctx, Surface surface);
 
 // authorize, rate limits, select, then the reservation. False when the client has had its
 // 400 / 403 / 429 / 402 / 503.

@@ -42,7 +42,7 @@ ir::Usage to_ir(const openai::Usage& usage) {
 
 boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   // authenticate
-  if (!co_await authenticate(ctx, services_)) co_return;
+  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
 
   // decode (validation and what the passthrough needs, without building anything)
   auto decoded = ctx.loop.chat_parser.parse(ctx.request.body);
@@ -58,7 +58,9 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   ctx.max_tokens = ctx.chat.max_tokens;
 
   // resolve, admit (select), then the attempts and the relay that fits the deployment
-  if (!co_await resolve(ctx, catalog_, ctx.chat.model, Surface::chat)) co_return;
+  if (auto refusal = resolve(ctx, catalog_, ctx.chat.model, Surface::chat)) {
+    co_return co_await refuse(ctx, *refusal);
+  }
   if (!co_await admit(ctx, services_, Surface::chat)) co_return;
   co_await serve(ctx, Surface::chat);
 }

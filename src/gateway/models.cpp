@@ -173,7 +173,7 @@ boost::asio::awaitable<void> Gateway::models(RequestContext& ctx, std::string_vi
     co_await respond_error(ctx, 405, "Method not allowed: use GET", "method_not_allowed");
     co_return;
   }
-  if (!co_await authenticate(ctx, services_)) co_return;
+  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
   const CatalogShape shape = shape_of(ctx.format);
 
   if (rest.empty() || rest == "/") {
@@ -208,7 +208,8 @@ boost::asio::awaitable<void> Gateway::models(RequestContext& ctx, std::string_vi
     co_await respond_json(ctx, 200, std::move(body));
     co_return;
   }
-  co_await respond_model_not_found(ctx, catalog_, id);
+  const Refusal refusal = model_not_found(catalog_, id);
+  co_await refuse(ctx, refusal);
 }
 
 }  // namespace tollgate::gateway

@@ -68,38 +68,33 @@ int64_t unix_now_ms() {
 // The credential as the client's SDK sends it (auth/credentials.hpp): `Authorization: Bearer`
 // with a key or key:secret (every API), `X-API-Key` (+ `X-API-Secret`), `x-goog-api-key` or the
 // `key` query parameter (Gemini). The query string is never logged: the access log has the path.
-boost::asio::awaitable<bool> authenticate(RequestContext& ctx, Services& services) {
+Verdict authenticate(RequestContext& ctx, Services& services) {
   const net::HttpRequest& request = ctx.request;
   const auth::PresentedCredential presented = auth::parse_presented_credential(
       {request.header("authorization"), request.header("x-api-key"),
        request.header("x-api-secret"), request.header("x-goog-api-key"), request.query()});
   switch (presented.kind) {
     case auth::CredentialKind::none:
-      co_await respond_error(ctx, 401, missing_key_message(ctx.format), "missing_api_key");
-      co_return false;
+      return turn_away(401, missing_key_message(ctx.format), "missing_api_key");
     case auth::CredentialKind::malformed:
-      co_await respond_error(ctx, 401, std::string(presented.problem), "invalid_api_key");
-      co_return false;
+      return turn_away(401, std::string(presented.problem), "invalid_api_key");
     case auth::CredentialKind::jwt:
-      co_await respond_error(ctx, 401,
-                             "Model APIs take an API key, not a session token: create a key "
-                             "with POST /v1/keys.",
-                             "invalid_api_key");
-      co_return false;
+      return turn_away(401,
+                       "Model APIs take an API key, not a session token: create a key "
+                       "with POST /v1/keys.",
+                       "invalid_api_key");
     default: break;
   }
   auto result = services.keys.authenticate(presented.key, presented.secret, unix_now_ms());
   if (auto* refusal = std::get_if<auth::KeyRefusal>(&result)) {
-    co_await respond_error(ctx, 401, refusal_message(*refusal, ctx.format),
-                           std::string(refusal_code(*refusal)));
-    co_return false;
+    return turn_away(401, refusal_message(*refusal, ctx.format),
+                     std::string(refusal_code(*refusal)));
   }
   ctx.key = std::get<auth::KeyHandle>(std::move(result));
-  co_return true;
+  return std::nullopt;
 }
 
-boost::asio::awaitable<void> respond_model_not_found(RequestContext& ctx, const Catalog& catalog,
-                                                     std::string_view model) {
+Refusal model_not_found(const Catalog& catalog, std::string_view model) {
   std::string message = "The model `";
   message += model;
   message += "` does not exist or you do not have access to it.";
@@ -112,16 +107,13 @@ boost::asio::awaitable<void> respond_model_not_found(RequestContext& ctx, const 
     }
     message += '?';
   }
-  co_await respond_error(ctx, 404, std::move(message), "model_not_found", "model");
+  return turn_away(404, std::move(message), "model_not_found", "model");
 }
 
-boost::asio::awaitable<bool> resolve(RequestContext& ctx, const Catalog& catalog,
-                                     std::string_view model, Surface surface) {
+Verdict resolve(RequestContext& ctx, const Catalog& catalog, std::string_view model,
+                Surface surface) {
   ctx.route = catalog.find(model);
-  if (!ctx.route) {
-    co_await respond_model_not_found(ctx, catalog, model);
-    co_return false;
-  }
+  if (!ctx.route) return model_not_found(catalog, model);
   if (!ctx.route->allows(surface)) {
     std::string message = "The model `" + ctx.route->id + "` cannot be called through " +
                           std::string(surface_path(surface)) + "; it is available through: ";
@@ -134,11 +126,10 @@ boost::asio::awaitable<bool> resolve(RequestContext& ctx, const Catalog& catalog
       message += surface_path(s);
     }
     message += '.';
-    co_await respond_error(ctx, 400, std::move(message), "unsupported_surface", "model");
-    co_return false;
+    return turn_away(400, std::move(message), "unsupported_surface", "model");
   }
-  if (surface == Surface::embeddings || surface == Surface::images) co_return true;
-  co_return co_await decode_for_route(ctx);
+  if (surface == Surface::embeddings || surface == Surface::images) return std::nullopt;
+  return decode_for_route(ctx);
 }
 
 std::optional<ir::Error> decode_client_request(RequestContext& ctx) {
@@ -157,19 +148,16 @@ std::optional<ir::Error> decode_client_request(RequestContext& ctx) {
   return error;
 }
 
-boost::asio::awaitable<bool> decode_for_route(RequestContext& ctx) {
+Verdict decode_for_route(RequestContext& ctx) {
   const Route& route = *ctx.route;
   const bool needed = route.kind == Route::Kind::automatic ||
                       (route.families & ~(1u << static_cast<unsigned>(ctx.format))) != 0;
-  if (!needed || ctx.ir_decoded) co_return true;
-  if (auto error = decode_client_request(ctx)) {
-    co_await respond_error(ctx, *error);
-    co_return false;
-  }
+  if (!needed || ctx.ir_decoded) return std::nullopt;
+  if (auto error = decode_client_request(ctx)) return Refusal{std::move(*error), {}};
   // The decoded request's figures are closer than the light read's.
   ctx.prompt_chars = ctx.ir.prompt_chars;
   if (ctx.ir.max_tokens) ctx.max_tokens = ctx.ir.max_tokens;
-  co_return true;
+  return std::nullopt;
 }
 
 namespace {

@@ -50,4 +50,13 @@ boost::asio::awaitable<void> respond_error(RequestContext& ctx, int status, std:
   co_await respond_error(ctx, error);
 }
 
+Refusal turn_away(int status, std::string message, std::string code, std::string param) {
+  return {ir::make_error(status, std::move(message), std::move(code), std::move(param)), {}};
+}
+
+boost::asio::awaitable<void> refuse(RequestContext& ctx, const Refusal& refusal) {
+  net::Headers headers = refusal.headers;
+  co_await respond_error(ctx, refusal.error, std::move(headers));
+}
+
 }  // namespace tollgate::gateway

@@ -128,7 +128,7 @@ Needs needs_of(const RequestContext& ctx) {
   return needs;
 }
 
-boost::asio::awaitable<bool> select(RequestContext& ctx, Services& services, Surface surface) {
+Verdict select(RequestContext& ctx, Services& services, Surface surface) {
   const Route& route = *ctx.route;
   const Candidates candidates = candidates_of(ctx, services, surface);
   if (candidates.size == 0) {
@@ -149,8 +149,7 @@ boost::asio::awaitable<bool> select(RequestContext& ctx, Services& services, Sur
                                  std::string(surface_path(surface)) + ".",
                              "unsupported_surface", "model");
     }
-    co_await respond_error(ctx, error);
-    co_return false;
+    return Refusal{std::move(error), {}};
   }
 
   // Regions: the key's policy restricts, the request's header prefers.
@@ -170,14 +169,12 @@ boost::asio::awaitable<bool> select(RequestContext& ctx, Services& services, Sur
         if (!known.empty()) known += ", ";
         known += name;
       }
-      const ir::Error error = ir::make_error(
-          400,
-          "Unknown region `" + std::string(wanted) + "` in " + std::string(kRegionHeader) +
-              (known.empty() ? std::string(": no deployment has a region.")
-                             : "; the regions are: " + known + "."),
-          "invalid_region");
-      co_await respond_error(ctx, error);
-      co_return false;
+      return turn_away(400,
+                       "Unknown region `" + std::string(wanted) + "` in " +
+                           std::string(kRegionHeader) +
+                           (known.empty() ? std::string(": no deployment has a region.")
+                                          : "; the regions are: " + known + "."),
+                       "invalid_region");
     }
   }
 
@@ -210,27 +207,24 @@ boost::asio::awaitable<bool> select(RequestContext& ctx, Services& services, Sur
       }
     }
     if (!in_region) {
-      const ir::Error error = ir::make_error(
-          403, "This API key may only be routed to deployments in its regions, and `" + route.id +
-                   "` has none there.",
-          "region_not_allowed", "model");
-      co_await respond_error(ctx, error);
-      co_return false;
+      return turn_away(403,
+                       "This API key may only be routed to deployments in its regions, and `" +
+                           route.id + "` has none there.",
+                       "region_not_allowed", "model");
     }
     const auto wait = router.next_available({all.data(), count}, now) - now;
     const auto seconds = std::max<std::int64_t>(
         1, std::chrono::ceil<std::chrono::seconds>(wait).count());
-    net::Headers headers{{"retry-after", std::to_string(seconds)}};
-    const ir::Error error = ir::make_error(
-        503, "Every deployment of `" + route.id +
-                 "` is failing or at its limits right now; try again in " +
-                 std::to_string(seconds) + " s.",
-        "no_healthy_deployment");
-    co_await respond_error(ctx, error, std::move(headers));
-    co_return false;
+    Refusal refusal = turn_away(503,
+                                "Every deployment of `" + route.id +
+                                    "` is failing or at its limits right now; try again in " +
+                                    std::to_string(seconds) + " s.",
+                                "no_healthy_deployment");
+    refusal.headers.push_back({"retry-after", std::to_string(seconds)});
+    return refusal;
   }
   ctx.deployment = &catalog.deployments()[ctx.plan.deployments[0]];
-  co_return true;
+  return std::nullopt;
 }
 
 }  // namespace tollgate::gateway

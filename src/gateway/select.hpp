@@ -6,8 +6,8 @@
 
 #include "gateway/gateway.hpp"
 #include "gateway/request_context.hpp"
+#include "gateway/respond.hpp"
 
-#include <boost/asio/awaitable.hpp>
 
 namespace tollgate::gateway {
 
@@ -24,9 +24,9 @@ struct Needs {
 Needs needs_of(const RequestContext& ctx);
 
 // ctx.route → ctx.plan (and ctx.deployment = its first). The key's allowed models and regions
-// apply. Responds and returns false when nothing is left: 400 (no model of the route serves
-// this surface / request), 403 (the key may not use them, or not in its regions), 503 with
-// retry-after (every deployment is cooling down or at its caps).
-boost::asio::awaitable<bool> select(RequestContext& ctx, Services& services, Surface surface);
+// apply. Refuses when nothing is left: 400 (no model of the route serves this surface /
+// request), 403 (the key may not use them, or not in its regions), 503 with retry-after (every
+// deployment is cooling down or at its caps).
+Verdict select(RequestContext& ctx, Services& services, Surface surface);
 
 }  // namespace tollgate::gateway

@@ -50,7 +50,7 @@ std::int64_t count_images(std::string_view body) {
 }  // namespace
 
 boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
-  if (!co_await authenticate(ctx, services_)) co_return;
+  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
   // An Anthropic upstream gets the body as it is, with only the model replaced: a light read
   // finds the model; the body is decoded only when a deployment of another format needs it
   // (dispatch.cpp). A body the light read refuses is decoded now, for Anthropic's own error.
@@ -69,26 +69,30 @@ boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
     }
     take_request(ctx);
   }
-  if (!co_await resolve(ctx, catalog_, ctx.requested_model, Surface::messages)) co_return;
+  if (auto refusal = resolve(ctx, catalog_, ctx.requested_model, Surface::messages)) {
+    co_return co_await refuse(ctx, *refusal);
+  }
   if (!co_await admit(ctx, services_, Surface::messages)) co_return;
   co_await serve(ctx, Surface::messages);
 }
 
 boost::asio::awaitable<void> Gateway::responses(RequestContext& ctx) {
-  if (!co_await authenticate(ctx, services_)) co_return;
+  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
   if (auto error = api::responses::decode_request(ctx.request.body, ctx.ir)) {
     co_await respond_error(ctx, *error);
     co_return;
   }
   take_request(ctx);
-  if (!co_await resolve(ctx, catalog_, ctx.ir.model, Surface::responses)) co_return;
+  if (auto refusal = resolve(ctx, catalog_, ctx.ir.model, Surface::responses)) {
+    co_return co_await refuse(ctx, *refusal);
+  }
   if (!co_await admit(ctx, services_, Surface::responses)) co_return;
   co_await serve(ctx, Surface::responses);
 }
 
 boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
                                                        std::string_view model_and_method) {
-  if (!co_await authenticate(ctx, services_)) co_return;
+  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
   std::size_t colon = model_and_method.rfind(':');
   std::string_view method =
       colon == std::string_view::npos ? std::string_view{} : model_and_method.substr(colon + 1);
@@ -117,7 +121,9 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
   ctx.requested_model = model;
   ctx.stream = stream;
   ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
-  if (!co_await resolve(ctx, catalog_, model, Surface::gemini)) co_return;
+  if (auto refusal = resolve(ctx, catalog_, model, Surface::gemini)) {
+    co_return co_await refuse(ctx, *refusal);
+  }
   if (!co_await admit(ctx, services_, Surface::gemini)) co_return;
   co_await serve(ctx, Surface::gemini);
 }
@@ -125,7 +131,7 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
 // Embeddings and image generations: forwarded to an OpenAI-compatible upstream with only
 // `model` replaced, the response relayed with only `model` restored and usage read.
 boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, Surface surface) {
-  if (!co_await authenticate(ctx, services_)) co_return;
+  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
   auto read = api::openai::read_model_field(ctx.request.body);
   if (auto* error = std::get_if<api::openai::RequestError>(&read)) {
     co_await respond_error(ctx, 400, error->message, error->code, error->param);
@@ -145,7 +151,9 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
   ctx.max_tokens = 0;                          // nothing generated but what the usage says
   if (surface == Surface::images) ctx.images = std::clamp<std::int64_t>(view.n.value_or(1), 1, 100);
   ctx.model_field = std::move(view);
-  if (!co_await resolve(ctx, catalog_, ctx.requested_model, surface)) co_return;
+  if (auto refusal = resolve(ctx, catalog_, ctx.requested_model, surface)) {
+    co_return co_await refuse(ctx, *refusal);
+  }
   if (!co_await admit(ctx, services_, surface)) co_return;
   co_await serve(ctx, surface);
 }
