@@ -564,7 +564,7 @@ asio::awaitable<std::pair<ClientError, std::string>> HttpClient::Impl::connect(
   }
   beast::error_code ignored;
   conn.socket().set_option(tcp::no_delay(true), ignored);
-  if (!origin.tls) conn.socket().non_blocking(true, ignored);  // for write_now_or_later
+  if (!origin.tls) conn.socket().non_blocking(true, ignored);  // for write_now
 
   if (origin.tls) {
     if (!SSL_set_tlsext_host_name(conn.secure->native_handle(), origin.host.c_str())) {
@@ -634,10 +634,14 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
     if (conn->secure) {
       std::tie(ec, std::ignore) = co_await asio::async_write(*conn->secure, message, use_tuple);
     } else {
-      Connection* c = conn.get();
-      ec = co_await write_now_or_later(
-          *conn->plain, message, [c, first_byte_deadline] { c->expires_at(first_byte_deadline); },
-          [] {});
+      WriteNow now = write_now(*conn->plain, message);
+      if (now.pending) {
+        Connection* c = conn.get();
+        now.error = co_await write_rest(
+            *conn->plain, message, now.written,
+            [c, first_byte_deadline] { c->expires_at(first_byte_deadline); }, [] {});
+      }
+      ec = now.error;
     }
     auto parser = std::make_unique<ResponseParser>();
     conn->body_bytes.clear();

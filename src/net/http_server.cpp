@@ -264,7 +264,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(unsigned index) {
     if (stopping) co_return;
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    socket.non_blocking(true, ignored);  // for write_now_or_later
+    socket.non_blocking(true, ignored);  // for write_now
     asio::co_spawn(loop.io, serve_connection(index, std::move(socket)), asio::detached);
   }
 }

@@ -33,26 +33,46 @@ boost::beast::error_code parse_buffered(boost::beast::http::basic_parser<isReque
   return {};
 }
 
-// Writes `buffers` with one non-blocking writev; only what the kernel did not take is handed to
-// an async write. `arm`/`disarm` put the remaining write under the caller's deadline. The socket
-// must be in non-blocking mode (socket.non_blocking(true)).
-template <class Buffers, class Arm, class Disarm>
-boost::asio::awaitable<boost::beast::error_code> write_now_or_later(
-    boost::asio::ip::tcp::socket& socket, const Buffers& buffers, Arm&& arm, Disarm&& disarm) {
-  boost::beast::error_code ec;
-  std::size_t total = boost::asio::buffer_size(buffers);
-  std::size_t written = socket.write_some(buffers, ec);
-  if (!ec && written == total) co_return ec;
-  if (ec && ec != boost::asio::error::would_block && ec != boost::asio::error::try_again) {
-    co_return ec;
+// What one non-blocking writev did. `error` is final unless `pending`: the kernel took only
+// `written` bytes (a full send buffer), and write_rest must send the others.
+struct WriteNow {
+  boost::beast::error_code error;
+  std::size_t written = 0;
+  bool pending = false;
+};
+
+// Writes `buffers` with one non-blocking writev, without the event loop; a plain function, so
+// that the usual case (the send buffer has room) costs no coroutine. The socket must be in
+// non-blocking mode (socket.non_blocking(true)). Use:
+//   WriteNow now = write_now(socket, buffers);
+//   if (now.pending) now.error = co_await write_rest(socket, buffers, now.written, arm, disarm);
+template <class Buffers>
+WriteNow write_now(boost::asio::ip::tcp::socket& socket, const Buffers& buffers) {
+  WriteNow now;
+  const std::size_t total = boost::asio::buffer_size(buffers);
+  now.written = socket.write_some(buffers, now.error);
+  if (now.error == boost::asio::error::would_block || now.error == boost::asio::error::try_again) {
+    now.error = {};
+    now.written = 0;
   }
+  now.pending = !now.error && now.written < total;
+  return now;
+}
+
+// The bytes of `buffers` after the first `written`, by an async write; `arm`/`disarm` put it
+// under the caller's deadline.
+template <class Buffers, class Arm, class Disarm>
+boost::asio::awaitable<boost::beast::error_code> write_rest(boost::asio::ip::tcp::socket& socket,
+                                                            const Buffers& buffers,
+                                                            std::size_t written, Arm&& arm,
+                                                            Disarm&& disarm) {
   boost::beast::buffers_suffix<Buffers> rest(buffers);
-  rest.consume(ec ? 0 : written);
+  rest.consume(written);
   arm();
-  auto [wec, n] = co_await boost::asio::async_write(
+  auto [ec, n] = co_await boost::asio::async_write(
       socket, rest, boost::asio::as_tuple(boost::asio::use_awaitable));
   disarm();
-  co_return wec;
+  co_return ec;
 }
 
 }  // namespace tollgate::net

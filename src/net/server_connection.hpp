@@ -116,7 +116,9 @@ class ConnectionWriter final : public ResponseWriter {
     bytes_ += body.size();
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
     if (head_only_) buffers[1] = asio::const_buffer();
-    auto ec = co_await write(buffers);
+    WriteNow now = write_now(conn_.socket, buffers);
+    if (now.pending) now.error = co_await finish_write(buffers, now.written);
+    const beast::error_code ec = now.error;
     finished_ = !ec;
     failed_ = static_cast<bool>(ec);
     co_return !ec;
@@ -146,7 +148,9 @@ class ConnectionWriter final : public ResponseWriter {
     std::array<asio::const_buffer, 4> buffers{asio::buffer(held_head_), size_line.buffer(),
                                               asio::buffer(data.data(), data.size()),
                                               asio::buffer("\r\n", 2)};
-    auto ec = co_await write(buffers);
+    WriteNow now = write_now(conn_.socket, buffers);
+    if (now.pending) now.error = co_await finish_write(buffers, now.written);
+    const beast::error_code ec = now.error;
     release_held_head();
     failed_ = static_cast<bool>(ec);
     co_return !ec;
@@ -240,7 +244,9 @@ class ConnectionWriter final : public ResponseWriter {
   // The held response head (if start_stream held it), then `rest`, in one write.
   asio::awaitable<bool> write_held_head_with(asio::const_buffer rest) {
     std::array<asio::const_buffer, 2> buffers{asio::buffer(held_head_), rest};
-    auto ec = co_await write(buffers);
+    WriteNow now = write_now(conn_.socket, buffers);
+    if (now.pending) now.error = co_await finish_write(buffers, now.written);
+    const beast::error_code ec = now.error;
     release_held_head();
     failed_ = static_cast<bool>(ec);
     co_return !ec;
@@ -251,10 +257,11 @@ class ConnectionWriter final : public ResponseWriter {
     if (!held_head_.empty()) std::string().swap(held_head_);
   }
 
+  // What write_now left, under the idle timeout.
   template <class Buffers>
-  asio::awaitable<beast::error_code> write(const Buffers& buffers) {
-    return write_now_or_later(
-        conn_.socket, buffers, [this] { conn_.expires_after(options_.idle_timeout); },
+  asio::awaitable<beast::error_code> finish_write(const Buffers& buffers, std::size_t written) {
+    return write_rest(
+        conn_.socket, buffers, written, [this] { conn_.expires_after(options_.idle_timeout); },
         [this] { conn_.expires_never(); });
   }
 
