@@ -5,7 +5,6 @@
 #include "gateway/request_context.hpp"
 #include "gateway/respond.hpp"
 
-
 namespace tollgate::gateway {
 
 // Each phase that only decides returns a Verdict (respond.hpp): nothing when the request goes

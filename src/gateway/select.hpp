@@ -8,7 +8,6 @@
 #include "gateway/request_context.hpp"
 #include "gateway/respond.hpp"
 
-
 namespace tollgate::gateway {
 
 // The request header that prefers a region ("eu"): within a priority, its deployments go first.
