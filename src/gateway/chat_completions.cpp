@@ -72,7 +72,8 @@ boost::asio::awaitable<void> Gateway::relay_passthrough(RequestContext& ctx, Ups
 
   // relay: errors and JSON responses
   if (!call.ok() || !ctx.stream || !call.is_event_stream()) {
-    std::optional<std::string> body = co_await call.read_body();
+    std::optional<std::string> body = call.received_body();
+    if (!body) body = co_await call.read_body();
     if (!body) co_return;
     if (!call.ok()) {
       // Passed on faithfully: the provider's status and body (it is already OpenAI-shaped).

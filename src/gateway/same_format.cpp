@@ -53,7 +53,8 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, Ups
 
   // relay: errors and JSON responses
   if (!call.ok() || !ctx.stream || !call.is_event_stream()) {
-    std::optional<std::string> read = co_await call.read_body();
+    std::optional<std::string> read = call.received_body();
+    if (!read) read = co_await call.read_body();
     if (!read) co_return;
     if (!call.ok()) {
       // Already in the client's format: passed on with the provider's status.

@@ -160,7 +160,8 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
 
 boost::asio::awaitable<void> Gateway::relay_openai_json(RequestContext& ctx, UpstreamCall& call,
                                                         Surface surface) {
-  std::optional<std::string> body = co_await call.read_body();
+  std::optional<std::string> body = call.received_body();
+  if (!body) body = co_await call.read_body();
   if (!body) co_return;
   if (!call.ok()) {
     co_await relay_upstream_error(ctx, call, std::move(*body));

@@ -37,7 +37,8 @@ boost::asio::awaitable<void> Gateway::relay_translated(RequestContext& ctx, Upst
 
   // relay: errors and JSON responses
   if (!call.ok() || !ctx.stream || !call.is_event_stream()) {
-    std::optional<std::string> read = co_await call.read_body();
+    std::optional<std::string> read = call.received_body();
+    if (!read) read = co_await call.read_body();
     if (!read) co_return;
     net::Headers extra;
     call.copy_headers(extra);

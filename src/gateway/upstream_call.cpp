@@ -136,6 +136,18 @@ boost::asio::awaitable<void> UpstreamCall::drain() {
   if (read.first == net::ClientError::none) drained_ = std::move(read.second);
 }
 
+std::optional<std::string> UpstreamCall::received_body() {
+  std::optional<std::string> body;
+  if (drained_) {
+    body = std::move(drained_);
+    drained_.reset();
+  } else {
+    body = response_->take_received_body(kMaxUpstreamJsonBytes);
+  }
+  if (body) record();
+  return body;
+}
+
 boost::asio::awaitable<std::optional<std::string>> UpstreamCall::read_body() {
   if (drained_) {
     record();

@@ -71,6 +71,11 @@ class UpstreamCall {
   // Headers worth passing on to the client: retry-after and rate limits.
   void copy_headers(net::Headers& to) const;
 
+  // The whole body when it is in hand already (drained, or it came with the head), without the
+  // event loop; else nullopt, and read_body() reads it:
+  //   std::optional<std::string> body = call.received_body();
+  //   if (!body) body = co_await call.read_body();
+  std::optional<std::string> received_body();
   // The whole body; nullopt when reading it failed (the client has had its 502/504).
   boost::asio::awaitable<std::optional<std::string>> read_body();
   // Reads a failed attempt's (small) error body now, so its connection goes back to the pool

@@ -424,6 +424,17 @@ class PooledResponse final : public ClientResponse {
   }
   asio::any_io_executor executor() const override { return client_->executor; }
 
+  std::optional<std::string> take_received_body(std::size_t limit) override {
+    // Parsed to its end with the head (HttpClient::send parses what came with it); a compressed
+    // body is decoded by read_some.
+    if (!conn_ || handed_out_ || inflater_ || !parser_->is_done()) return std::nullopt;
+    if (conn_->body_bytes.size() > limit) return std::nullopt;
+    std::string body = std::move(conn_->body_bytes);
+    conn_->body_bytes.clear();
+    finish();
+    return body;
+  }
+
   asio::awaitable<std::pair<ClientError, std::string_view>> read_some() override {
     // The previous call's bytes have been used by now (bytes parsed earlier, with the head, are
     // still waiting).

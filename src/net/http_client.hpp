@@ -79,6 +79,10 @@ class ClientResponse {
   virtual bool body_bytes_received() const = 0;
   // Reads the rest of the body into one string (for JSON responses).
   boost::asio::awaitable<std::pair<ClientError, std::string>> read_all(std::size_t limit);
+  // The whole body, when all of it came with the head (a small JSON reply usually does) and is
+  // at most `limit` bytes: taken without the event loop, so the usual case costs no coroutine.
+  // nullopt when read_all must read on (or decode, or report an error). Before any read_some.
+  virtual std::optional<std::string> take_received_body(std::size_t limit) = 0;
 
  private:
   friend void discard_rest(std::unique_ptr<ClientResponse> response);

@@ -248,3 +248,55 @@ test('streamed responses give their upstream connection back: passthrough, trans
     removeTempDir(own.dir);
   }
 });
+
+test('a JSON reply is relayed whole however it arrives: with its head, in pieces after it, or gzip-encoded', async () => {
+  // An upstream of its own: each request gets the same chat.completion, sent one of three ways.
+  // With its head is the gateway's fast path (the body taken as parsed, no read); the others
+  // are read on (and decoded).
+  const { createServer } = await import('node:http');
+  const { gzipSync } = await import('node:zlib');
+  const ways = ['with the head', 'in pieces', 'gzip'];
+  let served = 0;
+  const upstream = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const way = ways[served++ % ways.length];
+      const reply = JSON.stringify({
+        id: `chatcmpl-${served}`, object: 'chat.completion', created: 1, model: 'gpt-4o-mini-2024-07-18',
+        choices: [{ index: 0, message: { role: 'assistant', content: `sent ${way} ` + 'x'.repeat(3000) }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 },
+      });
+      if (way === 'with the head') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply) });
+        res.end(reply);
+      } else if (way === 'in pieces') {
+        res.writeHead(200, { 'content-type': 'application/json' });  // chunked
+        res.flushHeaders();
+        setTimeout(() => res.write(reply.slice(0, 1000)), 100);
+        setTimeout(() => res.end(reply.slice(1000)), 200);
+      } else {
+        const body = gzipSync(reply);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length });
+        res.end(body);
+      }
+    });
+  });
+  await new Promise((ok) => upstream.listen(0, '127.0.0.1', ok));
+  const own = await startGateway({ mockUrl: `http://127.0.0.1:${upstream.address().port}` });
+  try {
+    for (let i = 0; i < 2 * ways.length; i++) {
+      const way = ways[i % ways.length];
+      const r = await chat(own, { model: 'gpt-4o-mini', messages: defaultMessages });
+      assert.equal(r.status, 200, `${way}: ${r.text}`);
+      const body = JSON.parse(r.text);
+      assert.equal(body.model, 'gpt-4o-mini', `${way}: the public model restored`);
+      assert.equal(body.choices[0].message.content, `sent ${way} ` + 'x'.repeat(3000), way);
+      assert.deepEqual(body.usage, { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 }, way);
+    }
+    assert.equal(served, 2 * ways.length);
+  } finally {
+    await own.stop();
+    upstream.close();
+    removeTempDir(own.dir);
+  }
+});
