@@ -260,40 +260,34 @@ Verdict authorize(RequestContext& ctx, Surface surface) {
                    "scope_not_allowed");
 }
 
-boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface) {
-  Verdict verdict = authorize(ctx, surface);
-  if (!verdict) {
-    ctx.token_estimate =
-        static_cast<std::int64_t>((ctx.prompt_chars + 3) / 4) + ctx.max_tokens.value_or(0);
-    verdict = within_rate_limits(ctx, services);
-  }
-  if (!verdict) verdict = select(ctx, services, surface);
-  if (verdict) {
-    co_await refuse(ctx, *verdict);
-    co_return false;
-  }
-  if (!services.billing.enabled || !services.wallet) co_return true;
+Verdict admit(RequestContext& ctx, Services& services, Surface surface) {
+  if (Verdict refusal = authorize(ctx, surface)) return refusal;
+  ctx.token_estimate =
+      static_cast<std::int64_t>((ctx.prompt_chars + 3) / 4) + ctx.max_tokens.value_or(0);
+  if (Verdict refusal = within_rate_limits(ctx, services)) return refusal;
+  if (Verdict refusal = select(ctx, services, surface)) return refusal;
+  if (!services.billing.enabled || !services.wallet) return std::nullopt;
   if (services.usage.congested()) {
-    const ir::Error error = ir::make_error(
+    return turn_away(
         503, "The gateway is recording charges more slowly than requests arrive; try again.",
         "billing_congested");
-    co_await respond_error(ctx, error);
-    co_return false;
   }
   const Micros reserve = reservation_of(ctx, services);
   const std::optional<billing::KeyLimit> limit = limit_of(*ctx.key);
   auto result =
       services.wallet->reserve(ctx.key->account_id, ctx.key->prefix, limit, reserve, now_seconds());
   if (auto* refusal = std::get_if<billing::Refusal>(&result)) {
-    // Built before the co_await: GCC 12 mishandles temporaries made inside its operand.
-    const ir::Error error = refusal_error(ctx, *refusal);
-    co_await respond_error(ctx, error);
-    co_return false;
+    return Refusal{refusal_error(ctx, *refusal), {}};
   }
   ctx.hold = std::get<billing::Hold>(std::move(result));
-  if (ctx.hold->amount == 0 || !sync_durability(services)) co_return true;
-  // sync: the reservation is committed before dispatch, so a crash leaves it for the next
-  // start to release. (batched: it is written with the settle, after the answer.)
+  return std::nullopt;
+}
+
+bool reservation_uncommitted(const RequestContext& ctx, const Services& services) {
+  return ctx.hold && ctx.hold->amount > 0 && sync_durability(services) && !ctx.reserve_committed;
+}
+
+boost::asio::awaitable<bool> commit_reservation(RequestContext& ctx, Services& services) {
   std::vector<store::LedgerEntry> entries;
   entries.push_back(store::reserve_entry(ledger_context(ctx, services), ctx.hold->amount));
   if (!co_await write_ledger(services, std::move(entries))) {
@@ -304,6 +298,7 @@ boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surf
     co_await respond_error(ctx, error);
     co_return false;
   }
+  ctx.reserve_committed = true;
   co_return true;
 }
 

@@ -37,9 +37,17 @@ namespace tollgate::gateway {
 // The key's scopes allow `surface`; else 403.
 Verdict authorize(RequestContext& ctx, Surface surface);
 
-// authorize, rate limits, select, then the reservation. False when the client has had its
-// 400 / 403 / 429 / 402 / 503.
-boost::asio::awaitable<bool> admit(RequestContext& ctx, Services& services, Surface surface);
+// authorize, rate limits, select, then the reservation (ctx.hold); else 400 / 403 / 429 / 402 /
+// 503.
+Verdict admit(RequestContext& ctx, Services& services, Surface surface);
+
+// With `durability: sync`, the reservation is committed (a reserve row) before anything is sent
+// upstream, so that a crash leaves it for the next start to release; Gateway::serve does it
+// first. (batched: it is written with the settle, after the answer.) commit_reservation waits
+// for the commit without blocking the loop; false when it could not be written: the hold is
+// released and the client has had its 503.
+bool reservation_uncommitted(const RequestContext& ctx, const Services& services);
+boost::asio::awaitable<bool> commit_reservation(RequestContext& ctx, Services& services);
 
 // Settles the hold (once) for a request that delivered its answer (whole, or a stream however it
 // ended). sync durability: writes the settle entry and waits for its commit; batched: the charge

@@ -61,7 +61,7 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   if (auto refusal = resolve(ctx, catalog_, ctx.chat.model, Surface::chat)) {
     co_return co_await refuse(ctx, *refusal);
   }
-  if (!co_await admit(ctx, services_, Surface::chat)) co_return;
+  if (auto refusal = admit(ctx, services_, Surface::chat)) co_return co_await refuse(ctx, *refusal);
   co_await serve(ctx, Surface::chat);
 }
 

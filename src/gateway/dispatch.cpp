@@ -9,6 +9,7 @@
 // so a failover is invisible to it: it sees one clean answer, or the last failure.
 //
 // Every outcome feeds the router (breakers, cool-downs, latency) and the deployment's metrics.
+#include "gateway/admission.hpp"
 #include "gateway/formats.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/loop_state.hpp"
@@ -246,6 +247,9 @@ boost::asio::awaitable<std::unique_ptr<UpstreamCall>> dispatch(RequestContext& c
 }  // namespace
 
 boost::asio::awaitable<void> Gateway::serve(RequestContext& ctx, Surface surface) {
+  if (reservation_uncommitted(ctx, services_) && !co_await commit_reservation(ctx, services_)) {
+    co_return;
+  }
   std::unique_ptr<UpstreamCall> call = co_await dispatch(ctx, services_, surface);
   if (!call) co_return;
   if (surface == Surface::embeddings || surface == Surface::images) {

@@ -66,8 +66,10 @@ struct RequestContext {
   int attempts = 0;
   bool router_begun = false;         // the router counted an attempt on `deployment`
   std::string_view byok_credential;  // the key's own credential for `deployment`'s provider
-  // admit (billing on): the money set aside before dispatch
+  // admit (billing on): the money set aside before dispatch; sync durability: its reserve row
+  // committed (Gateway::serve, before dispatch)
   std::optional<billing::Hold> hold;
+  bool reserve_committed = false;
   // charge: what the request cost, and whether it has been settled against the hold
   billing::Micros cost = 0;
   bool charged = false;

@@ -72,7 +72,8 @@ boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
   if (auto refusal = resolve(ctx, catalog_, ctx.requested_model, Surface::messages)) {
     co_return co_await refuse(ctx, *refusal);
   }
-  if (!co_await admit(ctx, services_, Surface::messages)) co_return;
+  if (auto refusal = admit(ctx, services_, Surface::messages))
+    co_return co_await refuse(ctx, *refusal);
   co_await serve(ctx, Surface::messages);
 }
 
@@ -86,7 +87,8 @@ boost::asio::awaitable<void> Gateway::responses(RequestContext& ctx) {
   if (auto refusal = resolve(ctx, catalog_, ctx.ir.model, Surface::responses)) {
     co_return co_await refuse(ctx, *refusal);
   }
-  if (!co_await admit(ctx, services_, Surface::responses)) co_return;
+  if (auto refusal = admit(ctx, services_, Surface::responses))
+    co_return co_await refuse(ctx, *refusal);
   co_await serve(ctx, Surface::responses);
 }
 
@@ -124,7 +126,8 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
   if (auto refusal = resolve(ctx, catalog_, model, Surface::gemini)) {
     co_return co_await refuse(ctx, *refusal);
   }
-  if (!co_await admit(ctx, services_, Surface::gemini)) co_return;
+  if (auto refusal = admit(ctx, services_, Surface::gemini))
+    co_return co_await refuse(ctx, *refusal);
   co_await serve(ctx, Surface::gemini);
 }
 
@@ -154,7 +157,7 @@ boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, S
   if (auto refusal = resolve(ctx, catalog_, ctx.requested_model, surface)) {
     co_return co_await refuse(ctx, *refusal);
   }
-  if (!co_await admit(ctx, services_, surface)) co_return;
+  if (auto refusal = admit(ctx, services_, surface)) co_return co_await refuse(ctx, *refusal);
   co_await serve(ctx, surface);
 }
 
