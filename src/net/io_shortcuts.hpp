@@ -60,12 +60,14 @@ WriteNow write_now(boost::asio::ip::tcp::socket& socket, const Buffers& buffers)
 }
 
 // The bytes of `buffers` after the first `written`, by an async write; `arm`/`disarm` put it
-// under the caller's deadline.
+// under the caller's deadline. They are taken by value: an awaitable starts only when it is
+// awaited, and a caller that returns it (rather than awaiting it) has destroyed its temporaries
+// by then — a reference to a lambda made there would dangle. `buffers` must outlive the wait.
 template <class Buffers, class Arm, class Disarm>
 boost::asio::awaitable<boost::beast::error_code> write_rest(boost::asio::ip::tcp::socket& socket,
                                                             const Buffers& buffers,
-                                                            std::size_t written, Arm&& arm,
-                                                            Disarm&& disarm) {
+                                                            std::size_t written, Arm arm,
+                                                            Disarm disarm) {
   boost::beast::buffers_suffix<Buffers> rest(buffers);
   rest.consume(written);
   arm();

@@ -292,3 +292,66 @@ test('events larger than a stream read, arriving in pieces, are relayed whole; t
     upstream.close();
   }
 });
+
+test('a client that stops reading for a while still gets every frame of a long stream, once and in order, then a 24 MB JSON reply whole', async () => {
+  // 24 MB of events against a client that reads nothing for 700 ms: more than the sockets'
+  // buffers hold, so the gateway's writes find them full (the frames that cannot go out at once
+  // are finished by a wait on the socket) and the upstream is held back meanwhile. The same for
+  // a 24 MB JSON reply. (Both once crashed the gateway: the wait for the rest of a write called
+  // a lambda that no longer existed.)
+  const count = 1500;
+  const content = (i) => `${i}:` + String.fromCharCode(97 + (i % 26)).repeat(16000);
+  const chunk = (delta, finish = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const json = JSON.stringify({ id: 'j1', object: 'chat.completion', created: 1, model: 'up',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'z'.repeat(24 << 20) }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 } });
+  const upstream = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const part of req) body += part;
+    if (!JSON.parse(body).stream) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(json);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (let i = 0; i < count; i++) {
+      if (!res.write(chunk({ content: content(i) }))) await new Promise((r) => res.once('drain', r));
+    }
+    res.write(chunk({}, 'stop'));
+    res.end('data: [DONE]\n\n');
+  });
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const own = await startGateway({ mockUrl: `http://127.0.0.1:${upstream.address().port}` });
+  // Reads nothing for 700 ms, then the whole body.
+  const readLate = (stream) => new Promise((resolve, reject) => {
+    const req = http.request(`${own.url}/v1/chat/completions`, {
+      method: 'POST', agent: false,
+      headers: { authorization: `Bearer ${own.key}`, 'content-type': 'application/json' },
+    }, (res) => {
+      assert.equal(res.statusCode, 200);
+      res.pause();
+      const parts = [];
+      res.on('data', (part) => parts.push(part));
+      res.on('end', () => resolve(Buffer.concat(parts).toString()));
+      res.on('error', reject);
+      setTimeout(() => res.resume(), 700);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream }));
+  });
+  try {
+    const text = await readLate(true);
+    const events = text.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
+    assert.equal(events.at(-1), '[DONE]');
+    const contents = events.slice(0, -1).map((e) => JSON.parse(e).choices[0].delta.content ?? '').filter((c) => c.length > 0);
+    assert.equal(contents.length, count, 'every frame, none twice');
+    for (let i = 0; i < count; i++) assert.equal(contents[i], content(i), `frame ${i}`);
+    const reply = JSON.parse(await readLate(false));
+    assert.equal(reply.model, 'gpt-4o-mini');
+    assert.ok(reply.choices[0].message.content === 'z'.repeat(24 << 20), 'the JSON reply arrived whole');
+  } finally {
+    await own.stop();
+    removeTempDir(own.dir);
+    upstream.close();
+  }
+});
