@@ -110,7 +110,9 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, Ups
     // The stream's last events wait until the request is charged (charge() below).
     if (!out.empty() && !meter.ended) {
       WaitTimer wait{ctx.client_wait};
-      client_ok = co_await ctx.writer.write_chunk(out);
+      std::optional<bool> sent = ctx.writer.write_chunk_now(out);
+      if (!sent) sent = co_await ctx.writer.write_chunk(out);
+      client_ok = *sent;
       out.clear();
     }
     if (!stream_error.empty()) break;

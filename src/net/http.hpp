@@ -113,6 +113,12 @@ class ResponseWriter {
     return start_stream(status, std::move(headers), Head::now);
   }
   virtual boost::asio::awaitable<bool> write_chunk(std::string_view data) = 0;
+  // The chunk written at once when the socket takes all of it, as it usually does: true when it
+  // went out, false when the client is gone — without write_chunk's coroutine, once per frame.
+  // nullopt when the rest has to wait: write_chunk(data), with the same data, then finishes it.
+  //   std::optional<bool> sent = writer.write_chunk_now(data);
+  //   if (!sent) sent = co_await writer.write_chunk(data);
+  virtual std::optional<bool> write_chunk_now(std::string_view /*data*/) { return std::nullopt; }
   // A head start_stream() held for the first chunk has not been written yet.
   virtual bool head_held() const = 0;
   // Writes a held head now (for a caller whose first chunk turned out not to be in hand).

@@ -140,17 +140,30 @@ class ConnectionWriter final : public ResponseWriter {
     co_return co_await write_held_head();
   }
 
-  asio::awaitable<bool> write_chunk(std::string_view data) override {
-    if (!streaming_ || failed_ || finished_) co_return false;
-    if (data.empty()) co_return true;  // an empty chunk would end the body
+  std::optional<bool> write_chunk_now(std::string_view data) override {
+    if (!streaming_ || failed_ || finished_) return false;
+    if (data.empty()) return true;  // an empty chunk would end the body
     bytes_ += data.size();
-    ChunkSizeLine size_line(data.size());
-    std::array<asio::const_buffer, 4> buffers{asio::buffer(held_head_), size_line.buffer(),
-                                              asio::buffer(data.data(), data.size()),
-                                              asio::buffer("\r\n", 2)};
-    WriteNow now = write_now(conn_.socket, buffers);
-    if (now.pending) now.error = co_await finish_write(buffers, now.written);
-    const beast::error_code ec = now.error;
+    chunk_size_line_.emplace(data.size());
+    chunk_ = {asio::buffer(held_head_), chunk_size_line_->buffer(),
+              asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
+    WriteNow now = write_now(conn_.socket, chunk_);
+    if (now.pending) {
+      chunk_written_ = now.written;  // write_chunk finishes it
+      chunk_pending_ = true;
+      return std::nullopt;
+    }
+    release_held_head();
+    failed_ = static_cast<bool>(now.error);
+    return !failed_;
+  }
+
+  asio::awaitable<bool> write_chunk(std::string_view data) override {
+    if (!chunk_pending_) {
+      if (std::optional<bool> sent = write_chunk_now(data)) co_return *sent;
+    }
+    chunk_pending_ = false;
+    const beast::error_code ec = co_await finish_write(chunk_, chunk_written_);
     release_held_head();
     failed_ = static_cast<bool>(ec);
     co_return !ec;
@@ -275,6 +288,12 @@ class ConnectionWriter final : public ResponseWriter {
   int status_ = 0;
   std::size_t bytes_ = 0;
   std::string held_head_;  // a stream's head, until it is written (Head::with_first_chunk)
+  // The chunk being written: its buffers, and how much of them the kernel took when it could
+  // not take them all (write_chunk_now → write_chunk).
+  std::optional<ChunkSizeLine> chunk_size_line_;
+  std::array<asio::const_buffer, 4> chunk_;
+  std::size_t chunk_written_ = 0;
+  bool chunk_pending_ = false;
   std::string annotations_;
 };
 
