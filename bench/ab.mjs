@@ -23,6 +23,7 @@
 // rounds, then B/A and the paired CPU differences; writes nothing.
 import { billingGateway } from "./billing_gateway.mjs";
 import { chatRequest } from "./chat_request.mjs";
+import { startListening } from "./listening.mjs";
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,21 +45,7 @@ const sides = [
 const children = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Starts a process and resolves with the port from its "listening on …:PORT" line.
-function start(cmd, args, env = {}) {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  children.push(child);
-  let out = "";
-  return new Promise((ok, fail) => {
-    child.stdout.on("data", (data) => {
-      out += data;
-      const m = /listening on (?:http:\/\/)?\S+?:(\d+)/.exec(out);
-      if (m) ok({ child, port: Number(m[1]) });
-    });
-    child.stderr.on("data", (d) => (out += d));
-    child.on("exit", (code) => fail(new Error(`${cmd} exited ${code}: ${out}`)));
-  });
-}
+const start = (cmd, args, env) => startListening(cmd, args, children, env);
 
 // CPU ticks (user, kernel) of the process and of its event-loop thread.
 function cpu(pid) {

@@ -20,6 +20,7 @@
 // Writes bench/results/memory.json (with the commit) and prints a markdown table.
 import { billingGateway } from "./billing_gateway.mjs";
 import { chatRequest } from "./chat_request.mjs";
+import { startListening } from "./listening.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,21 +40,7 @@ const children = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const run = (cmd, args) => execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
-// Starts a process and resolves with the port from its "listening on …:PORT" line.
-function start(cmd, args) {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let out = "";
-  return new Promise((ok, fail) => {
-    child.stdout.on("data", (data) => {
-      out += data;
-      const m = /listening on (?:http:\/\/)?\S+?:(\d+)/.exec(out);
-      if (m) ok({ child, port: Number(m[1]) });
-    });
-    child.stderr.on("data", (d) => (out += d));
-    child.on("exit", (code) => fail(new Error(`${cmd} exited ${code}: ${out}`)));
-  });
-}
+const start = (cmd, args) => startListening(cmd, args, children);
 
 // VmRSS, VmHWM and RssAnon of `pid`, in KiB.
 function memory(pid) {
