@@ -12,8 +12,10 @@
 // costs than A, and in how many rounds it was lower. The throughput ratio B/A is printed too but
 // is a weak signal: the two loops share the cores with both wrk and the mock, so a loop that
 // costs 5 % more per request serves only 1–2 % fewer (checked with a 2 µs busy-wait per request).
-// The same build on both sides measures the method: its CPU difference stays within about ±1 µs
-// per request (±3 %) in a round, its throughput ratio within about ±4 %.
+// The same build on both sides measures the method: its CPU difference stays within about
+// ±1.5 µs per request (±3 %) in a round, its throughput ratio within about ±4 %, and one side
+// may be favoured by that much round after round: run a comparison both ways (--a and --b
+// swapped) and trust a difference that keeps its sign.
 //
 // Each gateway is set up as bench/run.mjs's tollgate lane (threads: 1, access log off, billing
 // off; --billing turns it on, as the tollgate-billing lane). A round is one such run; the sides
