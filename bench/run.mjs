@@ -475,7 +475,7 @@ function resultFile(name) {
 function publish(meta, summary, result, raw) {
   const memory = resultFile("memory.json");
   const callgrind = resultFile("callgrind.json");
-  const targetsMet = checkTargets(summary, result, memory, meta.concurrency);
+  const targetsMet = checkTargets(summary, result, memory, meta.concurrency, raw);
 
   mkdirSync(join(root, "bench/results"), { recursive: true });
   const stem = meta.pinned ? "latest-pinned" : "latest";
@@ -633,16 +633,36 @@ async function runHold(laneNames, targets, mocks) {
 }
 
 // Issue 6's targets, each with what this run (or memory.json) measured and whether it is met:
-// met is null when the figure was not measured (a phase or lane not run, or no memory.json).
-function checkTargets(summary, result, memory, conc) {
+// met is null when the figure was not measured (a phase or lane not run, or no memory.json), and
+// "undecided" when the medians pass but the repeats do not agree (on this shared machine one
+// repeat can differ from the next by more than the margin): the figures of every repeat then go
+// in the note.
+function checkTargets(summary, result, memory, conc, raw) {
   const tg = summary.tollgate;
   const st = result.streaming?.tollgate?.[1];
   const tenK = result.hold?.tollgate?.find((h) => h.streams === 10000);
   const check = (target, measured, met, note) => ({ target, measured: measured ?? "not measured", met: measured == null ? null : met, ...(note ? { note } : {}) });
   const soakNote = memory && memory.meta.soak_seconds < 600 ? `memory.json's soak lasted ${memory.meta.soak_seconds} s, not 600: run node bench/memory.mjs` : undefined;
+  // Repeat by repeat (the lanes are interleaved within a repeat): `value(tollgate, other)`.
+  const repeats = (kind, other, value) => {
+    const mine = raw?.tollgate?.[kind], theirs = raw?.[other]?.[kind];
+    return mine && theirs ? mine.map((m, i) => (theirs[i] ? value(m, theirs[i]) : null)).filter((v) => v != null) : [];
+  };
+  const withRepeats = (target, measured, met, each, ok, describe) => {
+    const verdict = check(target, measured, met);
+    if (verdict.met && !each.every(ok)) {
+      verdict.met = "undecided";
+      verdict.note = `repeat by repeat ${each.map(describe).join(", ")}: not every repeat meets it`;
+    }
+    return verdict;
+  };
+  const addedP99 = repeats("c1", "direct", (m, d) => m.p99_us - d.p99_us);
+  const vsNginx = repeats("cN", "nginx", (m, n) => m.rps / n.rps);
   return [
-    check("added p99 at c=1 ≤ 50 µs over direct", tg?.added_p99_us != null ? `${tg.added_p99_us} µs` : null, tg?.added_p99_us <= 50),
-    check(`c=${conc} throughput ≥ 1.0× nginx`, tg?.rps_vs_nginx != null ? `${tg.rps_vs_nginx}×` : null, tg?.rps_vs_nginx >= 1),
+    withRepeats("added p99 at c=1 ≤ 50 µs over direct", tg?.added_p99_us != null ? `${tg.added_p99_us} µs` : null,
+                tg?.added_p99_us <= 50, addedP99, (v) => v <= 50, (v) => `${Math.round(v)} µs`),
+    withRepeats(`c=${conc} throughput ≥ 1.0× nginx`, tg?.rps_vs_nginx != null ? `${tg.rps_vs_nginx}×` : null,
+                tg?.rps_vs_nginx >= 1, vsNginx, (v) => v >= 1, (v) => `${v.toFixed(3)}×`),
     check(`c=${conc} throughput ≥ 20× portkey`, tg?.rps_vs_portkey != null ? `${tg.rps_vs_portkey}×` : null, tg?.rps_vs_portkey >= 20),
     check("streaming added TTFT p99 ≤ 200 µs (c=1)", st ? `${st.added_ttft_p99_us} µs` : null, st?.added_ttft_p99_us <= 200),
     check("streaming added per-frame p99 ≤ 10 µs (c=1)", st ? `${st.added_gap_p99_us} µs` : null, st?.added_gap_p99_us <= 10),
@@ -738,7 +758,7 @@ function report(meta, summary, result, memory, callgrind, targetsMet, requestByt
         `${n(r.per_request_by_group.event_loop)} | ${n(r.per_request_by_group.usage_writer)} | ${n(r.per_request_by_group.pollers)} |`));
   }
   lines.push("", "**Issue 6's targets** (Tollgate lane):", "", "| target | measured | met |", "|---|---|---|",
-    ...targetsMet.map((t) => `| ${t.target} | ${t.measured} | ${t.met === null ? "—" : t.met ? "yes" : "**no**"}${t.note ? ` (${t.note})` : ""} |`));
+    ...targetsMet.map((t) => `| ${t.target} | ${t.measured} | ${t.met === null ? "—" : t.met === "undecided" ? "undecided" : t.met ? "yes" : "**no**"}${t.note ? ` (${t.note})` : ""} |`));
   return lines.join("\n");
 }
 
