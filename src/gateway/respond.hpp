@@ -33,6 +33,7 @@ struct Refusal {
 };
 using Verdict = std::optional<Refusal>;  // empty: the request goes on
 
+// A refusal with that error (ir::make_error) and no headers of its own.
 Refusal turn_away(int status, std::string message, std::string code, std::string param = {});
 
 // Answers a refusal (respond_error).
