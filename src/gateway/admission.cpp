@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <utility>
 
 namespace tollgate::gateway {
 
@@ -302,24 +303,28 @@ boost::asio::awaitable<bool> commit_reservation(RequestContext& ctx, Services& s
   co_return true;
 }
 
-boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& services) {
+net::Headers charge(RequestContext& ctx, Services& services) {
   net::Headers echo;
   echo.reserve(4);  // the two below and the upstream's that UpstreamCall::copy_headers adds
-  std::vector<store::LedgerEntry> entries = settle_hold(ctx, services, true);
-  if (sync_durability(services)) {
-    if (!entries.empty() && !co_await write_ledger(services, std::move(entries))) {
-      std::fprintf(stderr, "tollgate: the settle entry of %s was not recorded\n",
-                   ctx.request_id.c_str());
-    }
-  } else {
-    ctx.ledger = std::move(entries);  // written with the usage record (settle phase)
-  }
+  for (auto& entry : settle_hold(ctx, services, true)) ctx.ledger.push_back(std::move(entry));
   if (services.billing.enabled) {
     echo.push_back({"x-tollgate-cost-usd", billing::usd_decimal(ctx.cost)});
     echo.push_back({"x-tollgate-credits-used",
                     billing::credits_decimal(ctx.cost, services.billing.credits_per_usd)});
   }
-  co_return echo;
+  return echo;
+}
+
+bool settle_uncommitted(const RequestContext& ctx, const Services& services) {
+  return sync_durability(services) && !ctx.ledger.empty();
+}
+
+boost::asio::awaitable<void> commit_settle(RequestContext& ctx, Services& services) {
+  std::vector<store::LedgerEntry> entries = std::exchange(ctx.ledger, {});
+  if (!co_await write_ledger(services, std::move(entries))) {
+    std::fprintf(stderr, "tollgate: the settle entry of %s was not recorded\n",
+                 ctx.request_id.c_str());
+  }
 }
 
 void charge_now(RequestContext& ctx, Services& services) {

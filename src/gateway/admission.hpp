@@ -50,10 +50,18 @@ bool reservation_uncommitted(const RequestContext& ctx, const Services& services
 boost::asio::awaitable<bool> commit_reservation(RequestContext& ctx, Services& services);
 
 // Settles the hold (once) for a request that delivered its answer (whole, or a stream however it
-// ended). sync durability: writes the settle entry and waits for its commit; batched: the charge
-// (ctx.cost) is written with the usage record by the settle phase. Returns the headers that echo the cost
-// (x-tollgate-cost-usd, x-tollgate-credits-used); empty when billing is off.
-boost::asio::awaitable<net::Headers> charge(RequestContext& ctx, Services& services);
+// ended), without waiting: the ledger entries go to ctx.ledger, which the settle phase writes
+// with the usage record (batched: none — the charge, ctx.cost, travels in the record itself).
+// With `durability: sync` the settle entry must be committed before the answer goes out:
+// settle_uncommitted says so, and commit_settle writes it and waits for the commit without
+// blocking the loop.
+//   net::Headers echo = charge(ctx, services);
+//   if (settle_uncommitted(ctx, services)) co_await commit_settle(ctx, services);
+// Returns the headers that echo the cost (x-tollgate-cost-usd, x-tollgate-credits-used); empty
+// when billing is off.
+net::Headers charge(RequestContext& ctx, Services& services);
+bool settle_uncommitted(const RequestContext& ctx, const Services& services);
+boost::asio::awaitable<void> commit_settle(RequestContext& ctx, Services& services);
 
 // The same for requests that ended any other way (the settle phase): charged only if the
 // response was a 200; the entries go to ctx.ledger.

@@ -89,10 +89,12 @@ boost::asio::awaitable<void> Gateway::relay_passthrough(RequestContext& ctx, Ups
       co_return;
     }
     take_usage(ctx, to_ir(scan.usage), 0);
-    net::Headers extra = co_await charge(ctx, services_);
+    net::Headers extra = charge(ctx, services_);
+    if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
     call.copy_headers(extra);
     std::string body_with_cost = with_cost_echo(extra, std::move(scan.body));
-    co_await respond_json(ctx, 200, std::move(body_with_cost), std::move(extra));
+    if (!respond_json_now(ctx, 200, std::move(body_with_cost), std::move(extra)))
+      co_await finish_response(ctx);
     co_return;
   }
 
@@ -149,7 +151,8 @@ boost::asio::awaitable<void> Gateway::relay_passthrough(RequestContext& ctx, Ups
   // response is dropped instead, closing the connection: that stops the upstream generating.)
   if (client_ok && stream_error.empty()) call.discard_rest();
   take_usage(ctx, usage, content_chunks);
-  net::Headers cost_trailers = co_await charge(ctx, services_);
+  net::Headers cost_trailers = charge(ctx, services_);
+  if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
   co_await finish_client_stream(ctx, client_ok, out, stream_error, false,
                                 [&](const ir::Error& error) {
                                   net::sse::append_event(out, api::openai::error_body(error));

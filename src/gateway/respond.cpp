@@ -22,19 +22,30 @@ void add_common_headers(RequestContext& ctx, net::Headers& headers) {
   for (const auto& header : ctx.rate_headers) headers.push_back(net::Header::borrow(header));
 }
 
-boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::string body,
-                                          net::Headers extra) {
+bool respond_json_now(RequestContext& ctx, int status, std::string body, net::Headers extra) {
   net::Headers headers;
   headers.reserve(8 + extra.size());  // the common headers (add_common_headers) fit
   headers.push_back({"content-type", "application/json"});
   add_common_headers(ctx, headers);
   for (auto& h : extra) headers.push_back(std::move(h));
   ctx.status = status;
+  std::optional<bool> sent = ctx.writer.send_now(status, std::move(headers), std::move(body));
+  if (!sent) return false;
+  if (!*sent) ctx.client_disconnected = true;
+  return true;
+}
+
+boost::asio::awaitable<void> finish_response(RequestContext& ctx) {
   auto before = Clock::now();
-  if (!co_await ctx.writer.send(status, std::move(headers), std::move(body))) {
-    ctx.client_disconnected = true;
-  }
+  if (!co_await ctx.writer.finish_send()) ctx.client_disconnected = true;
   ctx.client_wait += Clock::now() - before;
+}
+
+boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::string body,
+                                          net::Headers extra) {
+  if (!respond_json_now(ctx, status, std::move(body), std::move(extra))) {
+    co_await finish_response(ctx);
+  }
 }
 
 boost::asio::awaitable<void> respond_error(RequestContext& ctx, const ir::Error& error,

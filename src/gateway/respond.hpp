@@ -14,6 +14,15 @@ namespace tollgate::gateway {
 // Sends a JSON body with the common headers (request id, overhead).
 boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::string body,
                                           net::Headers extra = {});
+// The same without respond_json's coroutine (nor the writer's) when the socket takes the whole
+// response at once, as it usually does: true when the response is done with (sent, or the client
+// gone); false when the rest has to wait for the client, which finish_response does (the time
+// it waits is the client's, not the gateway's overhead).
+//   if (!respond_json_now(ctx, 200, std::move(body), std::move(extra))) {
+//     co_await finish_response(ctx);
+//   }
+bool respond_json_now(RequestContext& ctx, int status, std::string body, net::Headers extra = {});
+boost::asio::awaitable<void> finish_response(RequestContext& ctx);
 
 // Sends the error in the client's format (OpenAI error object, Anthropic {"type":"error"}, Gemini
 // google.rpc.Status) with error.status, and records its code for metrics and logs.

@@ -71,11 +71,14 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, Ups
       co_return;
     }
     take_usage(ctx, decoded.usage, 0);
-    net::Headers extra = co_await charge(ctx, services_);
+    net::Headers extra = charge(ctx, services_);
+    if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
     call.copy_headers(extra);
-    co_await respond_json(
-        ctx, 200, with_public_model(*read, response_model_pointer(deployment.family), public_model),
-        std::move(extra));
+    if (!respond_json_now(
+            ctx, 200,
+            with_public_model(*read, response_model_pointer(deployment.family), public_model),
+            std::move(extra)))
+      co_await finish_response(ctx);
     co_return;
   }
 
@@ -122,7 +125,8 @@ boost::asio::awaitable<void> Gateway::relay_same_format(RequestContext& ctx, Ups
   // response is dropped instead, closing the connection: that stops the upstream generating.)
   if (client_ok && stream_error.empty()) call.discard_rest();
   take_usage(ctx, meter.usage, meter.deltas);
-  net::Headers cost_trailers = co_await charge(ctx, services_);
+  net::Headers cost_trailers = charge(ctx, services_);
+  if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
   // An upstream error event has been relayed as it came; a broken stream gets the format's own.
   co_await finish_client_stream(
       ctx, client_ok, out, stream_error, meter.errored && stream_error.empty(),

@@ -178,10 +178,12 @@ boost::asio::awaitable<void> Gateway::relay_openai_json(RequestContext& ctx, Ups
   ctx.usage.present = usage.present;
   if (surface == Surface::images) ctx.images = count_images(*body);
   ctx.usage_source = usage.present ? "upstream" : "none";
-  net::Headers extra = co_await charge(ctx, services_);
+  net::Headers extra = charge(ctx, services_);
+  if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
   call.copy_headers(extra);
   std::string body_with_cost = with_cost_echo(extra, std::move(restored));
-  co_await respond_json(ctx, 200, std::move(body_with_cost), std::move(extra));
+  if (!respond_json_now(ctx, 200, std::move(body_with_cost), std::move(extra)))
+    co_await finish_response(ctx);
 }
 
 }  // namespace tollgate::gateway

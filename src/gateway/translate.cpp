@@ -65,13 +65,15 @@ boost::asio::awaitable<void> Gateway::relay_translated(RequestContext& ctx, Upst
       co_return;
     }
     take_usage(ctx, decoded.usage, 0);
-    net::Headers echo = co_await charge(ctx, services_);
+    net::Headers echo = charge(ctx, services_);
+    if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
     for (auto& header : echo) extra.push_back(std::move(header));
     std::string encoded = surface.encode_response(decoded, options, ctx.ir);
     if (ctx.format == ir::Format::openai_chat || ctx.format == ir::Format::openai_responses) {
       encoded = with_cost_echo(extra, std::move(encoded));
     }
-    co_await respond_json(ctx, 200, std::move(encoded), std::move(extra));
+    if (!respond_json_now(ctx, 200, std::move(encoded), std::move(extra)))
+      co_await finish_response(ctx);
     co_return;
   }
 
@@ -114,7 +116,8 @@ boost::asio::awaitable<void> Gateway::relay_translated(RequestContext& ctx, Upst
   // response is dropped instead, closing the connection: that stops the upstream generating.)
   if (client_ok && stream_error.empty()) call.discard_rest();
   take_usage(ctx, meter.usage, meter.deltas);
-  net::Headers cost_trailers = co_await charge(ctx, services_);
+  net::Headers cost_trailers = charge(ctx, services_);
+  if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
   // A decoder that found the stream broken has already sent the client its error event.
   co_await finish_client_stream(ctx, client_ok, out, stream_error, meter.errored,
                                 [&](const ir::Error& error) {

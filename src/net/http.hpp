@@ -107,7 +107,19 @@ class ResponseWriter {
   };
 
   virtual ~ResponseWriter() = default;
-  virtual boost::asio::awaitable<bool> send(int status, Headers headers, std::string body) = 0;
+  // The whole response at once: true when it went out, false when the client is gone.
+  boost::asio::awaitable<bool> send(int status, Headers headers, std::string body) {
+    std::optional<bool> sent = send_now(status, std::move(headers), std::move(body));
+    if (!sent) sent = co_await finish_send();
+    co_return *sent;
+  }
+  // send() without its coroutine when the socket takes the whole response at once, as it
+  // usually does. nullopt when the rest has to wait: the writer keeps the response, and
+  // finish_send() writes what is left.
+  //   std::optional<bool> sent = writer.send_now(status, std::move(headers), std::move(body));
+  //   if (!sent) sent = co_await writer.finish_send();
+  virtual std::optional<bool> send_now(int status, Headers headers, std::string body) = 0;
+  virtual boost::asio::awaitable<bool> finish_send() = 0;
   virtual boost::asio::awaitable<bool> start_stream(int status, Headers headers, Head head) = 0;
   boost::asio::awaitable<bool> start_stream(int status, Headers headers) {
     return start_stream(status, std::move(headers), Head::now);

@@ -106,22 +106,27 @@ class ConnectionWriter final : public ResponseWriter {
         head_only_(head_only),
         options_(options) {}
 
-  asio::awaitable<bool> send(int status, Headers headers, std::string body) override {
-    if (started_) co_return false;
+  std::optional<bool> send_now(int status, Headers headers, std::string body) override {
+    if (started_) return false;
     started_ = true;
     status_ = status;
-    std::string head = format_head(status, headers);
-    append_field_line(head, "Content-Length", std::to_string(body.size()));
-    head += "\r\n"sv;
+    head_ = format_head(status, headers);
+    append_field_line(head_, "Content-Length", std::to_string(body.size()));
+    head_ += "\r\n"sv;
     bytes_ += body.size();
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
-    if (head_only_) buffers[1] = asio::const_buffer();
+    body_ = std::move(body);
+    const std::array<asio::const_buffer, 2> buffers = response_buffers();
     WriteNow now = write_now(conn_.socket, buffers);
-    if (now.pending) now.error = co_await finish_write(buffers, now.written);
-    const beast::error_code ec = now.error;
-    finished_ = !ec;
-    failed_ = static_cast<bool>(ec);
-    co_return !ec;
+    if (now.pending) {
+      response_written_ = now.written;  // finish_send writes the rest
+      return std::nullopt;
+    }
+    return response_sent(now.error);
+  }
+
+  asio::awaitable<bool> finish_send() override {
+    const std::array<asio::const_buffer, 2> buffers = response_buffers();
+    co_return response_sent(co_await finish_write(buffers, response_written_));
   }
 
   using ResponseWriter::start_stream;
@@ -254,6 +259,16 @@ class ConnectionWriter final : public ResponseWriter {
     std::size_t length_;
   };
 
+  // send_now's head and body (no body for a HEAD request).
+  std::array<asio::const_buffer, 2> response_buffers() const {
+    return {asio::buffer(head_), head_only_ ? asio::const_buffer() : asio::buffer(body_)};
+  }
+  bool response_sent(beast::error_code ec) {
+    finished_ = !ec;
+    failed_ = static_cast<bool>(ec);
+    return !ec;
+  }
+
   // The held response head (if start_stream held it), then `rest`, in one write.
   asio::awaitable<bool> write_held_head_with(asio::const_buffer rest) {
     std::array<asio::const_buffer, 2> buffers{asio::buffer(held_head_), rest};
@@ -287,6 +302,10 @@ class ConnectionWriter final : public ResponseWriter {
   bool close_after_ = false, aborted_ = false;
   int status_ = 0;
   std::size_t bytes_ = 0;
+  // A whole response (send_now), kept until it is written: its head, its body, and how much of
+  // them the kernel took when it could not take them all (send_now → finish_send).
+  std::string head_, body_;
+  std::size_t response_written_ = 0;
   std::string held_head_;  // a stream's head, until it is written (Head::with_first_chunk)
   // The chunk being written: its buffers, and how much of them the kernel took when it could
   // not take them all (write_chunk_now → write_chunk).

@@ -4,6 +4,7 @@
 
 #include "net/http.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,10 +19,11 @@ class InstanceNameWriter final : public net::ResponseWriter {
 
   // The forwarding calls return the inner writer's coroutines, which own their (by-value)
   // arguments, so no frame of our own is needed.
-  boost::asio::awaitable<bool> send(int status, net::Headers headers, std::string body) override {
+  std::optional<bool> send_now(int status, net::Headers headers, std::string body) override {
     headers.push_back({"x-mock-instance", std::string(name_)});
-    return inner_.send(status, std::move(headers), std::move(body));
+    return inner_.send_now(status, std::move(headers), std::move(body));
   }
+  boost::asio::awaitable<bool> finish_send() override { return inner_.finish_send(); }
   using net::ResponseWriter::start_stream;
   boost::asio::awaitable<bool> start_stream(int status, net::Headers headers, Head head) override {
     headers.push_back({"x-mock-instance", std::string(name_)});
