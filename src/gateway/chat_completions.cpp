@@ -40,15 +40,14 @@ ir::Usage to_ir(const openai::Usage& usage) {
 
 }  // namespace
 
-boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
+Verdict Gateway::chat_completions(RequestContext& ctx) {
   // authenticate
-  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
+  if (auto refusal = authenticate(ctx, services_)) return refusal;
 
   // decode (validation and what the passthrough needs, without building anything)
   auto decoded = ctx.loop.chat_parser.parse(ctx.request.body);
   if (auto* error = std::get_if<api::openai::RequestError>(&decoded)) {
-    co_await respond_error(ctx, 400, error->message, error->code, error->param);
-    co_return;
+    return turn_away(400, error->message, error->code, error->param);
   }
   ctx.chat = std::move(std::get<api::openai::ChatRequestView>(decoded));
   ctx.model_call = true;
@@ -57,12 +56,12 @@ boost::asio::awaitable<void> Gateway::chat_completions(RequestContext& ctx) {
   ctx.prompt_chars = ctx.chat.prompt_chars;
   ctx.max_tokens = ctx.chat.max_tokens;
 
-  // resolve, admit (select), then the attempts and the relay that fits the deployment
+  // resolve, admit (select); route() then serves it: the attempts, and the relay that fits the
+  // deployment that answered
   if (auto refusal = resolve(ctx, catalog_, ctx.chat.model, Surface::chat)) {
-    co_return co_await refuse(ctx, *refusal);
+    return refusal;
   }
-  if (auto refusal = admit(ctx, services_, Surface::chat)) co_return co_await refuse(ctx, *refusal);
-  co_await serve(ctx, Surface::chat);
+  return admit(ctx, services_, Surface::chat);
 }
 
 // OpenAI client, OpenAI-compatible upstream: the response relayed with only `model` restored.

@@ -101,36 +101,50 @@ boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
   };
   constexpr std::string_view gemini_models = "/v1beta/models/";
 
+  // A model API admits the request (a Verdict: chat_completions.cpp, surfaces.cpp); it is then
+  // served (dispatch.cpp), or the refusal answered.
   if (path == "/v1/chat/completions") {
-    if (post_only("openai.chat", ir::Format::openai_chat))
-      co_await chat_completions(ctx);
-    else
+    if (!post_only("openai.chat", ir::Format::openai_chat))
       co_await method_not_allowed();
+    else if (auto refusal = chat_completions(ctx))
+      co_await refuse(ctx, *refusal);
+    else
+      co_await serve(ctx, Surface::chat);
   } else if (path == "/v1/messages") {
-    if (post_only("anthropic.messages", ir::Format::anthropic))
-      co_await messages(ctx);
-    else
+    if (!post_only("anthropic.messages", ir::Format::anthropic))
       co_await method_not_allowed();
+    else if (auto refusal = messages(ctx))
+      co_await refuse(ctx, *refusal);
+    else
+      co_await serve(ctx, Surface::messages);
   } else if (path == "/v1/responses") {
-    if (post_only("openai.responses", ir::Format::openai_responses))
-      co_await responses(ctx);
-    else
+    if (!post_only("openai.responses", ir::Format::openai_responses))
       co_await method_not_allowed();
+    else if (auto refusal = responses(ctx))
+      co_await refuse(ctx, *refusal);
+    else
+      co_await serve(ctx, Surface::responses);
   } else if (path.starts_with(gemini_models) && path.find(':') != std::string_view::npos) {
-    if (post_only("gemini.generate_content", ir::Format::gemini))
-      co_await generate_content(ctx, path.substr(gemini_models.size()));
-    else
+    if (!post_only("gemini.generate_content", ir::Format::gemini))
       co_await method_not_allowed();
+    else if (auto refusal = generate_content(ctx, path.substr(gemini_models.size())))
+      co_await refuse(ctx, *refusal);
+    else
+      co_await serve(ctx, Surface::gemini);
   } else if (path == "/v1/embeddings") {
-    if (post_only("openai.embeddings", ir::Format::openai_chat))
-      co_await forward_openai_json(ctx, Surface::embeddings);
-    else
+    if (!post_only("openai.embeddings", ir::Format::openai_chat))
       co_await method_not_allowed();
+    else if (auto refusal = forward_openai_json(ctx, Surface::embeddings))
+      co_await refuse(ctx, *refusal);
+    else
+      co_await serve(ctx, Surface::embeddings);
   } else if (path == "/v1/images/generations") {
-    if (post_only("openai.images", ir::Format::openai_chat))
-      co_await forward_openai_json(ctx, Surface::images);
-    else
+    if (!post_only("openai.images", ir::Format::openai_chat))
       co_await method_not_allowed();
+    else if (auto refusal = forward_openai_json(ctx, Surface::images))
+      co_await refuse(ctx, *refusal);
+    else
+      co_await serve(ctx, Surface::images);
   } else if (is_management_path(path)) {
     ctx.surface = "management";
     co_await management(ctx);

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace tollgate::auth {
@@ -35,8 +36,10 @@ namespace tollgate::gateway {
 
 class BlockingPool;
 struct LoopState;
+struct Refusal;
 struct RequestContext;
 class UpstreamCall;
+using Verdict = std::optional<Refusal>;  // respond.hpp
 
 // What the gateway needs from the rest of the process (owned by main).
 struct Services {
@@ -73,14 +76,14 @@ class Gateway {
 
  private:
   boost::asio::awaitable<void> route(net::HttpRequest& request, net::ResponseWriter& writer);
-  // The inbound APIs (chat_completions.cpp, surfaces.cpp) and the translated pipeline they
-  // share (translate.cpp).
-  boost::asio::awaitable<void> chat_completions(RequestContext& ctx);
-  boost::asio::awaitable<void> messages(RequestContext& ctx);
-  boost::asio::awaitable<void> responses(RequestContext& ctx);
-  boost::asio::awaitable<void> generate_content(RequestContext& ctx,
-                                                std::string_view model_and_method);
-  boost::asio::awaitable<void> forward_openai_json(RequestContext& ctx, Surface surface);
+  // The inbound model APIs (chat_completions.cpp, surfaces.cpp): each authenticates, reads the
+  // body in its own format, resolves the model and admits the request — a Verdict, without a
+  // coroutine of its own: route() answers a refusal, or serves the request.
+  Verdict chat_completions(RequestContext& ctx);
+  Verdict messages(RequestContext& ctx);
+  Verdict responses(RequestContext& ctx);
+  Verdict generate_content(RequestContext& ctx, std::string_view model_and_method);
+  Verdict forward_openai_json(RequestContext& ctx, Surface surface);
   // After admission: the attempts (dispatch.cpp), then the relay that fits the deployment that
   // answered: OpenAI passthrough (chat_completions.cpp), same-format passthrough
   // (same_format.cpp), the translated pipeline (translate.cpp) or a JSON forward (surfaces.cpp).

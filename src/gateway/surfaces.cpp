@@ -49,8 +49,8 @@ std::int64_t count_images(std::string_view body) {
 
 }  // namespace
 
-boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
-  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
+Verdict Gateway::messages(RequestContext& ctx) {
+  if (auto refusal = authenticate(ctx, services_)) return refusal;
   // An Anthropic upstream gets the body as it is, with only the model replaced: a light read
   // finds the model; the body is decoded only when a deployment of another format needs it
   // (dispatch.cpp). A body the light read refuses is decoded now, for Anthropic's own error.
@@ -64,37 +64,30 @@ boost::asio::awaitable<void> Gateway::messages(RequestContext& ctx) {
     ctx.model_field = std::move(*view);
   } else {
     if (auto error = api::anthropic::decode_request(ctx.request.body, ctx.ir)) {
-      co_await respond_error(ctx, *error);
-      co_return;
+      return Refusal{std::move(*error), {}};
     }
     take_request(ctx);
   }
   if (auto refusal = resolve(ctx, catalog_, ctx.requested_model, Surface::messages)) {
-    co_return co_await refuse(ctx, *refusal);
+    return refusal;
   }
-  if (auto refusal = admit(ctx, services_, Surface::messages))
-    co_return co_await refuse(ctx, *refusal);
-  co_await serve(ctx, Surface::messages);
+  return admit(ctx, services_, Surface::messages);
 }
 
-boost::asio::awaitable<void> Gateway::responses(RequestContext& ctx) {
-  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
+Verdict Gateway::responses(RequestContext& ctx) {
+  if (auto refusal = authenticate(ctx, services_)) return refusal;
   if (auto error = api::responses::decode_request(ctx.request.body, ctx.ir)) {
-    co_await respond_error(ctx, *error);
-    co_return;
+    return Refusal{std::move(*error), {}};
   }
   take_request(ctx);
   if (auto refusal = resolve(ctx, catalog_, ctx.ir.model, Surface::responses)) {
-    co_return co_await refuse(ctx, *refusal);
+    return refusal;
   }
-  if (auto refusal = admit(ctx, services_, Surface::responses))
-    co_return co_await refuse(ctx, *refusal);
-  co_await serve(ctx, Surface::responses);
+  return admit(ctx, services_, Surface::responses);
 }
 
-boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
-                                                       std::string_view model_and_method) {
-  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
+Verdict Gateway::generate_content(RequestContext& ctx, std::string_view model_and_method) {
+  if (auto refusal = authenticate(ctx, services_)) return refusal;
   std::size_t colon = model_and_method.rfind(':');
   std::string_view method =
       colon == std::string_view::npos ? std::string_view{} : model_and_method.substr(colon + 1);
@@ -102,19 +95,17 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
   bool stream = method == "streamGenerateContent";
   if (colon == std::string_view::npos || model.empty() ||
       (method != "generateContent" && !stream)) {
-    co_await respond_error(ctx, 404,
-                           "Unknown method in " + std::string(ctx.request.path()) +
-                               ": use models/{model}:generateContent or "
-                               ":streamGenerateContent?alt=sse",
-                           "unknown_url");
-    co_return;
+    return turn_away(404,
+                     "Unknown method in " + std::string(ctx.request.path()) +
+                         ": use models/{model}:generateContent or "
+                         ":streamGenerateContent?alt=sse",
+                     "unknown_url");
   }
   if (stream && net::query_param(ctx.request.query(), "alt") != "sse") {
-    co_await respond_error(ctx, 400,
-                           "streamGenerateContent is supported with alt=sse only (Server-Sent "
-                           "Events); the JSON array stream is not supported.",
-                           "unsupported_stream_format", "alt");
-    co_return;
+    return turn_away(400,
+                     "streamGenerateContent is supported with alt=sse only (Server-Sent "
+                     "Events); the JSON array stream is not supported.",
+                     "unsupported_stream_format", "alt");
   }
   // The model is in the URL: a Gemini upstream gets the body exactly as the client sent it, and
   // judges it (it is Gemini: its errors are the ones the client expects). The body is decoded
@@ -124,41 +115,36 @@ boost::asio::awaitable<void> Gateway::generate_content(RequestContext& ctx,
   ctx.stream = stream;
   ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
   if (auto refusal = resolve(ctx, catalog_, model, Surface::gemini)) {
-    co_return co_await refuse(ctx, *refusal);
+    return refusal;
   }
-  if (auto refusal = admit(ctx, services_, Surface::gemini))
-    co_return co_await refuse(ctx, *refusal);
-  co_await serve(ctx, Surface::gemini);
+  return admit(ctx, services_, Surface::gemini);
 }
 
 // Embeddings and image generations: forwarded to an OpenAI-compatible upstream with only
 // `model` replaced, the response relayed with only `model` restored and usage read.
-boost::asio::awaitable<void> Gateway::forward_openai_json(RequestContext& ctx, Surface surface) {
-  if (auto refusal = authenticate(ctx, services_)) co_return co_await refuse(ctx, *refusal);
+Verdict Gateway::forward_openai_json(RequestContext& ctx, Surface surface) {
+  if (auto refusal = authenticate(ctx, services_)) return refusal;
   auto read = api::openai::read_model_field(ctx.request.body);
   if (auto* error = std::get_if<api::openai::RequestError>(&read)) {
-    co_await respond_error(ctx, 400, error->message, error->code, error->param);
-    co_return;
+    return turn_away(400, error->message, error->code, error->param);
   }
   auto& view = std::get<api::openai::ModelFieldView>(read);
   ctx.model_call = true;
   ctx.requested_model = view.model;
   if (view.stream) {
-    co_await respond_error(ctx, 400,
-                           "stream: true is not supported for " +
-                               std::string(surface_path(surface)) + " by this gateway.",
-                           "unsupported_parameter", "stream");
-    co_return;
+    return turn_away(400,
+                     "stream: true is not supported for " + std::string(surface_path(surface)) +
+                         " by this gateway.",
+                     "unsupported_parameter", "stream");
   }
   ctx.prompt_chars = ctx.request.body.size();  // not decoded: the body's size is a ceiling
   ctx.max_tokens = 0;                          // nothing generated but what the usage says
   if (surface == Surface::images) ctx.images = std::clamp<std::int64_t>(view.n.value_or(1), 1, 100);
   ctx.model_field = std::move(view);
   if (auto refusal = resolve(ctx, catalog_, ctx.requested_model, surface)) {
-    co_return co_await refuse(ctx, *refusal);
+    return refusal;
   }
-  if (auto refusal = admit(ctx, services_, surface)) co_return co_await refuse(ctx, *refusal);
-  co_await serve(ctx, surface);
+  return admit(ctx, services_, surface);
 }
 
 boost::asio::awaitable<void> Gateway::relay_openai_json(RequestContext& ctx, UpstreamCall& call,
