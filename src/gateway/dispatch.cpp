@@ -186,7 +186,9 @@ boost::asio::awaitable<std::unique_ptr<UpstreamCall>> dispatch(RequestContext& c
     const obs::DeploymentSeries& series = (*services.deployment_metrics)[d.index];
 
     auto call = std::make_unique<UpstreamCall>(ctx, d);
-    const net::ClientError sent = co_await call->send(std::move(target), std::move(body), ctx.stream);
+    net::ClientRequest request = call->request(std::move(target), std::move(body), ctx.stream);
+    net::ClientResult result = co_await ctx.loop.client.send(d.origin, std::move(request));
+    const net::ClientError sent = call->received(std::move(result));
     if (sent != net::ClientError::none) {
       note_failure(services, d, tokens, series.attempts_transport, more_attempts);
       timed_out[position] = net::is_timeout(sent);

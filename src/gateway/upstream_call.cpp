@@ -87,25 +87,22 @@ boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx,
   }
 }
 
-boost::asio::awaitable<net::ClientError> UpstreamCall::send(std::string target, std::string body,
-                                                           bool stream) {
+net::ClientRequest UpstreamCall::request(std::string target, std::string body, bool stream) {
   started_ = Clock::now();
-  net::ClientResult sent;
-  {
-    WaitTimer wait{ctx_.upstream_wait};
-    net::ClientRequest request =
-        upstream_post(ctx_, deployment_, std::move(target), std::move(body), stream);
-    sent = co_await ctx_.loop.client.send(deployment_.origin, std::move(request));
-  }
+  return upstream_post(ctx_, deployment_, std::move(target), std::move(body), stream);
+}
+
+net::ClientError UpstreamCall::received(net::ClientResult result) {
   head_at_ = Clock::now();
-  if (sent.error != net::ClientError::none) {
-    failure_detail_ = std::move(sent.detail);
+  ctx_.upstream_wait += head_at_ - started_;
+  if (result.error != net::ClientError::none) {
+    failure_detail_ = std::move(result.detail);
     record();
-    co_return sent.error;
+    return result.error;
   }
-  response_ = std::move(sent.response);
+  response_ = std::move(result.response);
   ctx_.upstream_status = response_->status();
-  co_return net::ClientError::none;
+  return net::ClientError::none;
 }
 
 std::optional<Clock::duration> UpstreamCall::retry_after() const {

@@ -49,11 +49,17 @@ class UpstreamCall {
   UpstreamCall(const UpstreamCall&) = delete;
   UpstreamCall& operator=(const UpstreamCall&) = delete;
 
-  // POSTs `body` to `target` with the provider's credentials (or the key's own, BYOK) and the
-  // forwarded client headers, and reads the response head. An error code when the provider could
-  // not be reached or did not answer in time (failure_detail() says more); nothing is sent to
-  // the client here.
-  boost::asio::awaitable<net::ClientError> send(std::string target, std::string body, bool stream);
+  // The exchange, in two steps around the HTTP client (no coroutine of the call's own):
+  //   net::ClientRequest request = call.request(std::move(target), std::move(body), stream);
+  //   net::ClientResult result = co_await ctx.loop.client.send(deployment.origin,
+  //   std::move(request)); net::ClientError sent = call.received(std::move(result));
+  // request(): the POST of `body` to `target` with the provider's credentials (or the key's own,
+  // BYOK) and the forwarded client headers; the call's clock starts. received(): the response
+  // head; the wait for it counts as upstream time. An error code when the provider could not be
+  // reached or did not answer in time (failure_detail() says more); nothing is sent to the
+  // client here.
+  net::ClientRequest request(std::string target, std::string body, bool stream);
+  net::ClientError received(net::ClientResult result);
   const std::string& failure_detail() const { return failure_detail_; }
 
   const Deployment& deployment() const { return deployment_; }
