@@ -1,6 +1,6 @@
 // Two builds of the gateway compared at the same time (BENCH.md: side by side, one run).
 //
-//   node bench/ab.mjs --a <bin dir> --b <bin dir> [--seconds 8] [--rounds 4]
+//   node bench/ab.mjs --a <bin dir | nginx> --b <bin dir | nginx> [--seconds 8] [--rounds 4]
 //                     [--concurrency 32] [--billing] [--a-env K=V,...] [--b-env K=V,...]
 //
 // On this shared 2-core machine one build measured alone after the other moves by ±25 % from
@@ -18,18 +18,26 @@
 // swapped) and trust a difference that keeps its sign.
 //
 // Each gateway is set up as bench/run.mjs's tollgate lane (threads: 1, access log off, billing
-// off; --billing turns it on, as the tollgate-billing lane). A round is one such run; the sides
+// off; --billing turns it on, as the tollgate-billing lane). A side given as `nginx` instead of a
+// bin directory is run.mjs's nginx lane (one worker, a keepalive pool to the mock): both proxies
+// then serve at the same moment, and their CPU per request (nginx: its worker as the "loop", with
+// the master as the process) is compared free of the machine's changes of speed, which move a
+// run's sequential lanes by ±25 %. Its throughput ratio says little here: the scheduler shares
+// the cores among threads, and Tollgate has two busy ones (event loop, usage writer) to nginx's
+// one. A round is one such run; the sides
 // start their load in turn order, alternating. Per round and side: requests/s, the event-loop
 // thread's CPU per request (user + kernel, /proc) and the whole process's. --a-env / --b-env set
 // environment variables for one side only (an allocator through LD_PRELOAD, say). Prints the
 // rounds, then B/A and the paired CPU differences; writes nothing.
 import { billingGateway } from "./billing_gateway.mjs";
 import { chatRequest } from "./chat_request.mjs";
+import { nginxConf } from "./nginx_proxy.mjs";
 import { startListening } from "./listening.mjs";
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createServer } from "node:net";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const argv = process.argv.slice(2);
@@ -40,25 +48,58 @@ const rounds = number("--rounds", 4);
 const concurrency = number("--concurrency", 32);
 const billing = argv.includes("--billing");
 const envOf = (list) => Object.fromEntries((list ? list.split(",") : []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+const side = (name, given) => (given === "nginx" ? { name, nginx: true, bin: "nginx" }
+                                                   : { name, bin: resolve(given ?? join(root, "build/bin")) });
 const sides = [
-  { name: "A", bin: resolve(text("--a", join(root, "build/bin"))), env: envOf(text("--a-env")) },
-  { name: "B", bin: resolve(text("--b", join(root, "build/bin"))), env: envOf(text("--b-env")) },
+  { ...side("A", text("--a")), env: envOf(text("--a-env")) },
+  { ...side("B", text("--b")), env: envOf(text("--b-env")) },
 ];
+const tollgateBin = sides.find((s) => !s.nginx)?.bin ?? join(root, "build/bin");  // for the mock
 const children = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const start = (cmd, args, env) => startListening(cmd, args, children, env);
 
-// CPU ticks (user, kernel) of the process and of its event-loop thread.
-function cpu(pid) {
+// CPU ticks (user, kernel) of the process and of its event-loop thread; for nginx, of the master
+// and its worker together, and of the worker.
+function cpu(side) {
   const ticks = (stat) => {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return { user: Number(fields[11]), kernel: Number(fields[12]) };
   };
+  const pid = side.pid;
+  if (side.nginx) {
+    const worker = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/)[0]);
+    const master = ticks(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    const loop = ticks(readFileSync(`/proc/${worker}/stat`, "utf8"));
+    return { process: { user: master.user + loop.user, kernel: master.kernel + loop.kernel }, loop };
+  }
   const loopTask = readdirSync(`/proc/${pid}/task`).find((t) =>
     readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim() === "tg-loop-0");
   return { process: ticks(readFileSync(`/proc/${pid}/stat`, "utf8")),
            loop: ticks(readFileSync(`/proc/${pid}/task/${loopTask}/stat`, "utf8")) };
+}
+
+// nginx (the master; daemon off) in front of the mock, once it answers.
+async function startNginx(work, mockPort) {
+  const port = await new Promise((ok) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port: free } = server.address();
+      server.close(() => ok(free));
+    });
+  });
+  const conf = join(work, "nginx.conf");
+  writeFileSync(conf, nginxConf({ work, port, connections: 4096,
+                                  upstreams: [{ prefix: "/", name: "mock", port: mockPort, keepalive: 128 }] }));
+  const child = spawn("nginx", ["-c", conf, "-p", work], { stdio: "ignore" });
+  children.push(child);
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status < 500) return { child, port };
+    } catch {}
+    await sleep(100);
+  }
+  throw new Error(`nginx did not answer on ${port}`);
 }
 
 function wrk(side) {
@@ -78,27 +119,32 @@ function wrk(side) {
 }
 
 async function main() {
-  const { port: mockPort } = await start(join(sides[0].bin, "tollgate-mock"), ["--port", "0", "--quiet", "--threads", "1"]);
+  const { port: mockPort } = await start(join(tollgateBin, "tollgate-mock"), ["--port", "0", "--quiet", "--threads", "1"]);
   for (const side of sides) {
     const work = mkdtempSync(join(tmpdir(), `tollgate-ab-${side.name}-`));
+    side.body = join(work, "body.json");
+    writeFileSync(side.body, JSON.stringify(chatRequest()));
+    if (side.nginx) {
+      const { child, port } = await startNginx(work, mockPort);
+      Object.assign(side, { pid: child.pid, port, key: "bench", rates: [], cpu: [] });
+      continue;
+    }
     const { config, key } = billingGateway({ bin: side.bin, work, mockUrl: `http://127.0.0.1:${mockPort}` });
     if (!billing) writeFileSync(config, readFileSync(config, "utf8").replace("enabled: true", "enabled: false"));
     const { child, port } = await start(join(side.bin, "tollgate"), ["serve", "--config", config], side.env);
-    side.body = join(work, "body.json");
-    writeFileSync(side.body, JSON.stringify(chatRequest()));
     Object.assign(side, { pid: child.pid, port, key, rates: [], cpu: [] });
   }
   await sleep(500);
   console.log(`A: ${sides[0].bin} ${JSON.stringify(sides[0].env)}\nB: ${sides[1].bin} ${JSON.stringify(sides[1].env)}`);
   console.log(`${rounds} rounds of ${seconds} s, wrk c=${concurrency} on each side, billing ${billing ? "on" : "off"}\n`);
   for (let round = 0; round < rounds; round++) {
-    const before = sides.map((s) => cpu(s.pid));
+    const before = sides.map((s) => cpu(s));
     const order = round % 2 ? [sides[1], sides[0]] : sides;
     const served = new Map(order.map((s) => [s, wrk(s)]));
     const line = [];
     for (const [i, side] of sides.entries()) {
       const requests = await served.get(side);
-      const after = cpu(side.pid);
+      const after = cpu(side);
       const perRequest = (ticks) => ((ticks * 1e6) / 100 / requests).toFixed(1);  // 100 ticks a second
       const loop = `${perRequest(after.loop.user - before[i].loop.user)} + ${perRequest(after.loop.kernel - before[i].loop.kernel)}`;
       const all = perRequest(after.process.user + after.process.kernel - before[i].process.user - before[i].process.kernel);

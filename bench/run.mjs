@@ -22,6 +22,7 @@
 // bench/callgrind.mjs are read from their own JSON files there, when present, and checked
 // against the issue's targets with the rest.
 import { billingGateway } from "./billing_gateway.mjs";
+import { nginxConf } from "./nginx_proxy.mjs";
 import { chatRequest } from "./chat_request.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync, statSync, copyFileSync } from "node:fs";
@@ -264,31 +265,11 @@ async function main() {
   if (lanes.includes("nginx")) {
     const port = await freePort();
     const conf = join(work, "nginx.conf");
-    const location = (prefix, upstream) => `
-    location ${prefix} {
-      proxy_pass http://${upstream}${prefix === "/" ? "" : "/"};
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-    }`;
     const extra = ["slow", "stream", "hold-nginx"].filter((k) => mocks[k]);
-    writeFileSync(conf, `
-worker_processes 1;
-worker_rlimit_nofile ${nginxConnections};
-daemon off;
-error_log ${work}/nginx-error.log warn;
-pid ${work}/nginx.pid;
-events { worker_connections ${nginxConnections}; }
-http {
-  access_log off;
-  client_body_temp_path ${work}/nginx-body;
-  proxy_temp_path ${work}/nginx-proxy;
-  upstream mock { server 127.0.0.1:${new URL(mockUrl).port}; keepalive 128; }
-${extra.map((k) => `  upstream mock_${k.replace("-", "_")} { server 127.0.0.1:${new URL(mocks[k].url).port}; keepalive ${k === "slow" ? sustained.connections : 128}; }`).join("\n")}
-  server {
-    listen 127.0.0.1:${port} reuseport;${location("/", "mock")}${extra.map((k) => location(`/${k}/`, `mock_${k.replace("-", "_")}`)).join("")}
-  }
-}`);
+    const upstreams = [{ prefix: "/", name: "mock", port: new URL(mockUrl).port, keepalive: 128 },
+                       ...extra.map((k) => ({ prefix: `/${k}/`, name: `mock_${k.replace("-", "_")}`, port: new URL(mocks[k].url).port,
+                                              keepalive: k === "slow" ? sustained.connections : 128 }))];
+    writeFileSync(conf, nginxConf({ work, port, connections: nginxConnections, upstreams }));
     // The spawned process is the master (daemon off; taskset execs it in place).
     const master = await start("nginx", ["-c", conf, "-p", work], { core: 1 });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
