@@ -17,6 +17,9 @@
 // the first ~80 s — and what they took is reported, first and last sample), soak
 // (--soak-seconds of constant load right after; a sample every 10 s: first, last, min, max and
 // the drift last/first, the figure that must stay flat: BENCH.md warms up before measuring).
+// Each warm-up and soak sample also has the rate served since the sample before and the usage
+// writer's backlog (from /metrics): memory in flight grows with both, so a step in VmRSS can be
+// read against a change of rate or a backlog.
 // Writes bench/results/memory.json (with the commit) and prints a markdown table.
 import { billingGateway } from "./billing_gateway.mjs";
 import { chatRequest } from "./chat_request.mjs";
@@ -67,15 +70,30 @@ function wrk(url, seconds, env) {
   }));
 }
 
+// From the gateway's /metrics: requests answered so far, and usage submissions not yet written.
+async function progress(metricsUrl) {
+  const text = await (await fetch(metricsUrl)).text();
+  let requests = 0;
+  for (const m of text.matchAll(/^tollgate_requests_total\{[^}]*\} (\d+)/gm)) requests += Number(m[1]);
+  return { requests, usage_backlog: Number(/^tollgate_usage_backlog (\d+)/m.exec(text)?.[1] ?? 0) };
+}
+
 // Samples the gateway's memory every `everySeconds` for `seconds` under a wrk load; wrk runs one
-// second longer, so that the last sample is taken under load too.
+// second longer, so that the last sample is taken under load too. Each sample also has the rate
+// served since the one before and the usage writer's backlog: memory in flight grows with both,
+// so a step in VmRSS can be read against them.
 async function underLoad(pid, url, env, seconds, everySeconds) {
+  const metricsUrl = new URL("/metrics", url).href;
   const started = Date.now();
+  let before = await progress(metricsUrl);
   const load = wrk(url, seconds + 1, env);
   const samples = [];
   for (let next = everySeconds; next <= seconds; next += everySeconds) {
     await sleep(started + next * 1000 - Date.now());
-    samples.push({ t_s: next, ...memory(pid) });
+    const now = await progress(metricsUrl);
+    samples.push({ t_s: next, ...memory(pid), rps: Math.round((now.requests - before.requests) / everySeconds),
+                   usage_backlog: now.usage_backlog });
+    before = now;
   }
   return { samples, served: await load };
 }
@@ -146,6 +164,9 @@ async function main() {
     `Soak, VmRSS every ${soakSampleSeconds} s: first ${mib(soakSummary.first_kb)} MiB, last ${mib(soakSummary.last_kb)} MiB, ` +
     `min ${mib(soakSummary.min_kb)} MiB, max ${mib(soakSummary.max_kb)} MiB; drift last/first **${soakSummary.drift_pct} %** ` +
     `(RssAnon ${soakSummary.rss_anon_drift_pct} %; target within ±5 %).`,
+    "",
+    `Warm-up and soak samples, VmRSS MiB @ req/s since the sample before (usage backlog): ` +
+    [...warmup.samples, ...soak.samples].map((x) => `${mib(x.vm_rss_kb)} @ ${x.rps} (${x.usage_backlog})`).join(", ") + ".",
   ].join("\n"));
 }
 
