@@ -32,12 +32,11 @@
 import { billingGateway } from "./billing_gateway.mjs";
 import { chatRequest } from "./chat_request.mjs";
 import { nginxConf } from "./nginx_proxy.mjs";
-import { startListening } from "./listening.mjs";
+import { freePort, startListening, waitForHttp, withChildren } from "./listening.mjs";
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createServer } from "node:net";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const argv = process.argv.slice(2);
@@ -69,7 +68,7 @@ function cpu(side) {
   };
   const pid = side.pid;
   if (side.nginx) {
-    const worker = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/)[0]);
+    const [, worker] = withChildren(pid);
     const master = ticks(readFileSync(`/proc/${pid}/stat`, "utf8"));
     const loop = ticks(readFileSync(`/proc/${worker}/stat`, "utf8"));
     return { process: { user: master.user + loop.user, kernel: master.kernel + loop.kernel }, loop };
@@ -82,24 +81,14 @@ function cpu(side) {
 
 // nginx (the master; daemon off) in front of the mock, once it answers.
 async function startNginx(work, mockPort) {
-  const port = await new Promise((ok) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port: free } = server.address();
-      server.close(() => ok(free));
-    });
-  });
+  const port = await freePort();
   const conf = join(work, "nginx.conf");
   writeFileSync(conf, nginxConf({ work, port, connections: 4096,
                                   upstreams: [{ prefix: "/", name: "mock", port: mockPort, keepalive: 128 }] }));
   const child = spawn("nginx", ["-c", conf, "-p", work], { stdio: "ignore" });
   children.push(child);
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status < 500) return { child, port };
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error(`nginx did not answer on ${port}`);
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+  return { child, port };
 }
 
 function wrk(side) {

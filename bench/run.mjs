@@ -24,11 +24,11 @@
 import { billingGateway } from "./billing_gateway.mjs";
 import { nginxConf } from "./nginx_proxy.mjs";
 import { chatRequest } from "./chat_request.mjs";
+import { freePort, waitForHttp, withChildren } from "./listening.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync, statSync, copyFileSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
 import { join, resolve } from "node:path";
-import net from "node:net";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const args = Object.fromEntries(
@@ -76,15 +76,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fdLimit = Number(execFileSync("sh", ["-c", "ulimit -Hn"], { encoding: "utf8" }).trim()) || Infinity;  // "unlimited"
 const nginxConnections = Math.min(fdLimit, 32768);
 
-function freePort() {
-  return new Promise((ok) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-}
-
 function start(cmd, argv, { waitFor, core } = {}) {
   if (core !== undefined) [cmd, argv] = onCore(core, cmd, argv);
   const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
@@ -104,17 +95,6 @@ function start(cmd, argv, { waitFor, core } = {}) {
     child.on("exit", (code) => fail(new Error(`${cmd} exited ${code}: ${out}`)));
     if (!waitFor) setTimeout(() => { clearTimeout(timer); ok(child); }, 500);
   });
-}
-
-async function waitForHttp(url, tries = 100) {
-  for (let i = 0; i < tries; i++) {
-    try {
-      const r = await fetch(url);
-      if (r.status < 500) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no answer from ${url}`);
 }
 
 // The binaries are copied into the work directory before anything starts: build/bin may be
@@ -197,7 +177,6 @@ function maxFds(pids) {
   }));
 }
 
-// A process and its children (nginx: the master and its worker).
 // CPU time (user, kernel) the processes have used so far, in clock ticks (USER_HZ, 100 a second):
 // fields 14 and 15 of /proc/<pid>/stat, which count every thread of the process.
 function cpuTicks(pids) {
@@ -207,8 +186,6 @@ function cpuTicks(pids) {
   }, { user: 0, sys: 0 });
 }
 const ticksPerSecond = 100;
-
-const withChildren = (pid) => [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number)];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const MB = (kb) => kb * 1024 / 1e6;
