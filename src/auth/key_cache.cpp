@@ -4,6 +4,7 @@
 #include "store/background_thread.hpp"
 #include "store/sqlite_database.hpp"
 
+#include <openssl/crypto.h>
 #include <simdjson.h>
 
 #include <cstdio>
@@ -38,6 +39,52 @@ std::string_view to_string(KeyRefusal refusal) {
   return "unknown";
 }
 
+namespace {
+
+// The keys this thread has seen match, by prefix: the key as presented, and the salt and hash it
+// matched. The same bytes presented again match the same salt and hash again, so SHA-256 (about
+// 5,000 instructions, most of what authenticating a request costs) runs once per key and event
+// loop rather than once per request. Only a key that matched is remembered: a guess always pays
+// for its hash. An entry answers only while the key's salt and hash are what it matched, so a key
+// made again under the same prefix is hashed again; a revoked key's entry is dropped the next time
+// it is presented. Bounded: forgotten all at once when full.
+//
+// The keys' text stays in this memory while they are in use, as it does in each request that
+// carries one; it is compared in constant time, and never logged.
+struct VerifiedKey {
+  std::string presented;
+  std::vector<uint8_t> salt;
+  KeyHash hash{};
+};
+constexpr std::size_t kMaxVerifiedKeys = 4096;
+thread_local net::StringMap<VerifiedKey> verified_keys;
+
+bool matches_verified(std::string_view prefix, std::string_view presented,
+                      const std::vector<uint8_t>& salt, const KeyHash& hash) {
+  auto it = verified_keys.find(prefix);
+  if (it == verified_keys.end()) return false;
+  const VerifiedKey& known = it->second;
+  return known.salt == salt && hash_equals(known.hash, hash) &&
+         known.presented.size() == presented.size() &&
+         CRYPTO_memcmp(known.presented.data(), presented.data(), presented.size()) == 0;
+}
+
+void remember_verified(std::string_view prefix, std::string_view presented,
+                       const std::vector<uint8_t>& salt, const KeyHash& hash) {
+  if (verified_keys.size() >= kMaxVerifiedKeys) verified_keys.clear();
+  VerifiedKey& known = verified_keys[std::string(prefix)];
+  known.presented.assign(presented);
+  known.salt = salt;
+  known.hash = hash;
+}
+
+void forget_verified(std::string_view prefix) {
+  if (verified_keys.empty()) return;
+  if (auto it = verified_keys.find(prefix); it != verified_keys.end()) verified_keys.erase(it);
+}
+
+}  // namespace
+
 std::optional<AuthenticatedKey> KeyCache::authenticate(std::string_view presented_key) const {
   auto result = authenticate(presented_key, {}, 0);
   if (auto* key = std::get_if<KeyHandle>(&result)) return **key;
@@ -54,11 +101,17 @@ std::variant<KeyHandle, KeyRefusal> KeyCache::authenticate(
   auto found = snapshot->find(prefix);
   // The prefix is not secret (it is shown in listings), so an early return for an unknown one
   // leaks nothing; the secret itself is only ever compared in constant time.
-  if (found == snapshot->end()) return KeyRefusal::unknown;
+  if (found == snapshot->end()) {
+    forget_verified(prefix);  // revoked: its text is not kept
+    return KeyRefusal::unknown;
+  }
 
   const ActiveKey& key = found->second;
-  KeyHash presented_hash = hash_key(key.salt, presented_key);
-  if (!hash_equals(presented_hash, key.hash)) return KeyRefusal::unknown;
+  if (!matches_verified(prefix, presented_key, key.salt, key.hash)) {
+    KeyHash presented_hash = hash_key(key.salt, presented_key);
+    if (!hash_equals(presented_hash, key.hash)) return KeyRefusal::unknown;
+    remember_verified(prefix, presented_key, key.salt, key.hash);
+  }
   if (key.secret) {
     if (presented_secret.empty()) return KeyRefusal::secret_required;
     if (!verify_key_secret(presented_secret, key.secret->salt, to_key_hash(key.secret->hash))) {

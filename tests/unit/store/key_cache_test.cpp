@@ -244,6 +244,59 @@ TEST(KeyCache, RefusesMalformedKeys) {
   EXPECT_FALSE(cache.authenticate("Bearer " + key.plaintext));
 }
 
+// A key that matched once is answered without hashing it again (a per-thread memo of verified
+// keys): that must never let another secret, a revoked key, or a key made again under the same
+// prefix through.
+TEST(KeyCache, AKeyThatMatchedBeforeStillRefusesAnotherSecretWithItsPrefix) {
+  TestKey key = make_key(1, "a");
+  KeyCache cache;
+  cache.reload({key.record});
+  ASSERT_TRUE(cache.authenticate(key.plaintext));
+  ASSERT_TRUE(cache.authenticate(key.plaintext));              // remembered now
+  for (std::size_t at : {kKeyPrefixLength, kKeyLength - 1}) {  // the secret's first and last
+    std::string forged = key.plaintext;
+    forged[at] = forged[at] == 'Z' ? 'Y' : 'Z';
+    EXPECT_FALSE(cache.authenticate(forged)) << "changed at " << at;
+  }
+  EXPECT_TRUE(cache.authenticate(key.plaintext));
+}
+
+TEST(KeyCache, AKeyThatMatchedBeforeIsRefusedOnceRevoked) {
+  TestKey key = make_key(1, "a");
+  KeyCache cache;
+  cache.reload({key.record});
+  ASSERT_TRUE(cache.authenticate(key.plaintext));
+  cache.revoke_now(key.record.prefix);
+  EXPECT_FALSE(cache.authenticate(key.plaintext));
+  key.record.revoked_at_ms = 1;
+  cache.reload({key.record});
+  EXPECT_FALSE(cache.authenticate(key.plaintext));
+}
+
+TEST(KeyCache, AKeyMadeAgainUnderTheSamePrefixIsCheckedAgainstItsNewHash) {
+  TestKey old_key = make_key(1, "a");
+  KeyCache cache;
+  cache.reload({old_key.record});
+  ASSERT_TRUE(cache.authenticate(old_key.plaintext));
+
+  // Same prefix, another secret, salt and hash (a restored backup, a hand-edited row).
+  TestKey new_key = make_key(1, "a");
+  new_key.plaintext = old_key.record.prefix + new_key.plaintext.substr(kKeyPrefixLength);
+  new_key.record.prefix = old_key.record.prefix;
+  new_key.record.hash = hash_key(new_key.record.salt, new_key.plaintext);
+  cache.reload({new_key.record});
+  EXPECT_FALSE(cache.authenticate(old_key.plaintext));
+  EXPECT_TRUE(cache.authenticate(new_key.plaintext));
+
+  // The same key with a new salt (and so a new hash) still matches.
+  TestKey resalted = new_key;
+  resalted.record.salt = generate_salt();
+  resalted.record.hash = hash_key(resalted.record.salt, resalted.plaintext);
+  cache.reload({resalted.record});
+  EXPECT_TRUE(cache.authenticate(new_key.plaintext));
+  EXPECT_FALSE(cache.authenticate(old_key.plaintext));
+}
+
 TEST(KeyCache, RevokeNowTakesEffectAndSurvivesAStaleReload) {
   TestKey revoked = make_key(1, "a");
   TestKey kept = make_key(2, "b");
