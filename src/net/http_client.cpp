@@ -4,6 +4,7 @@
 #include "net/http_client.hpp"
 
 #include "net/deadline_clock.hpp"
+#include "net/http_head.hpp"
 #include "net/io_shortcuts.hpp"
 #include "net/string_map.hpp"
 
@@ -340,40 +341,74 @@ void Connection::expires_never() {
 
 namespace {
 
-// Parses a response head into our own header list and hands body bytes (already de-chunked)
-// to a sink string, without Beast's field container or a copy through a fixed buffer.
-class ResponseParser final : public http::basic_parser<false> {
- public:
+// What the caller sees of a response's head.
+struct ResponseHead {
   int status = 0;
   Headers headers;
-  bool compressed = false;  // Content-Encoding gzip/deflate: the body is inflated for the caller
+  bool compressed = false;    // Content-Encoding gzip/deflate: the body is inflated for the caller
   bool event_stream = false;  // Content-Type text/event-stream
+};
+
+// Files one field of a response's head: the body's encoding and type are noted; the fields that
+// describe the raw bytes or the hop (framing, the connection) are left out; the rest is kept.
+void add_response_field(ResponseHead& head, std::string_view name, std::string_view value) {
+  if (iequals(name, "content-encoding") && (iequals(value, "gzip") || iequals(value, "deflate"))) {
+    head.compressed = true;
+    return;  // the caller sees the decoded body
+  }
+  if (iequals(name, "content-type") && value.size() >= 17 &&
+      iequals(value.substr(0, 17), "text/event-stream")) {
+    head.event_stream = true;
+  }
+  if (iequals(name, "transfer-encoding") || iequals(name, "content-length") ||
+      iequals(name, "connection") || iequals(name, "keep-alive")) {
+    return;  // hop-by-hop, or describes the raw bytes
+  }
+  head.headers.push_back(Header{FieldText(name), FieldText(value)});
+}
+
+// The largest response head accepted.
+constexpr std::size_t kMaxResponseHead = 64 * 1024;
+
+// The response at the start of `buffer`, when all of it is there and its head is a simple one
+// (net/http_head.hpp), as a small JSON reply usually is: its head read into `head`, its body into
+// `body`, without Beast, and taken out of the buffer. Otherwise false, and the buffer is as it
+// was, for Beast's parser.
+bool take_simple_response(beast::flat_buffer& buffer, ResponseHead& head, bool& keep_alive,
+                          std::string& body) {
+  const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+  SimpleHead simple;
+  if (!read_simple_response_head(bytes, kMaxResponseHead, simple) ||
+      simple.content_length > bytes.size() - simple.size) {
+    return false;
+  }
+  head.status = simple.status;
+  head.headers.reserve(simple.field_count);
+  for (const FieldView& field : simple.fields()) add_response_field(head, field.name, field.value);
+  keep_alive = simple.keep_alive();
+  body.assign(bytes.substr(simple.size, simple.content_length));
+  buffer.consume(simple.size + simple.content_length);
+  return true;
+}
+
+// Parses a response head into a ResponseHead and hands body bytes (already de-chunked) to a sink
+// string, without Beast's field container or a copy through a fixed buffer.
+class ResponseParser final : public http::basic_parser<false> {
+ public:
+  ResponseHead head;
   std::string* sink = nullptr;  // where body bytes go
 
  private:
   void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
                        beast::error_code&) override {}
   void on_response_impl(int code, beast::string_view, int, beast::error_code&) override {
-    status = code;
-    headers.reserve(12);
+    head.status = code;
+    head.headers.reserve(12);
   }
-  void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
+  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
                      beast::error_code&) override {
-    if (name == http::field::content_encoding &&
-        (beast::iequals(value, "gzip") || beast::iequals(value, "deflate"))) {
-      compressed = true;
-      return;  // the caller sees the decoded body
-    }
-    if (name == http::field::content_type && value.size() >= 17 &&
-        beast::iequals(value.substr(0, 17), "text/event-stream")) {
-      event_stream = true;
-    }
-    if (name == http::field::transfer_encoding || name == http::field::content_length ||
-        name == http::field::connection || name == http::field::keep_alive) {
-      return;  // hop-by-hop, or describes the raw bytes
-    }
-    headers.emplace_back(FieldText(std::string_view(name_string.data(), name_string.size())),
-                         FieldText(std::string_view(value.data(), value.size())));
+    add_response_field(head, std::string_view(name.data(), name.size()),
+                       std::string_view(value.data(), value.size()));
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
@@ -390,35 +425,40 @@ class ResponseParser final : public http::basic_parser<false> {
   void on_finish_impl(beast::error_code&) override {}
 };
 
+// A response on a pooled connection. Its body is read through Beast's parser, or, for a response
+// taken whole with its head (take_simple_response), is already in the connection's body_bytes and
+// there is no parser.
 class PooledResponse final : public ClientResponse {
  public:
   PooledResponse(std::shared_ptr<HttpClient::Impl> client, HttpClient::Impl::IdleList& pool,
                  std::size_t max_idle, std::unique_ptr<Connection> conn,
-                 std::unique_ptr<ResponseParser> parser, ClientTimeouts timeouts,
-                 Clock::time_point deadline)
+                 std::unique_ptr<ResponseParser> parser, ResponseHead simple_head,
+                 bool simple_keep_alive, ClientTimeouts timeouts, Clock::time_point deadline)
       : client_(std::move(client)),
         pool_(pool),
         max_idle_(max_idle),
         conn_(std::move(conn)),
         parser_(std::move(parser)),
+        simple_head_(std::move(simple_head)),
+        simple_keep_alive_(simple_keep_alive),
         timeouts_(timeouts),
         deadline_(deadline) {
-    if (parser_->compressed) inflater_.emplace();
+    if (head().compressed) inflater_.emplace();
   }
 
-  int status() const override { return parser_->status; }
-  const Headers& headers() const override { return parser_->headers; }
+  int status() const override { return head().status; }
+  const Headers& headers() const override { return head().headers; }
 
   bool body_bytes_received() const override {
-    return conn_ && (!conn_->body_bytes.empty() || conn_->buffer.size() > 0 || parser_->is_done());
+    return conn_ && (!conn_->body_bytes.empty() || conn_->buffer.size() > 0 || parsed_to_end());
   }
   bool complete_if_received() override {
     // The end may be in the buffer unparsed (the chunked terminator behind the final event).
-    if (conn_ && !parser_->is_done() && conn_->buffer.size() > 0 &&
+    if (conn_ && !parsed_to_end() && conn_->buffer.size() > 0 &&
         parse_buffered(*parser_, conn_->buffer)) {
       return false;  // malformed: dropping the response closes the connection
     }
-    if (conn_ && !parser_->is_done()) return false;
+    if (conn_ && !parsed_to_end()) return false;
     finish();
     return true;
   }
@@ -427,7 +467,7 @@ class PooledResponse final : public ClientResponse {
   std::optional<std::string> take_received_body(std::size_t limit) override {
     // Parsed to its end with the head (HttpClient::send parses what came with it); a compressed
     // body is decoded by read_some.
-    if (!conn_ || handed_out_ || inflater_ || !parser_->is_done()) return std::nullopt;
+    if (!conn_ || handed_out_ || inflater_ || !parsed_to_end()) return std::nullopt;
     if (conn_->body_bytes.size() > limit) return std::nullopt;
     std::string body = std::move(conn_->body_bytes);
     conn_->body_bytes.clear();
@@ -462,7 +502,7 @@ class PooledResponse final : public ClientResponse {
         }
         if (!decoded_.empty()) co_return std::pair{ClientError::none, std::string_view(decoded_)};
       }
-      if (parser_->is_done()) {
+      if (parsed_to_end()) {
         finish();
         co_return std::pair{ClientError::none, std::string_view{}};
       }
@@ -479,9 +519,9 @@ class PooledResponse final : public ClientResponse {
           conn_.reset();
           co_return std::pair{ClientError::protocol_error, std::string_view{}};
         }
-        if (!bytes.empty() || parser_->is_done()) continue;
+        if (!bytes.empty() || parsed_to_end()) continue;
       }
-      if (parser_->event_stream && conn_->buffer.size() == 0 &&
+      if (head().event_stream && conn_->buffer.size() == 0 &&
           conn_->buffer.capacity() > Connection::kStreamReadBuffer) {
         conn_->buffer.shrink_to_fit();  // nothing buffered: this frees it
         conn_->buffer.reserve(Connection::kStreamReadBuffer);
@@ -517,8 +557,12 @@ class PooledResponse final : public ClientResponse {
   }
 
  private:
+  const ResponseHead& head() const { return parser_ ? parser_->head : simple_head_; }
+  // The whole body has been through the parser (or there was none: it came whole).
+  bool parsed_to_end() const { return !parser_ || parser_->is_done(); }
+
   void finish() {
-    if (conn_ && parser_->keep_alive()) {
+    if (conn_ && (parser_ ? parser_->keep_alive() : simple_keep_alive_)) {
       conn_->body_bytes.clear();
       if (conn_->buffer.capacity() < Connection::kReadBuffer)
         conn_->buffer.reserve(Connection::kReadBuffer);
@@ -531,7 +575,9 @@ class PooledResponse final : public ClientResponse {
   HttpClient::Impl::IdleList& pool_;
   std::size_t max_idle_;
   std::unique_ptr<Connection> conn_;
-  std::unique_ptr<ResponseParser> parser_;
+  std::unique_ptr<ResponseParser> parser_;  // null: the response came whole (simple_head_)
+  ResponseHead simple_head_;
+  bool simple_keep_alive_ = false;
   ClientTimeouts timeouts_;
   Clock::time_point deadline_;
   std::optional<Inflater> inflater_;
@@ -605,6 +651,26 @@ std::size_t HttpClient::idle_connections() const {
   return n;
 }
 
+namespace {
+
+// One read from the connection into its buffer, what the buffer's free room takes (the room for a
+// typical response, head and body; 512 bytes at least). The end of the stream is an error here
+// (asio::error::eof).
+asio::awaitable<beast::error_code> read_some(Connection& conn) {
+  const std::size_t room = std::max<std::size_t>(512, conn.buffer.capacity() - conn.buffer.size());
+  beast::error_code ec;
+  std::size_t n = 0;
+  if (conn.secure) {
+    std::tie(ec, n) = co_await conn.secure->async_read_some(conn.buffer.prepare(room), use_tuple);
+  } else {
+    std::tie(ec, n) = co_await conn.plain->async_read_some(conn.buffer.prepare(room), use_tuple);
+  }
+  conn.buffer.commit(n);
+  co_return ec;
+}
+
+}  // namespace
+
 asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientRequest request) {
   auto deadline = Clock::now() + request.timeouts.total;
   HttpClient::Impl::IdleList& pool = impl_->idle_list(origin);
@@ -654,27 +720,37 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
       }
       ec = now.error;
     }
-    auto parser = std::make_unique<ResponseParser>();
+    // The response: usually all of it comes in one read, with a simple head, and is taken
+    // without Beast; anything else goes through Beast's parser, from the bytes already read.
     conn->body_bytes.clear();
-    parser->sink = &conn->body_bytes;
-    parser->header_limit(64 * 1024);
-    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
-    if (!ec) {
-      if (conn->secure) {
-        std::tie(ec, std::ignore) =
-            co_await http::async_read_header(*conn->secure, conn->buffer, *parser, use_tuple);
-      } else {
-        std::tie(ec, std::ignore) =
-            co_await http::async_read_header(*conn->plain, conn->buffer, *parser, use_tuple);
+    if (!ec && conn->buffer.size() == 0) ec = co_await read_some(*conn);
+    ResponseHead simple_head;
+    bool simple_keep_alive = false;
+    std::unique_ptr<ResponseParser> parser;
+    if (ec ||
+        !take_simple_response(conn->buffer, simple_head, simple_keep_alive, conn->body_bytes)) {
+      parser = std::make_unique<ResponseParser>();
+      parser->sink = &conn->body_bytes;
+      parser->header_limit(kMaxResponseHead);
+      parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+      if (!ec) ec = parse_buffered(*parser, conn->buffer);
+      if (!ec && !parser->is_header_done()) {
+        if (conn->secure) {
+          std::tie(ec, std::ignore) =
+              co_await http::async_read_header(*conn->secure, conn->buffer, *parser, use_tuple);
+        } else {
+          std::tie(ec, std::ignore) =
+              co_await http::async_read_header(*conn->plain, conn->buffer, *parser, use_tuple);
+        }
       }
+      // The body often came with the head: parse it now, so reading it needs no trip to the
+      // loop. (Eager only here: an eager parser asks async_read_some for more until its buffer
+      // runs dry, which would hold back stream events that have already arrived.)
+      parser->eager(true);
+      if (!ec) ec = parse_buffered(*parser, conn->buffer);
+      parser->eager(false);
     }
     conn->expires_never();
-    // The body often came with the head: parse it now, so reading it needs no trip to the loop.
-    // (Eager only here: an eager parser asks async_read_some for more until its buffer runs
-    // dry, which would hold back stream events that have already arrived.)
-    parser->eager(true);
-    if (!ec) ec = parse_buffered(*parser, conn->buffer);
-    parser->eager(false);
     if (ec) {
       if (conn->timed_out) {
         bool total = deadline <= first_byte_deadline;
@@ -697,9 +773,9 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
       co_return ClientResult{ClientError::protocol_error,
                              "malformed upstream response: " + ec.message(), nullptr};
     }
-    auto response = std::make_unique<PooledResponse>(impl_, pool, origin.max_idle,
-                                                     std::move(conn), std::move(parser),
-                                                     request.timeouts, deadline);
+    auto response = std::make_unique<PooledResponse>(impl_, pool, origin.max_idle, std::move(conn),
+                                                     std::move(parser), std::move(simple_head),
+                                                     simple_keep_alive, request.timeouts, deadline);
     co_return ClientResult{ClientError::none, {}, std::move(response)};
   }
   co_return ClientResult{ClientError::connection_reset, "upstream closed the connection", nullptr};

@@ -46,7 +46,9 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 using server_detail::Connection;
 using server_detail::ConnectionWriter;
+using server_detail::RequestFraming;
 using server_detail::RequestParser;
+using server_detail::take_simple_request;
 
 namespace {
 
@@ -91,6 +93,8 @@ struct HttpServer::Impl {
   asio::awaitable<void> accept_loop(unsigned index);
   asio::awaitable<void> watch_deadlines(unsigned index);
   asio::awaitable<void> serve_connection(unsigned index, tcp::socket socket);
+  asio::awaitable<bool> read_request(Connection& conn, HttpRequest& request,
+                                     RequestFraming& framing, ExchangeRecord& record);
   asio::awaitable<void> reject(Connection& conn, int status, std::string_view message,
                                std::string_view code, ExchangeRecord record);
   void observe(const ExchangeRecord& record) {
@@ -288,6 +292,76 @@ asio::awaitable<void> HttpServer::Impl::reject(Connection& conn, int status,
   observe(record);
 }
 
+// The request at the start of the connection's buffer, head and body, through Beast's parser,
+// reading more as needed: for what take_simple_request leaves (a request still arriving, chunked,
+// or anything else its head reader turns down). False when the connection must end: a malformed
+// or oversized request (answered here), a timeout or the client gone.
+asio::awaitable<bool> HttpServer::Impl::read_request(Connection& conn, HttpRequest& request,
+                                                     RequestFraming& framing,
+                                                     ExchangeRecord& record) {
+  beast::flat_buffer& buffer = conn.read_buffer;
+  RequestParser parser(request);
+  parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+  parser.body_limit(options.max_body_bytes);
+  auto hec = parse_buffered(parser, buffer);
+  if (!hec && !parser.is_header_done()) {
+    conn.expires_after(options.header_timeout);
+    std::tie(hec, std::ignore) =
+        co_await http::async_read_header(conn.socket, buffer, parser, use_tuple);
+    conn.expires_never();
+  }
+  if (hec) {
+    if (hec == http::error::header_limit) {
+      co_await reject(conn, 431, "request headers are too large", "headers_too_large", record);
+    } else if (hec == http::error::body_limit) {  // Content-Length already over the limit
+      co_await reject(conn, 413, "request body is too large", "body_too_large", record);
+    } else if (conn.timed_out) {
+      record.error = "header_timeout";
+      record.status = 408;
+      observe(record);
+    } else if (hec != http::error::end_of_stream && hec != asio::error::eof &&
+               hec != asio::error::operation_aborted && hec != asio::error::connection_reset) {
+      co_await reject(conn, 400, "malformed HTTP request", "bad_request", record);
+    }
+    co_return false;
+  }
+  record.method = request.method;
+  record.path = std::string(request.path());
+  if (auto length = parser.content_length(); length && *length > options.max_body_bytes) {
+    co_await reject(conn, 413, "request body is too large", "body_too_large", record);
+    co_return false;
+  }
+  if (parser.expect_continue) {
+    http::response<http::empty_body> cont{http::status::continue_, 11};
+    conn.expires_after(options.body_timeout);
+    auto [cec, cn] = co_await http::async_write(conn.socket, cont, use_tuple);
+    conn.expires_never();
+    if (cec) co_return false;
+  }
+
+  auto bec = parse_buffered(parser, buffer);
+  if (!bec && !parser.is_done()) {
+    conn.expires_after(options.body_timeout);
+    std::tie(bec, std::ignore) = co_await http::async_read(conn.socket, buffer, parser, use_tuple);
+    conn.expires_never();
+  }
+  if (bec) {
+    if (bec == http::error::body_limit) {
+      co_await reject(conn, 413, "request body is too large", "body_too_large", record);
+    } else if (conn.timed_out) {
+      record.error = "body_timeout";
+      record.status = 408;
+      observe(record);
+    } else if (bec != http::error::end_of_stream && bec != asio::error::eof &&
+               bec != asio::error::connection_reset) {
+      co_await reject(conn, 400, "malformed HTTP request body", "bad_request", record);
+    }
+    co_return false;
+  }
+  framing = {parser.version, parser.keep_alive(), parser.is_head};
+  co_return true;
+}
+
 asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::socket socket) {
   auto& loop = *loops[index];
   Connection conn{std::move(socket)};
@@ -315,81 +389,29 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     }
     conn.idle = false;
 
-    // 2. The request head, within the header timeout and size limit.
+    // 2–3. The request: head and body, within their timeouts and size limits. Usually all of it
+    // came in that first read and its head is a simple one, read without Beast.
     ExchangeRecord record;
     record.remote_address = remote;
     auto started = std::chrono::steady_clock::now();
-    RequestParser parser;
-    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-    parser.body_limit(options.max_body_bytes);
-    auto hec = parse_buffered(parser, buffer);  // usually the whole request is there already
-    if (!hec && !parser.is_header_done()) {
-      conn.expires_after(options.header_timeout);
-      std::tie(hec, std::ignore) =
-          co_await http::async_read_header(conn.socket, buffer, parser, use_tuple);
-      conn.expires_never();
-    }
-    if (hec) {
-      if (hec == http::error::header_limit) {
-        co_await reject(conn, 431, "request headers are too large", "headers_too_large", record);
-      } else if (hec == http::error::body_limit) {  // Content-Length already over the limit
-        co_await reject(conn, 413, "request body is too large", "body_too_large", record);
-      } else if (conn.timed_out) {
-        record.error = "header_timeout";
-        record.status = 408;
-        observe(record);
-      } else if (hec != http::error::end_of_stream && hec != asio::error::eof &&
-                 hec != asio::error::operation_aborted && hec != asio::error::connection_reset) {
-        co_await reject(conn, 400, "malformed HTTP request", "bad_request", record);
-      }
+    HttpRequest request;
+    RequestFraming framing;
+    if (!take_simple_request(buffer, options, request, framing) &&
+        !co_await read_request(conn, request, framing, record)) {
       break;
     }
-    record.method = parser.request.method;
-    record.path = std::string(parser.request.path());
-    if (auto length = parser.content_length(); length && *length > options.max_body_bytes) {
-      co_await reject(conn, 413, "request body is too large", "body_too_large", record);
-      break;
-    }
-    if (parser.expect_continue) {
-      http::response<http::empty_body> cont{http::status::continue_, 11};
-      conn.expires_after(options.body_timeout);
-      auto [cec, cn] = co_await http::async_write(conn.socket, cont, use_tuple);
-      conn.expires_never();
-      if (cec) break;
-    }
-
-    // 3. The body, within the body timeout and size limit.
-    auto bec = parse_buffered(parser, buffer);
-    if (!bec && !parser.is_done()) {
-      conn.expires_after(options.body_timeout);
-      std::tie(bec, std::ignore) =
-          co_await http::async_read(conn.socket, buffer, parser, use_tuple);
-      conn.expires_never();
-    }
-    if (bec) {
-      if (bec == http::error::body_limit) {
-        co_await reject(conn, 413, "request body is too large", "body_too_large", record);
-      } else if (conn.timed_out) {
-        record.error = "body_timeout";
-        record.status = 408;
-        observe(record);
-      } else if (bec != http::error::end_of_stream && bec != asio::error::eof &&
-                 bec != asio::error::connection_reset) {
-        co_await reject(conn, 400, "malformed HTTP request body", "bad_request", record);
-      }
-      break;
-    }
+    record.method = request.method;
+    record.path = std::string(request.path());
 
     // 4. The handler.
-    HttpRequest& request = parser.request;
     request.remote_address = remote;
     request.received_at = started;
     request.loop_index = index;
     request.sequence_on_connection = served++;
     record.request_bytes = request.body.size();
 
-    ConnectionWriter writer{conn, parser.keep_alive() && !stopping, parser.version, parser.is_head,
-                            options};
+    ConnectionWriter writer{conn, framing.keep_alive && !stopping, framing.version,
+                            framing.head_only, options};
     try {
       co_await handler(request, writer);
     } catch (const std::exception& e) {

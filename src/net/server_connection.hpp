@@ -5,6 +5,7 @@
 
 #include "net/deadline_clock.hpp"
 #include "net/http.hpp"
+#include "net/http_head.hpp"
 #include "net/http_server.hpp"
 #include "net/io_shortcuts.hpp"
 
@@ -47,11 +48,45 @@ struct Connection {
   void expires_never() { deadline = Clock::time_point::max(); }
 };
 
+// What the server needs to know of a request's head besides the request itself.
+struct RequestFraming {
+  unsigned version = 11;   // 10 or 11
+  bool keep_alive = true;  // the connection may carry another request
+  bool head_only = false;  // a HEAD request: the response has no body
+};
+
+// The request at the start of `buffer`, when all of it is there (head and body) and its head is a
+// simple one (net/http_head.hpp): read without Beast, and taken out of the buffer. Otherwise false,
+// and the buffer is as it was, for Beast's parser. A Content-Length over the body limit is left to
+// Beast too (it answers 413).
+inline bool take_simple_request(beast::flat_buffer& buffer, const ServerOptions& options,
+                                HttpRequest& request, RequestFraming& framing) {
+  const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+  SimpleHead head;
+  if (!read_simple_request_head(bytes, options.max_header_bytes, head) ||
+      head.content_length > options.max_body_bytes ||
+      head.content_length > bytes.size() - head.size) {
+    return false;
+  }
+  request.method.assign(head.method);
+  request.target.assign(head.target);
+  request.headers.reserve(head.field_count);
+  for (const FieldView& field : head.fields()) {
+    request.headers.push_back(Header{FieldText(field.name), FieldText(field.value)});
+  }
+  request.body.assign(bytes.substr(head.size, head.content_length));
+  framing = {head.version, head.keep_alive(), head.method == "HEAD"};
+  buffer.consume(head.size + head.content_length);
+  return true;
+}
+
 // Parses a request straight into an HttpRequest: fields go to our header list and body bytes to
 // our string as Beast's parser meets them, without its own field container in between.
 class RequestParser final : public http::basic_parser<true> {
  public:
-  HttpRequest request;
+  explicit RequestParser(HttpRequest& request) : request(request) {}
+
+  HttpRequest& request;
   unsigned version = 11;
   bool is_head = false;
   bool expect_continue = false;
@@ -71,9 +106,9 @@ class RequestParser final : public http::basic_parser<true> {
     if (name == http::field::expect && beast::iequals(value, "100-continue")) {
       expect_continue = true;
     }
-    request.headers.emplace_back(
-        FieldText(std::string_view(name_string.data(), name_string.size())),
-        FieldText(std::string_view(value.data(), value.size())));
+    request.headers.push_back(
+        Header{FieldText(std::string_view(name_string.data(), name_string.size())),
+               FieldText(std::string_view(value.data(), value.size()))});
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length,

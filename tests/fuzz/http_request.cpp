@@ -80,7 +80,8 @@ void parse_pipelined(std::string_view bytes, const Limits& limits) {
   beast::flat_buffer buffer;
   append(buffer, bytes);
   for (int i = 0; i < kMaxPipelinedRequests && buffer.size() > 0; ++i) {
-    RequestParser parser;
+    HttpRequest request;
+    RequestParser parser(request);
     configure(parser, limits, /*eager=*/true);
     const beast::error_code ec = parse_buffered(parser, buffer);
     if (ec || !parser.is_done()) return;
@@ -96,7 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Limits limits{kHeaderLimit, kBodyLimit};
 
   // The first request, whole, to an eager parser.
-  RequestParser whole;
+  HttpRequest whole_request;
+  RequestParser whole(whole_request);
   configure(whole, limits, /*eager=*/true);
   beast::flat_buffer whole_buffer;
   append(whole_buffer, input);
@@ -105,7 +107,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // The same bytes in two reads, to a non-eager parser, as the server's read loop would.
   const std::size_t split = size == 0 ? 0 : (std::size_t{data[size - 1]} * 131 + size) % (size + 1);
-  RequestParser split_parser;
+  HttpRequest split_request;
+  RequestParser split_parser(split_request);
   configure(split_parser, limits, /*eager=*/false);
   beast::flat_buffer split_buffer;
   append(split_buffer, input.substr(0, split));
