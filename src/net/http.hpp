@@ -57,6 +57,10 @@ struct Header {
   static Header borrow(const Header& other) noexcept {
     return {FieldText::borrow(other.name), FieldText::borrow(other.value)};
   }
+  // A header owning a copy of `other`'s text: for keeping it beyond `other`'s life.
+  static Header copy(const Header& other) {
+    return {FieldText(other.name.view()), FieldText(other.value.view())};
+  }
 };
 using Headers = std::vector<Header>;
 
@@ -68,9 +72,19 @@ bool iequals(std::string_view a, std::string_view b);
 void append_field_line(std::string& head, std::string_view name, std::string_view value);
 
 struct HttpRequest {
+  HttpRequest() = default;
+  // Moved, never copied: `headers` may view `field_text`, which a copy would not bring along.
+  HttpRequest(HttpRequest&&) = default;
+  HttpRequest& operator=(HttpRequest&&) = default;
+  HttpRequest(const HttpRequest&) = delete;
+  HttpRequest& operator=(const HttpRequest&) = delete;
+
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query as received, e.g. "/v1/models?x=1"
+  // As received. They may view the request's own `field_text`: valid as long as the request, like
+  // every view of it; to keep one longer, take a Header::copy.
   Headers headers;
+  std::vector<char> field_text;  // the text `headers` views, if they do (a vector: it moves along)
   std::string body;
   std::string remote_address;
   std::chrono::steady_clock::time_point received_at;  // when the head was complete

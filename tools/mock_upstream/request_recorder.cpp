@@ -29,7 +29,9 @@ void RequestRecorder::record(const net::HttpRequest& request, std::string_view f
   slot.format = format;
   slot.method = request.method;
   slot.target = request.target;
-  slot.headers = request.headers;
+  slot.headers.clear();
+  for (const net::Header& header : request.headers)
+    slot.headers.push_back(net::Header::copy(header));
   slot.body = request.body;
 }
 
