@@ -118,7 +118,7 @@ void UpstreamCall::copy_headers(net::Headers& to) const {
   for (const auto& h : response_->headers()) {
     if (net::iequals(h.name, "retry-after") || net::iequals(h.name, "openai-processing-ms") ||
         h.name.starts_with("x-ratelimit-") || h.name.starts_with("X-RateLimit-")) {
-      to.push_back(h);
+      to.push_back(net::Header::copy(h));  // may outlive the response
     }
   }
 }

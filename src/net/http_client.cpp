@@ -344,27 +344,26 @@ namespace {
 // What the caller sees of a response's head.
 struct ResponseHead {
   int status = 0;
-  Headers headers;
+  Headers headers;               // may view field_text
+  std::vector<char> field_text;  // the text of a simple head's fields (a vector: it moves along)
   bool compressed = false;    // Content-Encoding gzip/deflate: the body is inflated for the caller
   bool event_stream = false;  // Content-Type text/event-stream
 };
 
-// Files one field of a response's head: the body's encoding and type are noted; the fields that
-// describe the raw bytes or the hop (framing, the connection) are left out; the rest is kept.
-void add_response_field(ResponseHead& head, std::string_view name, std::string_view value) {
+// Notes what one field of a response's head says of the body; false for a field the caller does
+// not see: one that describes the raw bytes or the hop (framing, the connection, an encoding the
+// body is decoded from).
+bool note_response_field(ResponseHead& head, std::string_view name, std::string_view value) {
   if (iequals(name, "content-encoding") && (iequals(value, "gzip") || iequals(value, "deflate"))) {
     head.compressed = true;
-    return;  // the caller sees the decoded body
+    return false;  // the caller sees the decoded body
   }
   if (iequals(name, "content-type") && value.size() >= 17 &&
       iequals(value.substr(0, 17), "text/event-stream")) {
     head.event_stream = true;
   }
-  if (iequals(name, "transfer-encoding") || iequals(name, "content-length") ||
-      iequals(name, "connection") || iequals(name, "keep-alive")) {
-    return;  // hop-by-hop, or describes the raw bytes
-  }
-  head.headers.push_back(Header{FieldText(name), FieldText(value)});
+  return !iequals(name, "transfer-encoding") && !iequals(name, "content-length") &&
+         !iequals(name, "connection") && !iequals(name, "keep-alive");
 }
 
 // The largest response head accepted.
@@ -383,8 +382,17 @@ bool take_simple_response(beast::flat_buffer& buffer, ResponseHead& head, bool& 
     return false;
   }
   head.status = simple.status;
+  // The fields' text is copied once, in one piece; the headers view it.
+  head.field_text.assign(bytes.data(), bytes.data() + simple.size);
+  auto own = [&](std::string_view text) {
+    return FieldText::borrow({head.field_text.data() + (text.data() - bytes.data()), text.size()});
+  };
   head.headers.reserve(simple.field_count);
-  for (const FieldView& field : simple.fields()) add_response_field(head, field.name, field.value);
+  for (const FieldView& field : simple.fields()) {
+    if (note_response_field(head, field.name, field.value)) {
+      head.headers.push_back(Header{own(field.name), own(field.value)});
+    }
+  }
   keep_alive = simple.keep_alive();
   body.assign(bytes.substr(simple.size, simple.content_length));
   buffer.consume(simple.size + simple.content_length);
@@ -407,8 +415,11 @@ class ResponseParser final : public http::basic_parser<false> {
   }
   void on_field_impl(http::field, beast::string_view name, beast::string_view value,
                      beast::error_code&) override {
-    add_response_field(head, std::string_view(name.data(), name.size()),
-                       std::string_view(value.data(), value.size()));
+    const std::string_view name_text(name.data(), name.size());
+    const std::string_view value_text(value.data(), value.size());
+    if (note_response_field(head, name_text, value_text)) {
+      head.headers.push_back(Header{FieldText(name_text), FieldText(value_text)});
+    }
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}

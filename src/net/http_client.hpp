@@ -71,6 +71,7 @@ class ClientResponse {
  public:
   virtual ~ClientResponse() = default;
   virtual int status() const = 0;
+  // Valid as long as the response, and may view its memory: a Header::copy keeps one longer.
   virtual const Headers& headers() const = 0;
   // Next piece of the (decoded) body. An empty view with ClientError::none means the body is
   // complete; the connection then returns to the pool. The view stays valid until the next call.
