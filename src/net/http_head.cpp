@@ -40,32 +40,31 @@ bool has_below_or_del(std::uint64_t word) {
   return ((below | ((del - kOnes) & ~del)) & kHighBits) != 0;
 }
 
-// The first byte of [p, end) that cannot be in a field value or a reason phrase: a control
-// character other than HTAB, or DEL (RFC 9110's field-vchar, SP, HTAB and obs-text are allowed,
-// as Beast allows them). A line's CR is the usual answer. `end` when there is none.
-const char* skip_field_text(const char* p, const char* end) {
+// The first byte of [p, end) below `n` or DEL (0x7F), HTAB excepted when `tab_allowed`; `end`
+// when there is none. Eight bytes at a time while none of them is one.
+template <unsigned n, bool tab_allowed>
+const char* skip_printable(const char* p, const char* end) {
   for (;;) {
-    while (end - p >= 8 && !has_below_or_del<0x20>(load8(p))) p += 8;
+    while (end - p >= 8 && !has_below_or_del<n>(load8(p))) p += 8;
     const char* const stop = std::min(p + 8, end);
     for (; p < stop; ++p) {
       const auto c = static_cast<unsigned char>(*p);
-      if ((c < 0x20 && c != '\t') || c == 0x7F) return p;
+      if ((c < n && !(tab_allowed && c == '\t')) || c == 0x7F) return p;
     }
     if (p == end) return end;
   }
 }
 
+// The first byte of [p, end) that cannot be in a field value or a reason phrase: a control
+// character other than HTAB, or DEL (RFC 9110's field-vchar, SP, HTAB and obs-text are allowed,
+// as Beast allows them). A line's CR is the usual answer.
+const char* skip_field_text(const char* p, const char* end) {
+  return skip_printable<0x20, true>(p, end);
+}
+
 // The first byte of [p, end) that cannot be in a request target: a control character, SP or DEL.
 const char* skip_target(const char* p, const char* end) {
-  for (;;) {
-    while (end - p >= 8 && !has_below_or_del<0x21>(load8(p))) p += 8;
-    const char* const stop = std::min(p + 8, end);
-    for (; p < stop; ++p) {
-      const auto c = static_cast<unsigned char>(*p);
-      if (c <= 0x20 || c == 0x7F) return p;
-    }
-    if (p == end) return end;
-  }
+  return skip_printable<0x21, false>(p, end);
 }
 
 bool equals_lowercase(std::string_view text, std::string_view lowercase) {

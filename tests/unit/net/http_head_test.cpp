@@ -4,13 +4,10 @@
 // and on a few hundred thousand random mutations of real ones.
 #include "net/http_head.hpp"
 
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include "head_reading.hpp"
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cctype>
 #include <random>
 #include <string>
@@ -20,89 +17,20 @@
 namespace tollgate::net {
 namespace {
 
-namespace http = boost::beast::http;
-using namespace std::string_literals;
+using testing::beast_reading;
+using testing::HeadReading;
+using testing::reading_of;
 
 constexpr std::size_t kLimit = 8 * 1024;
-
-// What Beast makes of the head at the start of `bytes`, reduced to what SimpleHead says.
-template <bool isRequest>
-struct BeastReading {
-  bool ok = false;  // the head parsed without error
-  std::size_t size = 0;
-  std::string method, target;
-  int status = 0;
-  unsigned version = 0;
-  std::vector<std::pair<std::string, std::string>> fields;
-  std::optional<std::uint64_t> content_length;
-  bool keep_alive = false;
-  std::string error;
-
-  explicit BeastReading(std::string_view bytes) {
-    http::parser<isRequest, http::empty_body> parser;
-    parser.header_limit(kLimit);
-    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    parser.eager(false);  // stop after the head: put() returns the head's size
-    boost::beast::error_code ec;
-    size = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
-    if (ec || !parser.is_header_done()) {
-      error = ec ? ec.message() : "head not complete";
-      return;
-    }
-    ok = true;
-    const auto& message = parser.get();
-    if constexpr (isRequest) {
-      method = std::string(message.method_string());
-      target = std::string(message.target());
-    } else {
-      status = static_cast<int>(message.result_int());
-    }
-    version = message.version();
-    for (const auto& field : message) {
-      fields.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    if (auto length = parser.content_length()) content_length = *length;
-    keep_alive = parser.keep_alive();
-  }
-};
-
-using FieldList = std::vector<std::pair<std::string, std::string>>;
-
-// The fields in a stable order of their lowercase names.
-FieldList by_name(FieldList fields) {
-  auto lower = [](std::string text) {
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-  };
-  std::stable_sort(fields.begin(), fields.end(),
-                   [&](const auto& a, const auto& b) { return lower(a.first) < lower(b.first); });
-  return fields;
-}
 
 // Fails the test, with the head, when the fast reader accepted `bytes` and Beast disagrees.
 template <bool isRequest>
 void expect_same_as_beast(std::string_view bytes, const SimpleHead& head) {
-  const BeastReading<isRequest> beast(bytes);
+  std::string error;
+  const std::optional<HeadReading> beast = beast_reading<isRequest>(bytes, kLimit, error);
   const std::string shown = ::testing::PrintToString(std::string(bytes));
-  ASSERT_TRUE(beast.ok) << "accepted a head Beast refuses (" << beast.error << "): " << shown;
-  EXPECT_EQ(head.size, beast.size) << shown;
-  EXPECT_EQ(head.version, beast.version) << shown;
-  if constexpr (isRequest) {
-    EXPECT_EQ(head.method, beast.method) << shown;
-    EXPECT_EQ(head.target, beast.target) << shown;
-  } else {
-    EXPECT_EQ(head.status, beast.status) << shown;
-  }
-  // Beast's container files a repeated field after the last one of its name, so the two lists
-  // are compared name by name: the same fields, repeated ones in the same order.
-  std::vector<std::pair<std::string, std::string>> ours;
-  for (const FieldView& field : head.fields()) ours.emplace_back(field.name, field.value);
-  EXPECT_EQ(by_name(ours), by_name(beast.fields)) << shown;
-  EXPECT_EQ(head.has_content_length, beast.content_length.has_value()) << shown;
-  if (beast.content_length) {
-    EXPECT_EQ(head.content_length, *beast.content_length) << shown;
-  }
-  EXPECT_EQ(head.keep_alive(), beast.keep_alive) << shown;
+  ASSERT_TRUE(beast) << "accepted a head Beast refuses (" << error << "): " << shown;
+  EXPECT_EQ(reading_of(head), *beast) << shown;
 }
 
 bool read_request(std::string_view bytes, SimpleHead& head) {
