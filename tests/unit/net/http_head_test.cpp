@@ -203,12 +203,12 @@ class Mutator {
     return std::uniform_int_distribution<std::size_t>(0, n - 1)(random_);
   }
   char some_byte() {
-    static constexpr std::string_view kInteresting(
+    // (An array, so that its size counts the NUL in the middle and nothing past the end.)
+    static constexpr char kInteresting[] =
         "\r\n \t:,;=\"()/\\\x00\x01\x7f\x80\xff"
-        "aZ09-_",
-        29);
+        "aZ09-_";
     if (pick(4) == 0) return static_cast<char>(pick(256));
-    return kInteresting[pick(kInteresting.size())];
+    return kInteresting[pick(sizeof kInteresting - 1)];
   }
   void edit(std::string& text) {
     static const std::vector<std::string> kLines = {
