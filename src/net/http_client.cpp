@@ -436,6 +436,18 @@ class ResponseParser final : public http::basic_parser<false> {
   void on_finish_impl(beast::error_code&) override {}
 };
 
+// One read into the connection's buffer, of what its free room takes (the room for a typical
+// response, head and body; 512 bytes at least): an awaitable for the socket's own operation, not
+// a coroutine of its own. The caller commits the bytes read; the end of the stream is
+// asio::error::eof.
+//   auto [ec, n] = co_await read_into_buffer(conn);
+//   conn.buffer.commit(n);
+asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_into_buffer(Connection& conn) {
+  const std::size_t room = std::max<std::size_t>(512, conn.buffer.capacity() - conn.buffer.size());
+  if (conn.secure) return conn.secure->async_read_some(conn.buffer.prepare(room), use_tuple);
+  return conn.plain->async_read_some(conn.buffer.prepare(room), use_tuple);
+}
+
 // A response on a pooled connection. Its body is read through Beast's parser, or, for a response
 // taken whole with its head (take_simple_response), is already in the connection's body_bytes and
 // there is no parser.
@@ -539,15 +551,17 @@ class PooledResponse final : public ClientResponse {
       }
       bool total_is_nearer = deadline_ - Clock::now() < timeouts_.idle;
       conn_->expires_at(std::min(deadline_, Clock::now() + timeouts_.idle));
-      beast::error_code ec;
-      if (conn_->secure) {
-        std::tie(ec, std::ignore) =
-            co_await http::async_read_some(*conn_->secure, conn_->buffer, *parser_, use_tuple);
-      } else {
-        std::tie(ec, std::ignore) =
-            co_await http::async_read_some(*conn_->plain, conn_->buffer, *parser_, use_tuple);
-      }
+      // A plain read: what came is parsed at the top of the loop, without Beast's composed
+      // read operation (its layers cost about a thousand instructions a stream event).
+      auto [ec, n] = co_await read_into_buffer(*conn_);
+      conn_->buffer.commit(n);
       conn_->expires_never();
+      if (ec == asio::error::eof) {
+        // The end of the connection: the end of a body that runs to it, or a message cut short
+        // (put_eof says which).
+        ec = {};
+        parser_->put_eof(ec);
+      }
       if (ec) {
         ClientError error = ClientError::connection_reset;
         if (conn_->timed_out) {
@@ -662,26 +676,6 @@ std::size_t HttpClient::idle_connections() const {
   return n;
 }
 
-namespace {
-
-// One read from the connection into its buffer, what the buffer's free room takes (the room for a
-// typical response, head and body; 512 bytes at least). The end of the stream is an error here
-// (asio::error::eof).
-asio::awaitable<beast::error_code> read_some(Connection& conn) {
-  const std::size_t room = std::max<std::size_t>(512, conn.buffer.capacity() - conn.buffer.size());
-  beast::error_code ec;
-  std::size_t n = 0;
-  if (conn.secure) {
-    std::tie(ec, n) = co_await conn.secure->async_read_some(conn.buffer.prepare(room), use_tuple);
-  } else {
-    std::tie(ec, n) = co_await conn.plain->async_read_some(conn.buffer.prepare(room), use_tuple);
-  }
-  conn.buffer.commit(n);
-  co_return ec;
-}
-
-}  // namespace
-
 asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientRequest request) {
   auto deadline = Clock::now() + request.timeouts.total;
   HttpClient::Impl::IdleList& pool = impl_->idle_list(origin);
@@ -734,7 +728,11 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
     // The response: usually all of it comes in one read, with a simple head, and is taken
     // without Beast; anything else goes through Beast's parser, from the bytes already read.
     conn->body_bytes.clear();
-    if (!ec && conn->buffer.size() == 0) ec = co_await read_some(*conn);
+    if (!ec && conn->buffer.size() == 0) {
+      std::size_t n = 0;
+      std::tie(ec, n) = co_await read_into_buffer(*conn);
+      conn->buffer.commit(n);
+    }
     ResponseHead simple_head;
     bool simple_keep_alive = false;
     std::unique_ptr<ResponseParser> parser;

@@ -391,6 +391,84 @@ test('broken chunked framing behind good events, in the same read: the events ar
   }
 });
 
+// A raw upstream that answers every request with `respond(socket)`, for the duration of `body`
+// (a gateway pointed at it), then closes.
+async function withRawUpstream(respond, body) {
+  const net = await import('node:net');
+  const upstream = net.createServer((socket) => {
+    socket.once('data', () => respond(socket));
+    socket.on('error', () => {});
+  });
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const own = await startGateway({ mockUrl: `http://127.0.0.1:${upstream.address().port}` });
+  try {
+    await body(own);
+  } finally {
+    await own.stop();
+    removeTempDir(own.dir);
+    upstream.close();
+  }
+}
+
+test('a JSON reply that ends with the connection (no Content-Length, not chunked) is relayed whole', async () => {
+  const reply = JSON.stringify({
+    id: 'c1', object: 'chat.completion', created: 1, model: 'up',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'to the end' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
+  });
+  await withRawUpstream(
+    (socket) => {
+      // The head alone first, then the body in two pieces, then the end of the connection.
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n');
+      setTimeout(() => socket.write(reply.slice(0, 40)), 30);
+      setTimeout(() => socket.end(reply.slice(40)), 60);
+    },
+    async (own) => {
+      const res = await chat(own, okBody);
+      assert.equal(res.status, 200, res.text);
+      const body = res.json();
+      assert.equal(body.choices[0].message.content, 'to the end');
+      assert.equal(body.usage.total_tokens, 6);
+      assert.equal(body.model, 'gpt-4o-mini', 'the public model id is restored');
+    },
+  );
+});
+
+test('an event stream that ends with the connection (not chunked) is relayed to its last event', async () => {
+  const event = (content, finish = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+  await withRawUpstream(
+    (socket) => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n' + event('one'));
+      setTimeout(() => socket.write(event('two')), 30);
+      setTimeout(() => socket.end(event('', 'stop') + 'data: [DONE]\n\n'), 60);
+    },
+    async (own) => {
+      const stream = await openStream(own, streamBody);
+      assert.equal(stream.status, 200);
+      const { events, error } = await readAllEvents(stream);
+      assert.equal(error, null);
+      const data = events.map((e) => e.data);
+      assert.equal(data.at(-1), '[DONE]', data.join(' | '));
+      const contents = data.slice(0, -1).map((d) => JSON.parse(d).choices?.[0]?.delta?.content);
+      assert.deepEqual(contents.filter(Boolean), ['one', 'two']);
+    },
+  );
+});
+
+test('a JSON reply cut short of its Content-Length: an upstream error, not a truncated body', async () => {
+  await withRawUpstream(
+    (socket) => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{"id":"c1","object":"chat.comp');
+      setTimeout(() => socket.end(), 30);
+    },
+    async (own) => {
+      const res = await chat(own, okBody);
+      assert.ok(res.status >= 500, `a 5xx, got ${res.status}: ${res.text}`);
+      assert.ok(res.json().error?.message, res.text);
+    },
+  );
+});
+
 test('a stream that stalls longer than idle_ms: an upstream_timeout error frame ends it', async () => {
   // The mock sends the head and the role chunk at once, then waits 3 s for the first token:
   // longer than idle_ms (2000), so the gateway gives up mid-stream with upstream_timeout.
