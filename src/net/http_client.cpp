@@ -382,17 +382,10 @@ bool take_simple_response(beast::flat_buffer& buffer, ResponseHead& head, bool& 
     return false;
   }
   head.status = simple.status;
-  // The fields' text is copied once, in one piece; the headers view it.
-  head.field_text.assign(bytes.data(), bytes.data() + simple.size);
-  auto own = [&](std::string_view text) {
-    return FieldText::borrow({head.field_text.data() + (text.data() - bytes.data()), text.size()});
-  };
-  head.headers.reserve(simple.field_count);
-  for (const FieldView& field : simple.fields()) {
-    if (note_response_field(head, field.name, field.value)) {
-      head.headers.push_back(Header{own(field.name), own(field.value)});
-    }
-  }
+  add_fields_viewing_copy(simple, bytes, head.field_text, head.headers,
+                          [&](std::string_view name, std::string_view value) {
+                            return note_response_field(head, name, value);
+                          });
   keep_alive = simple.keep_alive();
   body.assign(bytes.substr(simple.size, simple.content_length));
   buffer.consume(simple.size + simple.content_length);

@@ -13,14 +13,17 @@
 // which decides. So message framing (where a body ends, the concern of request smuggling) is
 // only ever decided here for one unambiguous Content-Length, and otherwise by Beast.
 //
-// Free of Beast and Asio; internal to net/.
+// Free of Beast; internal to net/.
 #pragma once
+
+#include "net/http.hpp"
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace tollgate::net {
 
@@ -57,5 +60,23 @@ bool read_simple_request_head(std::string_view bytes, std::size_t limit, SimpleH
 
 // The same for a response head; a simple one always has a Content-Length.
 bool read_simple_response_head(std::string_view bytes, std::size_t limit, SimpleHead& head);
+
+// The fields of `head` (read from `bytes`) that `keep(name, value)` accepts, appended to
+// `headers` as views of `text`, which is made a copy of the head: one allocation for the text of
+// all of them, rather than a string for each. `text` must outlive `headers` (and not be resized).
+template <class Keep>
+void add_fields_viewing_copy(const SimpleHead& head, std::string_view bytes,
+                             std::vector<char>& text, Headers& headers, Keep keep) {
+  text.assign(bytes.data(), bytes.data() + head.size);
+  auto in_copy = [&](std::string_view part) {
+    return FieldText::borrow({text.data() + (part.data() - bytes.data()), part.size()});
+  };
+  headers.reserve(headers.size() + head.field_count);
+  for (const FieldView& field : head.fields()) {
+    if (keep(field.name, field.value)) {
+      headers.push_back(Header{in_copy(field.name), in_copy(field.value)});
+    }
+  }
+}
 
 }  // namespace tollgate::net

@@ -396,12 +396,12 @@ asio::awaitable<void> HttpServer::Impl::serve_connection(unsigned index, tcp::so
     auto started = std::chrono::steady_clock::now();
     HttpRequest request;
     RequestFraming framing;
-    if (!take_simple_request(buffer, options, request, framing) &&
-        !co_await read_request(conn, request, framing, record)) {
+    if (take_simple_request(buffer, options, request, framing)) {
+      record.method = request.method;
+      record.path = std::string(request.path());
+    } else if (!co_await read_request(conn, request, framing, record)) {  // sets them too
       break;
     }
-    record.method = request.method;
-    record.path = std::string(request.path());
 
     // 4. The handler.
     request.remote_address = remote;

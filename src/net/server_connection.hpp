@@ -70,16 +70,8 @@ inline bool take_simple_request(beast::flat_buffer& buffer, const ServerOptions&
   }
   request.method.assign(head.method);
   request.target.assign(head.target);
-  // The fields' text is copied once, in one piece; the headers view it.
-  request.field_text.assign(bytes.data(), bytes.data() + head.size);
-  auto own = [&](std::string_view text) {
-    return FieldText::borrow(
-        {request.field_text.data() + (text.data() - bytes.data()), text.size()});
-  };
-  request.headers.reserve(head.field_count);
-  for (const FieldView& field : head.fields()) {
-    request.headers.push_back(Header{own(field.name), own(field.value)});
-  }
+  add_fields_viewing_copy(head, bytes, request.field_text, request.headers,
+                          [](std::string_view, std::string_view) { return true; });
   request.body.assign(bytes.substr(head.size, head.content_length));
   framing = {head.version, head.keep_alive(), head.method == "HEAD"};
   buffer.consume(head.size + head.content_length);
