@@ -369,26 +369,23 @@ bool note_response_field(ResponseHead& head, std::string_view name, std::string_
 // The largest response head accepted.
 constexpr std::size_t kMaxResponseHead = 64 * 1024;
 
-// The response at the start of `buffer`, when all of it is there and its head is a simple one
-// (net/http_head.hpp), as a small JSON reply usually is: its head read into `head`, its body into
-// `body`, without Beast, and taken out of the buffer. Otherwise false, and the buffer is as it
+// The response head at the start of `buffer`, when all of it is there and it is a simple one
+// (net/http_head.hpp), as nearly every upstream's is: read into `head` without Beast and taken out
+// of the buffer; `body` is then how the rest is read. Otherwise false, and the buffer is as it
 // was, for Beast's parser.
 bool take_simple_response(beast::flat_buffer& buffer, ResponseHead& head, bool& keep_alive,
-                          std::string& body) {
+                          std::optional<SimpleBody>& body) {
   const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
   SimpleHead simple;
-  if (!read_simple_response_head(bytes, kMaxResponseHead, simple) ||
-      simple.content_length > bytes.size() - simple.size) {
-    return false;
-  }
+  if (!read_simple_response_head(bytes, kMaxResponseHead, simple)) return false;
   head.status = simple.status;
   add_fields_viewing_copy(simple, bytes, head.field_text, head.headers,
                           [&](std::string_view name, std::string_view value) {
                             return note_response_field(head, name, value);
                           });
   keep_alive = simple.keep_alive();
-  body.assign(bytes.substr(simple.size, simple.content_length));
-  buffer.consume(simple.size + simple.content_length);
+  body.emplace(simple);
+  buffer.consume(simple.size);
   return true;
 }
 
@@ -429,6 +426,16 @@ class ResponseParser final : public http::basic_parser<false> {
   void on_finish_impl(beast::error_code&) override {}
 };
 
+// A parser for a response's head and body, or (start_chunked_body) the rest of a chunked body;
+// the body's bytes go to `sink`.
+std::unique_ptr<ResponseParser> make_response_parser(std::string& sink) {
+  auto parser = std::make_unique<ResponseParser>();
+  parser->sink = &sink;
+  parser->header_limit(kMaxResponseHead);
+  parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+  return parser;
+}
+
 // One read into the connection's buffer, of what its free room takes (the room for a typical
 // response, head and body; 512 bytes at least): an awaitable for the socket's own operation, not
 // a coroutine of its own. The caller commits the bytes read; the end of the stream is
@@ -441,37 +448,62 @@ asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_into_buffer(Con
   return conn.plain->async_read_some(conn.buffer.prepare(room), use_tuple);
 }
 
-// A response on a pooled connection. Its body is read through Beast's parser, or, for a response
-// taken whole with its head (take_simple_response), is already in the connection's body_bytes and
-// there is no parser.
+// A response on a pooled connection. After a simple head (take_simple_response) its body is read
+// by a SimpleBody, and by Beast's parser from where that finds it unusual; after any other head,
+// by the Beast parser that read the head.
 class PooledResponse final : public ClientResponse {
  public:
+  // With the parser that read the head.
   PooledResponse(std::shared_ptr<HttpClient::Impl> client, HttpClient::Impl::IdleList& pool,
                  std::size_t max_idle, std::unique_ptr<Connection> conn,
-                 std::unique_ptr<ResponseParser> parser, ResponseHead simple_head,
-                 bool simple_keep_alive, ClientTimeouts timeouts, Clock::time_point deadline)
+                 std::unique_ptr<ResponseParser> parser, ClientTimeouts timeouts,
+                 Clock::time_point deadline)
+      : PooledResponse(std::move(client), pool, max_idle, std::move(conn), std::move(parser->head),
+                       std::nullopt, false, timeouts, deadline) {
+    parser_ = std::move(parser);
+  }
+  // After a simple head.
+  PooledResponse(std::shared_ptr<HttpClient::Impl> client, HttpClient::Impl::IdleList& pool,
+                 std::size_t max_idle, std::unique_ptr<Connection> conn, ResponseHead head,
+                 std::optional<SimpleBody> simple_body, bool simple_keep_alive,
+                 ClientTimeouts timeouts, Clock::time_point deadline)
       : client_(std::move(client)),
         pool_(pool),
         max_idle_(max_idle),
         conn_(std::move(conn)),
-        parser_(std::move(parser)),
-        simple_head_(std::move(simple_head)),
+        head_(std::move(head)),
+        simple_body_(std::move(simple_body)),
         simple_keep_alive_(simple_keep_alive),
         timeouts_(timeouts),
         deadline_(deadline) {
-    if (head().compressed) inflater_.emplace();
+    if (head_.compressed) inflater_.emplace();
   }
 
-  int status() const override { return head().status; }
-  const Headers& headers() const override { return head().headers; }
+  int status() const override { return head_.status; }
+  const Headers& headers() const override { return head_.headers; }
+
+  // Takes what the connection's buffer holds of the body into its body_bytes, without I/O; an
+  // error for a malformed body.
+  beast::error_code parse_buffered_body() {
+    if (!parser_) {
+      const std::string_view bytes(static_cast<const char*>(conn_->buffer.data().data()),
+                                   conn_->buffer.size());
+      const SimpleBody::Step step = simple_body_->read(bytes, conn_->body_bytes);
+      conn_->buffer.consume(step.used);
+      if (step.outcome == SimpleBody::Outcome::malformed) return http::error::bad_chunk;
+      if (step.outcome != SimpleBody::Outcome::unusual) return {};
+      parser_ = make_response_parser(conn_->body_bytes);
+      if (beast::error_code ec = start_chunked_body(*parser_)) return ec;
+    }
+    return parse_buffered(*parser_, conn_->buffer);
+  }
 
   bool body_bytes_received() const override {
     return conn_ && (!conn_->body_bytes.empty() || conn_->buffer.size() > 0 || parsed_to_end());
   }
   bool complete_if_received() override {
     // The end may be in the buffer unparsed (the chunked terminator behind the final event).
-    if (conn_ && !parsed_to_end() && conn_->buffer.size() > 0 &&
-        parse_buffered(*parser_, conn_->buffer)) {
+    if (conn_ && !parsed_to_end() && conn_->buffer.size() > 0 && parse_buffered_body()) {
       return false;  // malformed: dropping the response closes the connection
     }
     if (conn_ && !parsed_to_end()) return false;
@@ -527,7 +559,7 @@ class PooledResponse final : public ClientResponse {
       // complete through a post: one more trip through the event loop (and an epoll_wait) for
       // every stream event.
       if (conn_->buffer.size() > 0) {
-        if (beast::error_code ec = parse_buffered(*parser_, conn_->buffer)) {
+        if (beast::error_code ec = parse_buffered_body()) {
           if (!bytes.empty()) {  // what was parsed before the error goes first
             deferred_error_ = ClientError::protocol_error;
             continue;
@@ -537,7 +569,7 @@ class PooledResponse final : public ClientResponse {
         }
         if (!bytes.empty() || parsed_to_end()) continue;
       }
-      if (head().event_stream && conn_->buffer.size() == 0 &&
+      if (head_.event_stream && conn_->buffer.size() == 0 &&
           conn_->buffer.capacity() > Connection::kStreamReadBuffer) {
         conn_->buffer.shrink_to_fit();  // nothing buffered: this frees it
         conn_->buffer.reserve(Connection::kStreamReadBuffer);
@@ -553,7 +585,11 @@ class PooledResponse final : public ClientResponse {
         // The end of the connection: the end of a body that runs to it, or a message cut short
         // (put_eof says which).
         ec = {};
-        parser_->put_eof(ec);
+        if (parser_) {
+          parser_->put_eof(ec);
+        } else if (!simple_body_->done()) {
+          ec = http::error::partial_message;
+        }
       }
       if (ec) {
         ClientError error = ClientError::connection_reset;
@@ -575,12 +611,11 @@ class PooledResponse final : public ClientResponse {
   }
 
  private:
-  const ResponseHead& head() const { return parser_ ? parser_->head : simple_head_; }
-  // The whole body has been through the parser (or there was none: it came whole).
-  bool parsed_to_end() const { return !parser_ || parser_->is_done(); }
+  // The whole body has been through the parser.
+  bool parsed_to_end() const { return parser_ ? parser_->is_done() : simple_body_->done(); }
 
   void finish() {
-    if (conn_ && (parser_ ? parser_->keep_alive() : simple_keep_alive_)) {
+    if (conn_ && (simple_body_ ? simple_keep_alive_ : parser_->keep_alive())) {
       conn_->body_bytes.clear();
       if (conn_->buffer.capacity() < Connection::kReadBuffer)
         conn_->buffer.reserve(Connection::kReadBuffer);
@@ -593,9 +628,11 @@ class PooledResponse final : public ClientResponse {
   HttpClient::Impl::IdleList& pool_;
   std::size_t max_idle_;
   std::unique_ptr<Connection> conn_;
-  std::unique_ptr<ResponseParser> parser_;  // null: the response came whole (simple_head_)
-  ResponseHead simple_head_;
+  ResponseHead head_;
+  // After a simple head: how its body is read until it is unusual (then parser_ reads the rest).
+  std::optional<SimpleBody> simple_body_;
   bool simple_keep_alive_ = false;
+  std::unique_ptr<ResponseParser> parser_;
   ClientTimeouts timeouts_;
   Clock::time_point deadline_;
   std::optional<Inflater> inflater_;
@@ -718,8 +755,8 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
       }
       ec = now.error;
     }
-    // The response: usually all of it comes in one read, with a simple head, and is taken
-    // without Beast; anything else goes through Beast's parser, from the bytes already read.
+    // The response: usually its head comes in one read and is simple, and is taken without
+    // Beast; any other head goes to Beast's parser, from the bytes already read.
     conn->body_bytes.clear();
     if (!ec && conn->buffer.size() == 0) {
       std::size_t n = 0;
@@ -728,13 +765,10 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
     }
     ResponseHead simple_head;
     bool simple_keep_alive = false;
+    std::optional<SimpleBody> simple_body;
     std::unique_ptr<ResponseParser> parser;
-    if (ec ||
-        !take_simple_response(conn->buffer, simple_head, simple_keep_alive, conn->body_bytes)) {
-      parser = std::make_unique<ResponseParser>();
-      parser->sink = &conn->body_bytes;
-      parser->header_limit(kMaxResponseHead);
-      parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (ec || !take_simple_response(conn->buffer, simple_head, simple_keep_alive, simple_body)) {
+      parser = make_response_parser(conn->body_bytes);
       if (!ec) ec = parse_buffered(*parser, conn->buffer);
       if (!ec && !parser->is_header_done()) {
         if (conn->secure) {
@@ -775,9 +809,21 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
       co_return ClientResult{ClientError::protocol_error,
                              "malformed upstream response: " + ec.message(), nullptr};
     }
-    auto response = std::make_unique<PooledResponse>(impl_, pool, origin.max_idle, std::move(conn),
-                                                     std::move(parser), std::move(simple_head),
-                                                     simple_keep_alive, request.timeouts, deadline);
+    std::unique_ptr<PooledResponse> response;
+    if (parser) {
+      response = std::make_unique<PooledResponse>(impl_, pool, origin.max_idle, std::move(conn),
+                                                  std::move(parser), request.timeouts, deadline);
+    } else {
+      response = std::make_unique<PooledResponse>(impl_, pool, origin.max_idle, std::move(conn),
+                                                  std::move(simple_head), std::move(simple_body),
+                                                  simple_keep_alive, request.timeouts, deadline);
+      // What came of the body with the head is taken now, as Beast's eager parse does above: a
+      // reply that came whole is then ready to be taken without a read.
+      if (beast::error_code body_error = response->parse_buffered_body()) {
+        co_return ClientResult{ClientError::protocol_error,
+                               "malformed upstream response: " + body_error.message(), nullptr};
+      }
+    }
     co_return ClientResult{ClientError::none, {}, std::move(response)};
   }
   co_return ClientResult{ClientError::connection_reset, "upstream closed the connection", nullptr};

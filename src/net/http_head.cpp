@@ -151,10 +151,13 @@ bool read_fields(const char* begin, const char* p, const char* end, SimpleHead& 
         }
         break;
       case 16:  // proxy-connection
+        if (equals_lowercase(name, "proxy-connection")) return false;
+        break;
       case 17:  // transfer-encoding
-        if (equals_lowercase(name, "proxy-connection") ||
-            equals_lowercase(name, "transfer-encoding")) {
-          return false;
+        if (equals_lowercase(name, "transfer-encoding")) {
+          // One field, exactly "chunked": a list of codings, or a second field, is Beast's.
+          if (head.chunked || !equals_lowercase(value, "chunked")) return false;
+          head.chunked = true;
         }
         break;
       default:
@@ -184,7 +187,8 @@ bool read_simple_request_head(std::string_view bytes, std::size_t limit, SimpleH
   ++p;
   if (end - p < 10 || !read_version(p, head.version) || !crlf_at(p + 8, end)) return false;
   p += 10;
-  return read_fields(begin, p, end, head);
+  // A chunked request body is Beast's to read.
+  return read_fields(begin, p, end, head) && !head.chunked;
 }
 
 bool read_simple_response_head(std::string_view bytes, std::size_t limit, SimpleHead& head) {
@@ -206,8 +210,79 @@ bool read_simple_response_head(std::string_view bytes, std::size_t limit, Simple
   p = skip_field_text(p + 4, end);
   if (!crlf_at(p, end)) return false;
   p += 2;
-  // Without Content-Length the body runs to the end of the connection (or is chunked): Beast's.
-  return read_fields(begin, p, end, head) && head.has_content_length;
+  // A body framed by Content-Length or, in HTTP/1.1, chunked; not both (Beast refuses that). A
+  // body that runs to the end of the connection is Beast's.
+  if (!read_fields(begin, p, end, head)) return false;
+  if (head.chunked) return !head.has_content_length && head.version == 11;
+  return head.has_content_length;
+}
+
+SimpleBody::Step SimpleBody::read(std::string_view bytes, std::string& sink) {
+  // Hex digits a size line may have here: 15 cannot overflow 64 bits.
+  constexpr std::size_t kMaxSizeDigits = 15;
+  std::size_t p = 0;
+  for (;;) {
+    const std::size_t left = bytes.size() - p;
+    switch (state_) {
+      case State::done:
+        return {Outcome::done, p};
+      case State::data: {
+        const std::size_t take =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, left));
+        sink.append(bytes.substr(p, take));
+        p += take;
+        remaining_ -= take;
+        if (remaining_ > 0) return {Outcome::more, p};
+        state_ = chunked_ ? State::data_end : State::done;
+        break;
+      }
+      case State::data_end:
+        // A chunk's data ends in CRLF, judged (as Beast judges it) once four bytes are there:
+        // nothing shorter could be that CRLF and a size line.
+        if (left < 4) return {Outcome::more, p};
+        if (bytes[p] != '\r' || bytes[p + 1] != '\n') return {Outcome::malformed, p};
+        p += 2;
+        state_ = State::size_line;
+        break;
+      case State::size_line: {
+        // HEXDIG{1,15} CRLF; for the last chunk ("0") one more CRLF, where trailers would be.
+        std::size_t digits = 0;
+        std::uint64_t size = 0;
+        while (digits < left && digits <= kMaxSizeDigits) {
+          const char c = bytes[p + digits];
+          unsigned nibble;
+          if (c >= '0' && c <= '9') {
+            nibble = static_cast<unsigned>(c - '0');
+          } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+            nibble = static_cast<unsigned>((c | 0x20) - 'a' + 10);
+          } else {
+            break;
+          }
+          size = size << 4 | nibble;
+          ++digits;
+        }
+        if (digits > kMaxSizeDigits) return {Outcome::unusual, p};
+        const std::size_t line = digits + 2;  // with its CRLF
+        const std::size_t needed = size == 0 ? line + 2 : line;
+        // What is there of the rest must be CRLF (and CRLF again after a last chunk).
+        for (std::size_t i = digits; i < std::min(left, needed); ++i) {
+          if (bytes[p + i] != ((i - digits) % 2 == 0 ? '\r' : '\n')) {
+            return {Outcome::unusual, p};
+          }
+        }
+        if (digits == 0 && left > 0) return {Outcome::unusual, p};
+        if (left < needed) return {Outcome::more, p};
+        p += needed;
+        if (size == 0) {
+          state_ = State::done;
+        } else {
+          remaining_ = size;
+          state_ = State::data;
+        }
+        break;
+      }
+    }
+  }
 }
 
 }  // namespace tollgate::net

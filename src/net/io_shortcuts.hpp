@@ -15,6 +15,8 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <string_view>
+
 namespace tollgate::net {
 
 // Feeds the bytes already in `buffer` to `parser`, without I/O. Stops when the parser needs more
@@ -31,6 +33,20 @@ boost::beast::error_code parse_buffered(boost::beast::http::basic_parser<isReque
     if (used == 0) break;
   }
   return {};
+}
+
+// Makes a fresh response `parser` read a chunked body from the start of a chunk's size line on:
+// the body of a simple head (http_head.hpp) that SimpleBody found unusual there, whose chunks so
+// far it has read. Beast only reads a body after a head, so it is given one, of HTTP/1.1 with
+// nothing but "Transfer-Encoding: chunked"; what it makes of that head (status 200, keep-alive)
+// is not the response's.
+inline boost::beast::error_code start_chunked_body(
+    boost::beast::http::basic_parser<false>& parser) {
+  static constexpr std::string_view kHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  boost::beast::error_code ec;
+  parser.eager(false);
+  parser.put(boost::asio::buffer(kHead.data(), kHead.size()), ec);
+  return ec;
 }
 
 // What one non-blocking writev did. `error` is final unless `pending`: the kernel took only

@@ -469,6 +469,90 @@ test('a JSON reply cut short of its Content-Length: an upstream error, not a tru
   );
 });
 
+// Chunked bodies are read by the gateway's own reader while their chunks are plain, and by Beast's
+// parser from the first chunk that is not (an extension, trailers): both halves must add up.
+const sseEvent = (content, finish = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+const chunk = (text, extension = '') => `${Buffer.byteLength(text).toString(16)}${extension}\r\n${text}\r\n`;
+
+test('a chunked event stream split mid-chunk, with a chunk extension and trailers, is relayed whole', async () => {
+  const one = chunk(sseEvent('one'));
+  const two = chunk(sseEvent('two'));
+  await withRawUpstream(
+    (socket) => {
+      // The head with half of the first chunk; the rest of it and the second chunk's size line
+      // cut after its first digit; then a chunk with an extension and the end with a trailer.
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n' + one.slice(0, 20));
+      setTimeout(() => socket.write(one.slice(20) + two.slice(0, 1)), 20);
+      setTimeout(() => socket.write(two.slice(1) + chunk(sseEvent('three'), ';note="a;b"')), 40);
+      setTimeout(() => socket.end(chunk(sseEvent('', 'stop') + 'data: [DONE]\n\n') + '0\r\nx-checksum: 1\r\n\r\n'), 60);
+    },
+    async (own) => {
+      const stream = await openStream(own, streamBody);
+      assert.equal(stream.status, 200);
+      const { events, error } = await readAllEvents(stream);
+      assert.equal(error, null);
+      const data = events.map((e) => e.data);
+      assert.equal(data.at(-1), '[DONE]', data.join(' | '));
+      const contents = data.slice(0, -1).map((d) => JSON.parse(d).choices?.[0]?.delta?.content);
+      assert.deepEqual(contents.filter(Boolean), ['one', 'two', 'three']);
+    },
+  );
+});
+
+test('a chunked reply whose chunk data is not followed by CRLF: an upstream error, not a body', async () => {
+  const reply = JSON.stringify({
+    id: 'c1', object: 'chat.completion', created: 1, model: 'up',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'x' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+  });
+  await withRawUpstream(
+    (socket) => {
+      // The size says 10 bytes, the data runs on: a broken framing, however the JSON looks.
+      socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n' +
+        `a\r\n${reply}\r\n0\r\n\r\n`);
+    },
+    async (own) => {
+      const res = await chat(own, okBody);
+      assert.ok(res.status >= 500, `a 5xx, got ${res.status}: ${res.text}`);
+      assert.ok(res.json().error?.message, res.text);
+    },
+  );
+});
+
+test('a chunked JSON reply keeps its upstream connection for the next request', async () => {
+  const net = await import('node:net');
+  const reply = JSON.stringify({
+    id: 'c1', object: 'chat.completion', created: 1, model: 'up',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'chunked' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+  });
+  let connections = 0;
+  const upstream = net.createServer((socket) => {
+    connections += 1;
+    socket.on('data', () => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n' +
+        chunk(reply.slice(0, 30)) + chunk(reply.slice(30)) + '0\r\n\r\n');
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  // One event loop: each loop keeps its own pool.
+  const own = await startGateway({ mockUrl: `http://127.0.0.1:${upstream.address().port}`, configOverrides: { server: { threads: 1 } } });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const res = await chat(own, okBody);
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json().choices[0].message.content, 'chunked');
+      assert.equal(res.json().usage.total_tokens, 4);
+    }
+    assert.equal(connections, 1, 'one upstream connection for three requests');
+  } finally {
+    await own.stop();
+    removeTempDir(own.dir);
+    upstream.close();
+  }
+});
+
 test('a stream that stalls longer than idle_ms: an upstream_timeout error frame ends it', async () => {
   // The mock sends the head and the role chunk at once, then waits 3 s for the first token:
   // longer than idle_ms (2000), so the gateway gives up mid-stream with upstream_timeout.

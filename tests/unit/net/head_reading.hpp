@@ -1,9 +1,10 @@
-// What a request or response head says, as the fast head reader (net/http_head.hpp) or Beast's
-// parser reads it, in one comparable form: shared by the differential unit test
-// (http_head_test.cpp) and the fuzz target (tests/fuzz/http_head.cpp).
+// What a request or response head says, and how a chunked body reads, as the fast readers
+// (net/http_head.hpp) or Beast's parser read them, in one comparable form: shared by the
+// differential unit test (http_head_test.cpp) and the fuzz target (tests/fuzz/http_head.cpp).
 #pragma once
 
 #include "net/http_head.hpp"
+#include "net/io_shortcuts.hpp"
 
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -32,6 +33,7 @@ struct HeadReading {
   // the last one of its name, so only the order among fields of one name is comparable.
   FieldList fields;
   std::optional<std::uint64_t> content_length;
+  bool chunked = false;
   bool keep_alive = false;
 
   bool operator==(const HeadReading&) const = default;
@@ -57,6 +59,7 @@ inline HeadReading reading_of(const SimpleHead& head) {
   for (const FieldView& field : head.fields()) reading.fields.emplace_back(field.name, field.value);
   reading.fields = by_name(std::move(reading.fields));
   if (head.has_content_length) reading.content_length = head.content_length;
+  reading.chunked = head.chunked;
   reading.keep_alive = head.keep_alive();
   return reading;
 }
@@ -89,6 +92,7 @@ std::optional<HeadReading> beast_reading(std::string_view bytes, std::size_t lim
   for (const auto& field : message) reading.fields.emplace_back(field.name_string(), field.value());
   reading.fields = by_name(std::move(reading.fields));
   if (auto length = parser.content_length()) reading.content_length = *length;
+  reading.chunked = parser.chunked();
   reading.keep_alive = parser.keep_alive();
   return reading;
 }
@@ -102,7 +106,145 @@ inline std::ostream& operator<<(std::ostream& out, const HeadReading& reading) {
     out << *reading.content_length;
   else
     out << "none";
-  return out << ", keep-alive " << reading.keep_alive << '}';
+  return out << ", chunked " << reading.chunked << ", keep-alive " << reading.keep_alive << '}';
+}
+
+// How a chunked body reads: to its end (`end` bytes of it taken), not to its end yet, or refused.
+struct BodyReading {
+  enum class Outcome { done, more, error };
+  Outcome outcome = Outcome::more;
+  std::string body;
+  std::size_t end = 0;  // when done
+
+  bool operator==(const BodyReading&) const = default;
+};
+
+inline std::ostream& operator<<(std::ostream& out, const BodyReading& reading) {
+  constexpr const char* kNames[] = {"done", "more", "error"};
+  out << '{' << kNames[static_cast<int>(reading.outcome)] << ", end " << reading.end << ", body \"";
+  for (const char c : reading.body) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && c != '\\' && c != '"') {
+      out << c;
+    } else {
+      constexpr char kHex[] = "0123456789abcdef";
+      out << "\\x" << kHex[byte >> 4] << kHex[byte & 15];
+    }
+  }
+  return out << "\"}";
+}
+
+// A response parser that keeps the body's bytes.
+class BodyCollector final : public boost::beast::http::basic_parser<false> {
+ public:
+  std::string body;
+
+  BodyCollector() {
+    header_limit(64 * 1024);
+    body_limit(std::numeric_limits<std::uint64_t>::max());
+  }
+
+ private:
+  using error_code = boost::beast::error_code;
+  using string_view = boost::beast::string_view;
+  void on_request_impl(boost::beast::http::verb, string_view, string_view, int,
+                       error_code&) override {}
+  void on_response_impl(int, string_view, int, error_code&) override {}
+  void on_field_impl(boost::beast::http::field, string_view, string_view, error_code&) override {}
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+  std::size_t on_body_impl(string_view data, error_code&) override {
+    body.append(data.data(), data.size());
+    return data.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view data, error_code&) override {
+    body.append(data.data(), data.size());
+    return data.size();
+  }
+  void on_finish_impl(error_code&) override {}
+};
+
+// Feeds `parser` from the start of `buffer` until it needs more or is done, erasing what it
+// took; false on an error. `taken` counts the bytes taken.
+inline bool feed(BodyCollector& parser, std::string& buffer, std::size_t& taken) {
+  while (!buffer.empty() && !parser.is_done()) {
+    boost::beast::error_code ec;
+    const std::size_t used = parser.put(boost::asio::buffer(buffer.data(), buffer.size()), ec);
+    buffer.erase(0, used);
+    taken += used;
+    if (ec == boost::beast::http::error::need_more) return true;
+    if (ec) return false;
+    if (used == 0) break;
+  }
+  return true;
+}
+
+// Beast's reading of `bytes` as the body of an HTTP/1.1 response with "Transfer-Encoding:
+// chunked", all of it at once.
+inline BodyReading beast_body_reading(std::string_view bytes) {
+  constexpr std::string_view kHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  BodyCollector parser;
+  std::string buffer = std::string(kHead) + std::string(bytes);
+  std::size_t taken = 0;
+  BodyReading reading;
+  if (!feed(parser, buffer, taken)) {
+    reading.outcome = BodyReading::Outcome::error;
+    return reading;
+  }
+  reading.body = std::move(parser.body);
+  if (parser.is_done()) {
+    reading.outcome = BodyReading::Outcome::done;
+    reading.end = taken - kHead.size();
+  }
+  return reading;
+}
+
+// The client's reading (net/http_client.cpp, PooledResponse): SimpleBody, then Beast's parser
+// from where SimpleBody finds the body unusual; `bytes` arriving in pieces of the sizes in
+// `pieces` (the last one running to the end).
+inline BodyReading fast_body_reading(std::string_view bytes,
+                                     const std::vector<std::size_t>& pieces) {
+  SimpleHead head;
+  head.chunked = true;
+  SimpleBody body(head);
+  std::optional<BodyCollector> parser;
+  std::string buffer, data;
+  std::size_t taken = 0, at = 0;
+  BodyReading reading;
+  for (std::size_t piece = 0; at < bytes.size() || piece == 0; ++piece) {
+    const std::size_t size = piece < pieces.size() ? pieces[piece] : bytes.size() - at;
+    buffer.append(bytes.substr(at, size));
+    at += std::min(size, bytes.size() - at);
+    if (!parser) {
+      const SimpleBody::Step step = body.read(buffer, data);
+      buffer.erase(0, step.used);
+      taken += step.used;
+      if (step.outcome == SimpleBody::Outcome::malformed) {
+        reading.outcome = BodyReading::Outcome::error;
+        return reading;
+      }
+      if (step.outcome == SimpleBody::Outcome::unusual) {
+        parser.emplace();
+        if (start_chunked_body(*parser)) {
+          reading.outcome = BodyReading::Outcome::error;
+          return reading;
+        }
+      }
+    }
+    if (parser && !feed(*parser, buffer, taken)) {
+      reading.outcome = BodyReading::Outcome::error;
+      return reading;
+    }
+    if (parser ? parser->is_done() : body.done()) break;
+  }
+  reading.body = std::move(data);
+  if (parser) reading.body += parser->body;
+  if (parser ? parser->is_done() : body.done()) {
+    reading.outcome = BodyReading::Outcome::done;
+    reading.end = taken;
+  }
+  return reading;
 }
 
 }  // namespace tollgate::net::testing
