@@ -180,15 +180,38 @@ inline bool feed(BodyCollector& parser, std::string& buffer, std::size_t& taken)
   return true;
 }
 
+// Calls `take(piece)` for each piece of `bytes` as it would arrive in reads of the sizes in
+// `pieces` (the last one running to the end; one piece when `pieces` is empty), until it returns
+// false.
+template <class Take>
+void for_each_piece(std::string_view bytes, const std::vector<std::size_t>& pieces, Take take) {
+  std::size_t at = 0;
+  for (std::size_t piece = 0; at < bytes.size() || piece == 0; ++piece) {
+    const std::size_t size =
+        std::min(piece < pieces.size() ? pieces[piece] : bytes.size() - at, bytes.size() - at);
+    if (!take(bytes.substr(at, size))) return;
+    at += size;
+  }
+}
+
 // Beast's reading of `bytes` as the body of an HTTP/1.1 response with "Transfer-Encoding:
-// chunked", all of it at once.
-inline BodyReading beast_body_reading(std::string_view bytes) {
+// chunked", arriving in `pieces` (for_each_piece) as the client fed it before SimpleBody. (Beast
+// is not indifferent to the pieces everywhere: a malformed chunk extension may be refused in
+// pieces and awaited whole.)
+inline BodyReading beast_body_reading(std::string_view bytes,
+                                      const std::vector<std::size_t>& pieces = {}) {
   constexpr std::string_view kHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
   BodyCollector parser;
-  std::string buffer = std::string(kHead) + std::string(bytes);
+  std::string buffer(kHead);
   std::size_t taken = 0;
+  bool failed = false;
+  for_each_piece(bytes, pieces, [&](std::string_view piece) {
+    buffer.append(piece);
+    failed = !feed(parser, buffer, taken);
+    return !failed && !parser.is_done();
+  });
   BodyReading reading;
-  if (!feed(parser, buffer, taken)) {
+  if (failed) {
     reading.outcome = BodyReading::Outcome::error;
     return reading;
   }
@@ -201,42 +224,38 @@ inline BodyReading beast_body_reading(std::string_view bytes) {
 }
 
 // The client's reading (net/http_client.cpp, PooledResponse): SimpleBody, then Beast's parser
-// from where SimpleBody finds the body unusual; `bytes` arriving in pieces of the sizes in
-// `pieces` (the last one running to the end).
+// from where SimpleBody finds the body unusual, with `bytes` arriving in `pieces`.
 inline BodyReading fast_body_reading(std::string_view bytes,
-                                     const std::vector<std::size_t>& pieces) {
+                                     const std::vector<std::size_t>& pieces = {}) {
   SimpleHead head;
   head.chunked = true;
   SimpleBody body(head);
   std::optional<BodyCollector> parser;
   std::string buffer, data;
-  std::size_t taken = 0, at = 0;
-  BodyReading reading;
-  for (std::size_t piece = 0; at < bytes.size() || piece == 0; ++piece) {
-    const std::size_t size = piece < pieces.size() ? pieces[piece] : bytes.size() - at;
-    buffer.append(bytes.substr(at, size));
-    at += std::min(size, bytes.size() - at);
+  std::size_t taken = 0;
+  bool failed = false;
+  for_each_piece(bytes, pieces, [&](std::string_view piece) {
+    buffer.append(piece);
     if (!parser) {
       const SimpleBody::Step step = body.read(buffer, data);
       buffer.erase(0, step.used);
       taken += step.used;
       if (step.outcome == SimpleBody::Outcome::malformed) {
-        reading.outcome = BodyReading::Outcome::error;
-        return reading;
+        failed = true;
+        return false;
       }
       if (step.outcome == SimpleBody::Outcome::unusual) {
         parser.emplace();
-        if (start_chunked_body(*parser)) {
-          reading.outcome = BodyReading::Outcome::error;
-          return reading;
-        }
+        failed = static_cast<bool>(start_chunked_body(*parser));
       }
     }
-    if (parser && !feed(*parser, buffer, taken)) {
-      reading.outcome = BodyReading::Outcome::error;
-      return reading;
-    }
-    if (parser ? parser->is_done() : body.done()) break;
+    if (parser && !failed) failed = !feed(*parser, buffer, taken);
+    return !failed && !(parser ? parser->is_done() : body.done());
+  });
+  BodyReading reading;
+  if (failed) {
+    reading.outcome = BodyReading::Outcome::error;
+    return reading;
   }
   reading.body = std::move(data);
   if (parser) reading.body += parser->body;
