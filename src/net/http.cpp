@@ -32,6 +32,15 @@ void append_field_line(std::string& head, std::string_view name, std::string_vie
   *out = '\n';
 }
 
+// Out of line: a coroutine defined in a header is compiled into every file that calls it, and
+// GCC names its frame's fields differently in each, which link-time optimisation reports as an
+// ODR violation.
+boost::asio::awaitable<bool> ResponseWriter::send(int status, Headers headers, std::string body) {
+  std::optional<bool> sent = send_now(status, std::move(headers), std::move(body));
+  if (!sent) sent = co_await finish_send();
+  co_return *sent;
+}
+
 std::ostream& operator<<(std::ostream& out, const FieldText& text) {
   return out << text.view();
 }

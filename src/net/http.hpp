@@ -122,11 +122,7 @@ class ResponseWriter {
 
   virtual ~ResponseWriter() = default;
   // The whole response at once: true when it went out, false when the client is gone.
-  boost::asio::awaitable<bool> send(int status, Headers headers, std::string body) {
-    std::optional<bool> sent = send_now(status, std::move(headers), std::move(body));
-    if (!sent) sent = co_await finish_send();
-    co_return *sent;
-  }
+  boost::asio::awaitable<bool> send(int status, Headers headers, std::string body);
   // send() without its coroutine when the socket takes the whole response at once, as it
   // usually does. nullopt when the rest has to wait: the writer keeps the response, and
   // finish_send() writes what is left.
