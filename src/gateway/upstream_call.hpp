@@ -99,6 +99,8 @@ class UpstreamCall {
   void discard_rest();
 
  private:
+  boost::asio::awaitable<std::pair<net::ClientError, std::string_view>> write_head_then_read();
+
   RequestContext& ctx_;
   const Deployment& deployment_;
   std::unique_ptr<net::ClientResponse> response_;

@@ -131,7 +131,9 @@ asio::awaitable<void> read_and_drop(std::unique_ptr<ClientResponse> response) {
 }  // namespace
 
 void discard_rest(std::unique_ptr<ClientResponse> response) {
-  if (!response || response->complete_if_received()) return;
+  if (!response) return;
+  response->count_waits_in(nullptr);  // the caller and its total may be gone before the rest
+  if (response->complete_if_received()) return;
   asio::any_io_executor executor = response->executor();
   asio::co_spawn(executor, read_and_drop(std::move(response)), asio::detached);
 }
@@ -578,7 +580,9 @@ class PooledResponse final : public ClientResponse {
       conn_->expires_at(std::min(deadline_, Clock::now() + timeouts_.idle));
       // A plain read: what came is parsed at the top of the loop, without Beast's composed
       // read operation (its layers cost about a thousand instructions a stream event).
+      const auto wait_started = std::chrono::steady_clock::now();
       auto [ec, n] = co_await read_into_buffer(*conn_);
+      if (wait_total_) *wait_total_ += std::chrono::steady_clock::now() - wait_started;
       conn_->buffer.commit(n);
       conn_->expires_never();
       if (ec == asio::error::eof) {

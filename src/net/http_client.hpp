@@ -84,6 +84,13 @@ class ClientResponse {
   // at most `limit` bytes: taken without the event loop, so the usual case costs no coroutine.
   // nullopt when read_all must read on (or decode, or report an error). Before any read_some.
   virtual std::optional<std::string> take_received_body(std::size_t limit) = 0;
+  // From now on, every read that waits for the upstream's bytes adds the time it waited
+  // (steady_clock) to `*total`, which must outlive the reads; nullptr stops it. discard_rest()
+  // stops it, as the response may then outlive its caller.
+  void count_waits_in(std::chrono::steady_clock::duration* total) { wait_total_ = total; }
+
+ protected:
+  std::chrono::steady_clock::duration* wait_total_ = nullptr;
 
  private:
   friend void discard_rest(std::unique_ptr<ClientResponse> response);

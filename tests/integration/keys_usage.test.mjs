@@ -19,6 +19,8 @@ import {
   sqlText,
   toYaml,
   defaultMessages,
+  openStream,
+  readAllEvents,
 } from './harness.mjs';
 
 let mock;
@@ -143,6 +145,20 @@ test('usage records: tokens, key prefix and exact cost from the configured price
   assert.ok(row.latency_us > 0);
   assert.ok(row.overhead_us >= 0);
   assert.ok(row.created_at > 1.6e12, 'created_at is in Unix milliseconds');
+});
+
+test('the waits of a stream for its upstream tokens are upstream time, not the gateway overhead', async () => {
+  // Ten tokens 40 ms apart: about 400 ms of the request is spent waiting on the upstream.
+  const stream = await openStream(gw, { model: 'gpt-4o-mini', messages: defaultMessages, stream: true },
+    { headers: { 'x-mock-tokens': '10', 'x-mock-itl-ms': '40' } });
+  assert.equal(stream.status, 200);
+  const { error } = await readAllEvents(stream);
+  assert.equal(error, null);
+  const rows = await pollSqlite(gw.dbPath, `SELECT * FROM usage_log WHERE request_id = ${sqlText(stream.headers['x-request-id'])}`);
+  assert.equal(rows.length, 1);
+  const row = rows[0];
+  assert.ok(row.latency_us >= 350_000, `latency_us ${row.latency_us}`);
+  assert.ok(row.overhead_us < row.latency_us / 2, `overhead_us ${row.overhead_us} of latency_us ${row.latency_us}`);
 });
 
 test('`tollgate usage` lists each model with its request count', async () => {
