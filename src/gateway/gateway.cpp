@@ -61,7 +61,7 @@ net::Handler Gateway::handler() {
 boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
                                             net::ResponseWriter& writer) {
   LoopState& loop = *loops_[request.loop_index];
-  RequestContext ctx(request, writer, loop);
+  RequestContext ctx(request, writer, loop, services_);
   ctx.request_id = loop.next_request_id();
   std::string_view path = request.path();
   std::string_view method = request.method;

@@ -185,12 +185,12 @@ void annotate_access_log(RequestContext& ctx) {
 
 }  // namespace
 
-namespace {
-
 // The tokens the request really used replace its estimate in the rate limits (key, account, the
 // deployment's tpm cap); its concurrency slots are returned; a stream that broke after its
 // head counts against the deployment's breaker.
 void release_limits(RequestContext& ctx, Services& services) {
+  if (ctx.limits_released) return;
+  ctx.limits_released = true;
   const std::int64_t used = ctx.usage.input + ctx.usage.output;
   if (ctx.router_begun && ctx.deployment) {
     routing::Router& router = *services.router;
@@ -210,8 +210,6 @@ void release_limits(RequestContext& ctx, Services& services) {
   services.rate_limiter->settle(scopes, ctx.token_estimate, used);
   services.rate_limiter->release(scopes);
 }
-
-}  // namespace
 
 void settle(RequestContext& ctx, Services& services) {
   auto total = ctx.elapsed();

@@ -31,7 +31,14 @@ std::optional<ir::Error> decode_client_request(RequestContext& ctx);
 // The same after resolve, when the route needs it: a decoding error refuses the request.
 Verdict decode_for_route(RequestContext& ctx);
 
-// settle: metrics, usage record (authenticated model calls), access-log fields.
+// The request's rate-limit slots and token estimates given back (the tokens it really used
+// replace the estimate), and its deployment's breaker told of a stream that broke. Once: before
+// the response's last write (respond_json_now, relay_upstream_error, finish_client_stream), so
+// that a client that has its answer finds its slots free, or else in settle.
+void release_limits(RequestContext& ctx, Services& services);
+
+// settle: metrics, usage record (authenticated model calls), access-log fields; release_limits
+// if the response has not.
 void settle(RequestContext& ctx, Services& services);
 
 }  // namespace tollgate::gateway

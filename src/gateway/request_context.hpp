@@ -20,15 +20,22 @@
 namespace tollgate::gateway {
 
 struct LoopState;
+struct Services;
 using Clock = std::chrono::steady_clock;
 
 struct RequestContext {
-  RequestContext(net::HttpRequest& request, net::ResponseWriter& writer, LoopState& loop)
-      : request(request), writer(writer), loop(loop), started(request.received_at) {}
+  RequestContext(net::HttpRequest& request, net::ResponseWriter& writer, LoopState& loop,
+                 Services& services)
+      : request(request),
+        writer(writer),
+        loop(loop),
+        services(services),
+        started(request.received_at) {}
 
   net::HttpRequest& request;
   net::ResponseWriter& writer;
   LoopState& loop;
+  Services& services;  // for what the response's last write does first (release_limits)
   std::string request_id;
   std::string_view surface;  // "openai.chat", "anthropic.messages", "openai.models", ...
   // The wire format the client speaks: every response and error is shaped like it.
@@ -56,6 +63,7 @@ struct RequestContext {
   std::string rate_key_scope;      // "key:<prefix>"
   std::string rate_account_scope;  // "account:<id>"
   bool rate_counted = false;
+  bool limits_released = false;     // release_limits has run
   std::int64_t token_estimate = 0;  // prompt estimate + max_tokens (tpm limits)
   net::Headers rate_headers;
   // admit: the deployments to try, in order (routing::Router::order)

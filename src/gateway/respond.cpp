@@ -1,6 +1,7 @@
 #include "gateway/respond.hpp"
 
 #include "gateway/formats.hpp"
+#include "gateway/phases.hpp"
 
 namespace tollgate::gateway {
 
@@ -29,6 +30,7 @@ bool respond_json_now(RequestContext& ctx, int status, std::string body, net::He
   add_common_headers(ctx, headers);
   for (auto& h : extra) headers.push_back(std::move(h));
   ctx.status = status;
+  release_limits(ctx, ctx.services);  // before the client can have its answer
   std::optional<bool> sent = ctx.writer.send_now(status, std::move(headers), std::move(body));
   if (!sent) return false;
   if (!*sent) ctx.client_disconnected = true;

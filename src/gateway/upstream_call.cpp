@@ -1,6 +1,7 @@
 #include "gateway/upstream_call.hpp"
 
 #include "gateway/loop_state.hpp"
+#include "gateway/phases.hpp"
 #include "gateway/respond.hpp"
 #include "obs/metrics.hpp"
 
@@ -200,6 +201,7 @@ boost::asio::awaitable<void> relay_upstream_error(RequestContext& ctx, const Ups
                                                              : std::string(content_type)}};
   add_common_headers(ctx, headers);
   call.copy_headers(headers);
+  release_limits(ctx, ctx.services);  // before the client can have its answer
   WaitTimer wait{ctx.client_wait};
   if (!co_await ctx.writer.send(call.status(), std::move(headers), std::move(body))) {
     ctx.client_disconnected = true;
@@ -241,6 +243,7 @@ boost::asio::awaitable<void> finish_client_stream(
   } else if (error_sent) {
     ctx.error_code = "upstream_stream_error";  // the upstream's own error event, relayed
   }
+  release_limits(ctx, ctx.services);  // before the client can have the end of the stream
   WaitTimer wait{ctx.client_wait};
   bool delivered = out.empty() || co_await ctx.writer.write_chunk(out);
   out.clear();
