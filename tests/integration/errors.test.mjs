@@ -410,12 +410,29 @@ async function withRawUpstream(respond, body) {
   }
 }
 
+// An OpenAI chat completion as an upstream sends it, with `content` and its token counts.
+const chatReply = (content, completionTokens) => JSON.stringify({
+  id: 'c1', object: 'chat.completion', created: 1, model: 'up',
+  choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 3, completion_tokens: completionTokens, total_tokens: 3 + completionTokens },
+});
+
+const sseEvent = (content, finish = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
+
+// Streams a chat request through `own` and checks that every content event, then [DONE], came.
+async function assertStreamRelayed(own, expectedContents) {
+  const stream = await openStream(own, streamBody);
+  assert.equal(stream.status, 200);
+  const { events, error } = await readAllEvents(stream);
+  assert.equal(error, null);
+  const data = events.map((e) => e.data);
+  assert.equal(data.at(-1), '[DONE]', data.join(' | '));
+  const contents = data.slice(0, -1).map((d) => JSON.parse(d).choices?.[0]?.delta?.content);
+  assert.deepEqual(contents.filter(Boolean), expectedContents);
+}
+
 test('a JSON reply that ends with the connection (no Content-Length, not chunked) is relayed whole', async () => {
-  const reply = JSON.stringify({
-    id: 'c1', object: 'chat.completion', created: 1, model: 'up',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'to the end' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
-  });
+  const reply = chatReply('to the end', 3);
   await withRawUpstream(
     (socket) => {
       // The head alone first, then the body in two pieces, then the end of the connection.
@@ -435,23 +452,13 @@ test('a JSON reply that ends with the connection (no Content-Length, not chunked
 });
 
 test('an event stream that ends with the connection (not chunked) is relayed to its last event', async () => {
-  const event = (content, finish = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
   await withRawUpstream(
     (socket) => {
-      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n' + event('one'));
-      setTimeout(() => socket.write(event('two')), 30);
-      setTimeout(() => socket.end(event('', 'stop') + 'data: [DONE]\n\n'), 60);
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n' + sseEvent('one'));
+      setTimeout(() => socket.write(sseEvent('two')), 30);
+      setTimeout(() => socket.end(sseEvent('', 'stop') + 'data: [DONE]\n\n'), 60);
     },
-    async (own) => {
-      const stream = await openStream(own, streamBody);
-      assert.equal(stream.status, 200);
-      const { events, error } = await readAllEvents(stream);
-      assert.equal(error, null);
-      const data = events.map((e) => e.data);
-      assert.equal(data.at(-1), '[DONE]', data.join(' | '));
-      const contents = data.slice(0, -1).map((d) => JSON.parse(d).choices?.[0]?.delta?.content);
-      assert.deepEqual(contents.filter(Boolean), ['one', 'two']);
-    },
+    (own) => assertStreamRelayed(own, ['one', 'two']),
   );
 });
 
@@ -471,7 +478,6 @@ test('a JSON reply cut short of its Content-Length: an upstream error, not a tru
 
 // Chunked bodies are read by the gateway's own reader while their chunks are plain, and by Beast's
 // parser from the first chunk that is not (an extension, trailers): both halves must add up.
-const sseEvent = (content, finish = null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'up', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
 const chunk = (text, extension = '') => `${Buffer.byteLength(text).toString(16)}${extension}\r\n${text}\r\n`;
 
 test('a chunked event stream split mid-chunk, with a chunk extension and trailers, is relayed whole', async () => {
@@ -486,25 +492,12 @@ test('a chunked event stream split mid-chunk, with a chunk extension and trailer
       setTimeout(() => socket.write(two.slice(1) + chunk(sseEvent('three'), ';note="a;b"')), 40);
       setTimeout(() => socket.end(chunk(sseEvent('', 'stop') + 'data: [DONE]\n\n') + '0\r\nx-checksum: 1\r\n\r\n'), 60);
     },
-    async (own) => {
-      const stream = await openStream(own, streamBody);
-      assert.equal(stream.status, 200);
-      const { events, error } = await readAllEvents(stream);
-      assert.equal(error, null);
-      const data = events.map((e) => e.data);
-      assert.equal(data.at(-1), '[DONE]', data.join(' | '));
-      const contents = data.slice(0, -1).map((d) => JSON.parse(d).choices?.[0]?.delta?.content);
-      assert.deepEqual(contents.filter(Boolean), ['one', 'two', 'three']);
-    },
+    (own) => assertStreamRelayed(own, ['one', 'two', 'three']),
   );
 });
 
 test('a chunked reply whose chunk data is not followed by CRLF: an upstream error, not a body', async () => {
-  const reply = JSON.stringify({
-    id: 'c1', object: 'chat.completion', created: 1, model: 'up',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'x' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-  });
+  const reply = chatReply('x', 1);
   await withRawUpstream(
     (socket) => {
       // The size says 10 bytes, the data runs on: a broken framing, however the JSON looks.
@@ -521,11 +514,7 @@ test('a chunked reply whose chunk data is not followed by CRLF: an upstream erro
 
 test('a chunked JSON reply keeps its upstream connection for the next request', async () => {
   const net = await import('node:net');
-  const reply = JSON.stringify({
-    id: 'c1', object: 'chat.completion', created: 1, model: 'up',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'chunked' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-  });
+  const reply = chatReply('chunked', 1);
   let connections = 0;
   const upstream = net.createServer((socket) => {
     connections += 1;
