@@ -68,6 +68,14 @@ using Headers = std::vector<Header>;
 std::string_view find_header(const Headers& headers, std::string_view name);
 bool iequals(std::string_view a, std::string_view b);
 
+// The value of a hex digit (either case), or -1 for any other character.
+constexpr int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // Appends one line of an HTTP/1.1 head: "name: value" and CRLF (a header or a trailer).
 void append_field_line(std::string& head, std::string_view name, std::string_view value);
 

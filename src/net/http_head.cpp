@@ -249,16 +249,9 @@ SimpleBody::Step SimpleBody::read(std::string_view bytes, std::string& sink) {
         std::size_t digits = 0;
         std::uint64_t size = 0;
         while (digits < left && digits <= kMaxSizeDigits) {
-          const char c = bytes[p + digits];
-          unsigned nibble;
-          if (c >= '0' && c <= '9') {
-            nibble = static_cast<unsigned>(c - '0');
-          } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-            nibble = static_cast<unsigned>((c | 0x20) - 'a' + 10);
-          } else {
-            break;
-          }
-          size = size << 4 | nibble;
+          const int nibble = hex_digit(bytes[p + digits]);
+          if (nibble < 0) break;
+          size = size << 4 | static_cast<unsigned>(nibble);
           ++digits;
         }
         if (digits > kMaxSizeDigits) return {Outcome::unusual, p};
