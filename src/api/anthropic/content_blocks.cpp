@@ -2,6 +2,8 @@
 // thinking, redacted_thinking) into ir::Parts.
 #include "api/anthropic/request_reading.hpp"
 
+#include "api/characters.hpp"
+
 namespace tollgate::api::anthropic::reading {
 namespace {
 
@@ -61,7 +63,7 @@ class BlockReader {
                       std::vector<ir::Part>& parts) {
     std::string_view text;
     if (!value.get_string().get(text)) {
-      prompt_chars_ += count_chars(text);
+      prompt_chars_ += count_characters(text);
       parts.push_back(ir::Part::make_text(std::string(text)));
       return std::nullopt;
     }
@@ -89,7 +91,7 @@ class BlockReader {
   Status read_text(dom::object block, const Path& path, ir::Part& part) {
     part.kind = ir::Part::Kind::text;
     if (auto error = require_string(block, "text", path.field("text"), part.text)) return error;
-    prompt_chars_ += count_chars(part.text);
+    prompt_chars_ += count_characters(part.text);
     return std::nullopt;
   }
 
@@ -164,7 +166,7 @@ class BlockReader {
     dom::element input;
     if (auto error = require(block, "input", path.field("input"), input)) return error;
     part.arguments = simdjson::minify(input);
-    prompt_chars_ += count_chars(part.arguments);
+    prompt_chars_ += count_characters(part.arguments);
     return std::nullopt;
   }
 
@@ -187,7 +189,7 @@ class BlockReader {
     if (auto error = require_string(block, "thinking", path.field("thinking"), part.text)) {
       return error;
     }
-    prompt_chars_ += count_chars(part.text);
+    prompt_chars_ += count_characters(part.text);
     return require_string(block, "signature", path.field("signature"), part.signature);
   }
 

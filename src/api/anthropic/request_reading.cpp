@@ -86,10 +86,4 @@ Status read_cache_control(dom::object block, const Path& path, std::string& out)
   return std::nullopt;
 }
 
-std::size_t count_chars(std::string_view text) {
-  std::size_t count = 0;
-  for (const char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return count;
-}
-
 }  // namespace tollgate::api::anthropic::reading

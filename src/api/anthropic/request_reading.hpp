@@ -64,9 +64,6 @@ bool is_null(dom::element value);
 // A block's cache_control (an object or null) as minified JSON text; `path` is the block's.
 Status read_cache_control(dom::object block, const Path& path, std::string& out);
 
-// Unicode characters (not bytes) of prompt text, for usage estimates.
-std::size_t count_chars(std::string_view text);
-
 // `content` of a message or tool result: a string (one text part) or a list of blocks, into
 // `parts`. `role` limits the block types (system: text; Role::tool, i.e. a tool result's content:
 // text, image, document). Adds the characters of text to `prompt_chars`.

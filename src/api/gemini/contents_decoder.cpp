@@ -5,6 +5,7 @@
 // encoder sees tool results the same way, whichever surface they came from.
 #include <vector>
 
+#include "api/characters.hpp"
 #include "api/gemini/decode_support.hpp"
 
 namespace tollgate::api::gemini::detail {
@@ -196,12 +197,6 @@ Result decode_function_response(dom::element value, const std::string& path, Cal
   return std::nullopt;
 }
 
-std::size_t text_chars(std::string_view text) {
-  std::size_t count = 0;
-  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return count;
-}
-
 Result decode_part(dom::element value, const std::string& path, CallLedger& ledger,
                    ir::Request& request, ir::Part& part) {
   dom::object object;
@@ -213,7 +208,7 @@ Result decode_part(dom::element value, const std::string& path, CallLedger& ledg
   if (fields.data_name == "text") {
     error = read_string(*fields.data, data_path, part.text);
     part.kind = fields.thought ? ir::Part::Kind::thinking : ir::Part::Kind::text;
-    request.prompt_chars += text_chars(part.text);
+    request.prompt_chars += count_characters(part.text);
   } else if (fields.data_name == "inlineData" || fields.data_name == "fileData") {
     error = decode_blob(*fields.data, data_path, fields.data_name == "fileData", part);
   } else if (fields.data_name == "functionCall") {

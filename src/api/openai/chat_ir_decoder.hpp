@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/characters.hpp"
 #include "ir/ir.hpp"
 
 namespace tollgate::api::openai::detail {
@@ -25,12 +26,6 @@ inline constexpr std::size_t kMaxEchoedBytes = 64;
 inline std::string echo(std::string_view value) {
   if (value.size() <= kMaxEchoedBytes) return std::string(value);
   return std::string(value.substr(0, kMaxEchoedBytes)) + "...";
-}
-
-inline std::size_t count_characters(std::string_view utf8) {
-  return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // skip continuation bytes
-  }));
 }
 
 // How OpenAI names a JSON type in "expected X, but got Y instead".

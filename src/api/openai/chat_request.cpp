@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "api/characters.hpp"
 #include "api/json_validation.hpp"
 #include "api/openai/errors.hpp"
 
@@ -20,14 +21,6 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 // A value echoed back in an error message is cut to this many bytes: enough to recognise it,
 // too little to turn an error body into an amplifier.
 constexpr std::size_t kMaxEchoedBytes = 64;
-
-std::size_t count_characters(std::string_view utf8) {
-  std::size_t characters = 0;
-  for (char c : utf8) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++characters;  // skip continuation bytes
-  }
-  return characters;
-}
 
 std::string echo(std::string_view value) {
   if (value.size() <= kMaxEchoedBytes) return std::string(value);

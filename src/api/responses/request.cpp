@@ -5,6 +5,7 @@
 #include <array>
 #include <utility>
 
+#include "api/characters.hpp"
 #include "api/responses/input_items.hpp"
 #include "api/responses/json_read.hpp"
 
@@ -356,16 +357,8 @@ Failure parse_failure(simdjson::error_code code) {
   return client_error("We could not parse the JSON body of your request.", "invalid_json", "");
 }
 
-std::size_t count_chars(std::string_view text) {
-  std::size_t count = 0;
-  for (const char byte : text) {
-    if ((static_cast<unsigned char>(byte) & 0xC0) != 0x80) ++count;  // not a continuation byte
-  }
-  return count;
-}
-
 std::size_t count_part_chars(const ir::Part& part) {
-  std::size_t count = count_chars(part.text) + count_chars(part.arguments);
+  std::size_t count = count_characters(part.text) + count_characters(part.arguments);
   for (const ir::Part& inner : part.content) count += count_part_chars(inner);
   return count;
 }
