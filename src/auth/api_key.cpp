@@ -1,11 +1,14 @@
 #include "auth/api_key.hpp"
 
-#include <algorithm>
-
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -24,23 +27,15 @@ void fill_random(std::span<uint8_t> bytes) {
   }
 }
 
-void append_base62(std::string& out, std::size_t count) {
-  std::array<uint8_t, 64> pool{};
-  std::size_t used = pool.size();
-  while (count > 0) {
-    if (used == pool.size()) {
-      fill_random(pool);
-      used = 0;
-    }
-    uint8_t byte = pool[used++];
-    if (byte >= kUnbiasedLimit) continue;
-    out.push_back(kBase62[byte % 62]);
-    --count;
-  }
+bool is_base62_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-bool is_base62(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+// Hides `value` from the optimiser, so that it cannot end a comparison loop at the first
+// difference it would otherwise be free to detect.
+std::uint64_t value_barrier(std::uint64_t value) {
+  __asm__("" : "+r"(value));
+  return value;
 }
 
 // Fetched once: an explicit fetch avoids OpenSSL 3's per-call implicit algorithm lookup (which
@@ -57,7 +52,7 @@ GeneratedKey generate_api_key() {
   GeneratedKey key;
   key.plaintext.reserve(kKeyLength);
   key.plaintext.append(kKeyScheme);
-  append_base62(key.plaintext, kKeyLookupChars + kKeySecretChars);
+  append_random_base62(key.plaintext, kKeyLookupChars + kKeySecretChars);
   key.prefix = key.plaintext.substr(0, kKeyPrefixLength);
   return key;
 }
@@ -68,10 +63,45 @@ std::vector<uint8_t> generate_salt() {
   return salt;
 }
 
+void append_random_base62(std::string& out, std::size_t count) {
+  std::array<uint8_t, 64> pool{};
+  std::size_t used = pool.size();
+  while (count > 0) {
+    if (used == pool.size()) {
+      fill_random(pool);
+      used = 0;
+    }
+    uint8_t byte = pool[used++];
+    if (byte >= kUnbiasedLimit) continue;
+    out.push_back(kBase62[byte % 62]);
+    --count;
+  }
+}
+
+bool is_base62(std::string_view text) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+#if defined(__SSE2__)
+  // Sixteen characters at a time (a key's 48 are three blocks), each in one of the three ranges.
+  // The comparisons are signed: bytes from 0x80 up are negative, in none of them.
+  for (; end - p >= 16; p += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto in_range = [bytes](char first, char last) {
+      return _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8(static_cast<char>(first - 1))),
+                           _mm_cmplt_epi8(bytes, _mm_set1_epi8(static_cast<char>(last + 1))));
+    };
+    const __m128i base62 =
+        _mm_or_si128(_mm_or_si128(in_range('0', '9'), in_range('A', 'Z')), in_range('a', 'z'));
+    if (_mm_movemask_epi8(base62) != 0xFFFF) return false;
+  }
+#endif
+  return std::all_of(p, end, is_base62_char);
+}
+
 std::string_view key_prefix(std::string_view presented_key) {
-  if (presented_key.size() != kKeyLength || !presented_key.starts_with(kKeyScheme)) return {};
-  for (char c : presented_key.substr(kKeyScheme.size())) {
-    if (!is_base62(c)) return {};
+  if (presented_key.size() != kKeyLength || !presented_key.starts_with(kKeyScheme) ||
+      !is_base62(presented_key.substr(kKeyScheme.size()))) {
+    return {};
   }
   return presented_key.substr(0, kKeyPrefixLength);
 }
@@ -97,7 +127,25 @@ KeyHash hash_key(std::span<const uint8_t> salt, std::string_view key) {
 }
 
 bool hash_equals(std::span<const uint8_t, 32> a, std::span<const uint8_t, 32> b) {
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return constant_time_equals({reinterpret_cast<const char*>(a.data()), a.size()},
+                              {reinterpret_cast<const char*>(b.data()), b.size()});
+}
+
+bool constant_time_equals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  std::uint64_t difference = 0;
+  std::size_t at = 0;
+  for (; a.size() - at >= 8; at += 8) {
+    std::uint64_t word_a = 0;
+    std::uint64_t word_b = 0;
+    std::memcpy(&word_a, a.data() + at, 8);
+    std::memcpy(&word_b, b.data() + at, 8);
+    difference = value_barrier(difference | (word_a ^ word_b));
+  }
+  for (; at < a.size(); ++at) {
+    difference = value_barrier(difference | static_cast<unsigned char>(a[at] ^ b[at]));
+  }
+  return difference == 0;
 }
 
 KeyHash to_key_hash(std::span<const uint8_t> bytes) {

@@ -46,7 +46,19 @@ KeyHash hash_key(std::span<const uint8_t> salt, std::string_view key);
 // zeros, which no key hashes to.
 KeyHash to_key_hash(std::span<const uint8_t> bytes);
 
-// Constant-time comparison (CRYPTO_memcmp): the time taken says nothing about where they differ.
+// Constant-time comparison: the time taken says nothing about where they differ.
 bool hash_equals(std::span<const uint8_t, 32> a, std::span<const uint8_t, 32> b);
+
+// Whether `a` and `b` hold the same bytes, in a time that depends on their size alone (which is
+// not secret): every byte is compared, eight at a time, whatever the first difference. What
+// OpenSSL's CRYPTO_memcmp does a byte at a time, for a tenth of the instructions.
+bool constant_time_equals(std::string_view a, std::string_view b);
+
+// Whether every character of `text` is base62 (0-9, A-Z, a-z), as keys and key secrets are.
+bool is_base62(std::string_view text);
+
+// Appends `count` base62 characters drawn uniformly from OpenSSL's CSPRNG. Throws
+// std::runtime_error if the CSPRNG fails.
+void append_random_base62(std::string& out, std::size_t count);
 
 }  // namespace tollgate::auth

@@ -1,7 +1,8 @@
 #include "auth/jwt.hpp"
 
+#include "auth/api_key.hpp"
+
 #include <openssl/core_names.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -156,7 +157,9 @@ bool signature_matches(const Segments& segments, const std::string& signature,
                        std::string_view secret) {
   if (secret.size() < kMinJwtSecretBytes || signature.size() != kHs256Bytes) return false;
   std::optional<Mac> expected = hmac_sha256(secret, segments.signing_input);
-  return expected && CRYPTO_memcmp(expected->data(), signature.data(), kHs256Bytes) == 0;
+  return expected &&
+         constant_time_equals({reinterpret_cast<const char*>(expected->data()), expected->size()},
+                              signature);
 }
 
 // The claims as found in the JSON, each checked for its type; names we do not use are ignored.

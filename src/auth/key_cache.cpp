@@ -4,7 +4,6 @@
 #include "store/background_thread.hpp"
 #include "store/sqlite_database.hpp"
 
-#include <openssl/crypto.h>
 #include <simdjson.h>
 
 #include <cstdio>
@@ -66,7 +65,7 @@ bool matches_verified(std::string_view prefix, std::string_view presented,
   const VerifiedKey& known = it->second;
   return known.salt == salt && hash_equals(known.hash, hash) &&
          known.presented.size() == presented.size() &&
-         CRYPTO_memcmp(known.presented.data(), presented.data(), presented.size()) == 0;
+         constant_time_equals(known.presented, presented);
 }
 
 void remember_verified(std::string_view prefix, std::string_view presented,

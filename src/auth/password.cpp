@@ -2,7 +2,6 @@
 
 #include "auth/api_key.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -142,7 +141,9 @@ bool verify_password(std::string_view password, std::string_view stored) {
   std::optional<StoredPassword> parsed = parse_stored(stored);
   if (!parsed) return false;
   std::optional<DerivedKey> key = derive_key(password, parsed->salt, parsed->iterations);
-  return key && CRYPTO_memcmp(key->data(), parsed->hash.data(), key->size()) == 0;
+  return key && constant_time_equals(
+                    {reinterpret_cast<const char*>(key->data()), key->size()},
+                    {reinterpret_cast<const char*>(parsed->hash.data()), parsed->hash.size()});
 }
 
 }  // namespace tollgate::auth

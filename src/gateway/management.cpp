@@ -21,8 +21,6 @@
 #include "gateway/phases.hpp"
 #include "gateway/respond.hpp"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -131,8 +129,7 @@ std::string_view bearer_token(std::string_view authorization) {
 
 // Constant time in the token's content (its length may show).
 bool is_admin_key(std::string_view token, const std::string& admin_key) {
-  return !admin_key.empty() && token.size() == admin_key.size() &&
-         CRYPTO_memcmp(token.data(), admin_key.data(), token.size()) == 0;
+  return !admin_key.empty() && auth::constant_time_equals(token, admin_key);
 }
 
 ir::Error unauthorized(std::string message, std::string code) {

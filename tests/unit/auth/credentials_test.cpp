@@ -59,6 +59,7 @@ TEST(Credentials, BearerApiKey) {
   expect_api_key(bearer("bearer tg-abc"), "tg-abc");  // the scheme is case-insensitive
   expect_api_key(bearer("BEARER   tg-abc  "), "tg-abc");
   expect_api_key(bearer("Bearer\ttg-abc"), "tg-abc");
+  expect_api_key(bearer("Bearer \t tg-abc\t "), "tg-abc");
   expect_api_key(bearer("Bearer a.b"), "a.b");          // one dot: not a JWT
   expect_api_key(bearer("Bearer a.b.c.d"), "a.b.c.d");  // three dots: not a JWT
   expect_api_key(bearer("Bearer a.b+.c"), "a.b+.c");    // '+' is not base64url
@@ -99,6 +100,13 @@ TEST(Credentials, AuthorizationThatIsNotASingleBearerCredential) {
   expect_malformed(bearer("Bearer"), "the Authorization header has no Bearer credential");
   expect_malformed(bearer("Bearer   "), "the Authorization header has no Bearer credential");
   expect_malformed(bearer("Bearer tg-abc tg-def"),
+                   "the Authorization header must carry a single Bearer credential");
+  // A tab separates as a space does, whichever comes first.
+  expect_malformed(bearer("Bearer tg-abc\ttg-def"),
+                   "the Authorization header must carry a single Bearer credential");
+  expect_malformed(bearer("Bearer\ttg-abc tg-def"),
+                   "the Authorization header must carry a single Bearer credential");
+  expect_malformed(bearer("Bearer\ttg-abc\ttg-def zz"),
                    "the Authorization header must carry a single Bearer credential");
 }
 
