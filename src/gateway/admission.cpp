@@ -341,10 +341,13 @@ std::string with_cost_echo(const net::Headers& headers, std::string body) {
   if (end == std::string::npos) return body;
   constexpr std::string_view kCredits = R"(,"meta":{"usage":{"credits_used":)";
   constexpr std::string_view kUsd = R"(,"usd_spent":)";
-  const std::string tail = body.substr(end);  // the closing brace and what follows it
-  body.resize(end);
-  body.reserve(end + kCredits.size() + credits.size() + kUsd.size() + usd.size() + 2 + tail.size());
-  body.append(kCredits).append(credits).append(kUsd).append(usd).append("}}").append(tail);
+  // In place before the closing brace, which moves along with what follows it (a few bytes): a
+  // passthrough body comes with room for the additions.
+  std::size_t at = end;
+  for (const std::string_view part : {kCredits, credits, kUsd, usd, std::string_view("}}")}) {
+    body.insert(at, part);
+    at += part.size();
+  }
   return body;
 }
 

@@ -345,6 +345,7 @@ struct SimdjsonResponseScanner {
 struct ResponseScanners {
   detail::CommonResponse common;
   SimdjsonResponseScanner simdjson;
+  PublicModelJson public_model;
 };
 
 // The whole of ResponseScanner::restore_model.
@@ -364,7 +365,10 @@ ResponseScan restore_response_model(std::string_view body, std::string_view publ
     return scan;
   }
   scan.valid_json = true;
-  append_with_models_replaced(scan.body, body, *model_ranges, api::json_string(public_model));
+  const std::string_view public_model_json = scanners.public_model.of(public_model);
+  scan.body.reserve(body.size() + model_ranges->size() * public_model_json.size() +
+                    kResponseScanRoom);
+  append_with_models_replaced(scan.body, body, *model_ranges, public_model_json);
   return scan;
 }
 

@@ -39,8 +39,11 @@ std::string build_upstream_body(std::string_view client_body,
                                 std::string_view upstream_model);
 
 // The result of scanning a non-streaming response.
+inline constexpr std::size_t kResponseScanRoom = 128;
 struct ResponseScan {
-  std::string body;         // the body to send: model restored, or the input when not valid JSON
+  // The body to send: model restored, or the input when not valid JSON. Its capacity leaves
+  // kResponseScanRoom bytes for what the gateway adds before sending it (the cost echo).
+  std::string body;
   Usage usage;              // from the top-level "usage"
   bool valid_json = false;  // the body was one valid JSON object
 };
