@@ -356,16 +356,30 @@ struct ResponseHead {
 // not see: one that describes the raw bytes or the hop (framing, the connection, an encoding the
 // body is decoded from).
 bool note_response_field(ResponseHead& head, std::string_view name, std::string_view value) {
-  if (iequals(name, "content-encoding") && (iequals(value, "gzip") || iequals(value, "deflate"))) {
-    head.compressed = true;
-    return false;  // the caller sees the decoded body
+  // By the names' sizes first: most fields are none of these.
+  switch (name.size()) {
+    case 10:
+      return !iequals(name, "connection") && !iequals(name, "keep-alive");
+    case 12:
+      if (iequals(name, "content-type") && value.size() >= 17 &&
+          iequals(value.substr(0, 17), "text/event-stream")) {
+        head.event_stream = true;
+      }
+      return true;
+    case 14:
+      return !iequals(name, "content-length");
+    case 16:
+      if (iequals(name, "content-encoding") &&
+          (iequals(value, "gzip") || iequals(value, "deflate"))) {
+        head.compressed = true;
+        return false;  // the caller sees the decoded body
+      }
+      return true;
+    case 17:
+      return !iequals(name, "transfer-encoding");
+    default:
+      return true;
   }
-  if (iequals(name, "content-type") && value.size() >= 17 &&
-      iequals(value.substr(0, 17), "text/event-stream")) {
-    head.event_stream = true;
-  }
-  return !iequals(name, "transfer-encoding") && !iequals(name, "content-length") &&
-         !iequals(name, "connection") && !iequals(name, "keep-alive");
 }
 
 // The largest response head accepted.
