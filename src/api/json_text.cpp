@@ -1,6 +1,11 @@
 #include "api/json_text.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -104,6 +109,29 @@ std::uint64_t load_eight(const unsigned char* bytes) {
   return word;
 }
 
+// The first byte from `position` that needs a look (as needs_a_look), sixteen at a time, or the
+// start of the last few bytes (fewer than sixteen), which are left to the caller.
+const unsigned char* skip_plain_blocks(const unsigned char* position, const unsigned char* end) {
+#if defined(__SSE2__)
+  // Signed, a byte below 0x20 is a control character or (negative) one of a UTF-8 sequence.
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (; end - position >= 16; position += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(position));
+    const __m128i look =
+        _mm_or_si128(_mm_cmplt_epi8(bytes, space),
+                     _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)));
+    if (const auto mask = static_cast<unsigned>(_mm_movemask_epi8(look)); mask != 0) {
+      return position + std::countr_zero(mask);
+    }
+  }
+#else
+  (void)end;
+#endif
+  return position;
+}
+
 }  // namespace
 
 void append_json_escaped(std::string& out, std::string_view text) {
@@ -117,8 +145,9 @@ void append_json_escaped(std::string& out, std::string_view text) {
                static_cast<std::size_t>(position - run_start));
   };
   while (position < end) {
-    // Plain text goes eight bytes at a time; only a block with something to look at is read
-    // byte by byte.
+    // Plain text goes sixteen bytes at a time (with SSE2), then eight; only a block with
+    // something to look at is read byte by byte.
+    position = skip_plain_blocks(position, end);
     while (end - position >= 8 && !needs_a_look(load_eight(position))) position += 8;
     const auto* const block_end = std::min(end, position + 8);
     while (position < block_end) {

@@ -69,8 +69,9 @@ TEST(JsonText, AnyByteSequenceGivesValidJson) {
   EXPECT_NE(parse_back(json_string(every_byte + every_byte.substr(0xC0))), "<invalid>");
 }
 
-// The escaper reads plain text eight bytes at a time: every byte that needs a look is found
-// wherever it sits in a block, at every length and alignment, next to plain text on both sides.
+// The escaper reads plain text sixteen and eight bytes at a time: every byte that needs a look is
+// found wherever it sits in a block, at every length and alignment, next to plain text on both
+// sides.
 TEST(JsonText, FindsEveryByteThatNeedsALookAtEveryPositionOfABlock) {
   const auto escape_one = [](unsigned char c) -> std::string {
     switch (c) {
@@ -78,12 +79,15 @@ TEST(JsonText, FindsEveryByteThatNeedsALookAtEveryPositionOfABlock) {
       case '\\': return R"(\\)";
       case '\n': return R"(\n)";
       case 0x1f: return R"(\u001f)";
+      case 0x80:
+      case 0xff:
+        return kReplacement;  // never valid UTF-8 on its own
       default: return std::string(1, static_cast<char>(c));
     }
   };
   const std::string plain = "The quick brown fox jumps over the lazy dog, 0123456789~";
-  for (unsigned char special : {'"', '\\', '\n', '\x1f', '\x7f', ' ', '~'}) {
-    for (std::size_t length = 1; length <= 24; ++length) {
+  for (unsigned char special : {'"', '\\', '\n', '\x1f', '\x7f', ' ', '~', '\x80', '\xff'}) {
+    for (std::size_t length = 1; length <= 48; ++length) {
       for (std::size_t at = 0; at < length; ++at) {
         std::string text = plain.substr(0, length);
         text[at] = static_cast<char>(special);
@@ -94,7 +98,7 @@ TEST(JsonText, FindsEveryByteThatNeedsALookAtEveryPositionOfABlock) {
     }
   }
   // A UTF-8 sequence, valid or cut, across a block boundary.
-  for (std::size_t at = 0; at < 12; ++at) {
+  for (std::size_t at = 0; at < 40; ++at) {
     const std::string before(at, 'a');
     EXPECT_EQ(json_escape(before + "\xE2\x82\xAC" + "tail"), before + "\xE2\x82\xAC" + "tail");
     EXPECT_EQ(json_escape(before + "\xE2\x82" + "tail"), before + kReplacement + "tail");
