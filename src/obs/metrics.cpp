@@ -33,29 +33,33 @@ constexpr std::int64_t kLatencyBucketsUs[] = {
 constexpr std::int64_t kOverheadBucketsUs[] = {5,   10,    25,    50,    100,    250,
                                                500, 1'000, 2'500, 5'000, 10'000, 50'000};
 
-constexpr std::string_view kRequestsName = "tollgate_requests_total";
-constexpr std::string_view kRequestsHelp = "API requests by surface, public model and HTTP status";
-constexpr std::string_view kLatencyName = "tollgate_request_duration_seconds";
-constexpr std::string_view kLatencyHelp =
-    "Total time of an API request, from the complete request head to the last byte";
-constexpr std::string_view kOverheadName = "tollgate_gateway_overhead_seconds";
-constexpr std::string_view kOverheadHelp =
-    "Time spent in the gateway itself: total time minus time waiting on upstreams";
-constexpr std::string_view kUpstreamName = "tollgate_upstream_duration_seconds";
-constexpr std::string_view kUpstreamHelp =
-    "Time from sending a request upstream to its complete response";
-constexpr std::string_view kUpstreamResponsesName = "tollgate_upstream_responses_total";
-constexpr std::string_view kUpstreamResponsesHelp =
-    "Upstream responses by provider and status class (0xx = no response)";
+// The name and help text of each family the loops' series are added up into.
+struct FamilyText {
+  std::string_view name;
+  std::string_view help;
+};
+constexpr FamilyText kRequests{"tollgate_requests_total",
+                               "API requests by surface, public model and HTTP status"};
+constexpr FamilyText kLatency{
+    "tollgate_request_duration_seconds",
+    "Total time of an API request, from the complete request head to the last byte"};
+constexpr FamilyText kOverhead{
+    "tollgate_gateway_overhead_seconds",
+    "Time spent in the gateway itself: total time minus time waiting on upstreams"};
+constexpr FamilyText kUpstream{"tollgate_upstream_duration_seconds",
+                               "Time from sending a request upstream to its complete response"};
+constexpr FamilyText kUpstreamResponses{
+    "tollgate_upstream_responses_total",
+    "Upstream responses by provider and status class (0xx = no response)"};
 
 std::string status_class(int status) {
   return std::to_string(status / 100) + "xx";
 }
 
-MetricFamily family(std::string_view name, std::string_view help, MetricType type) {
+MetricFamily family(const FamilyText& text, MetricType type) {
   MetricFamily family;
-  family.name = name;
-  family.help = help;
+  family.name = text.name;
+  family.help = text.help;
   family.type = type;
   return family;
 }
@@ -315,25 +319,24 @@ std::vector<MetricFamily> Metrics::Impl::collect_loop_series() const {
   }
 
   std::vector<MetricFamily> families;
-  MetricFamily& request_counts =
-      families.emplace_back(family(kRequestsName, kRequestsHelp, MetricType::Counter));
+  MetricFamily& request_counts = families.emplace_back(family(kRequests, MetricType::Counter));
   for (const auto& [key, total] : requests) {
     const auto& [model, status, surface] = key;
     request_counts.metric.push_back(counter_metric(
         labels({{"model", model}, {"status", status}, {"surface", surface}}), total));
   }
-  auto histograms = [&](std::string_view name, std::string_view help, std::string_view label,
+  auto histograms = [&](const FamilyText& text, std::string_view label,
                         const std::map<std::string, HistogramTotals>& totals) {
-    MetricFamily& histogram = families.emplace_back(family(name, help, MetricType::Histogram));
+    MetricFamily& histogram = families.emplace_back(family(text, MetricType::Histogram));
     for (const auto& [value, total] : totals) {
       histogram.metric.push_back(total.metric(labels({{label, value}})));
     }
   };
-  histograms(kLatencyName, kLatencyHelp, "surface", latency);
-  histograms(kOverheadName, kOverheadHelp, "surface", overhead);
-  histograms(kUpstreamName, kUpstreamHelp, "provider", upstream);
-  MetricFamily& response_counts = families.emplace_back(
-      family(kUpstreamResponsesName, kUpstreamResponsesHelp, MetricType::Counter));
+  histograms(kLatency, "surface", latency);
+  histograms(kOverhead, "surface", overhead);
+  histograms(kUpstream, "provider", upstream);
+  MetricFamily& response_counts =
+      families.emplace_back(family(kUpstreamResponses, MetricType::Counter));
   for (const auto& [key, total] : responses) {
     response_counts.metric.push_back(
         counter_metric(labels({{"provider", key.first}, {"status", key.second}}), total));
