@@ -82,6 +82,7 @@ int serve(const std::string& config_path) {
   const std::string instance = instance_name();
   billing::UsageWriterOptions usage_options;
   usage_options.instance = instance;
+  usage_options.max_delay = config.store.usage_batch;
   billing::UsageWriter usage(config.store.sqlite_path, usage_options);
   obs::Metrics metrics;
   obs::AccessLog access_log(server_config.access_log);

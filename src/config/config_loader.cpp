@@ -143,9 +143,10 @@ class ConfigBuilder {
   }
 
   void read_store(const YAML::Node& node, StoreConfig& store) {
-    const std::optional<Mapping> m = reader_.mapping(node, "store", {"sqlite"});
+    const std::optional<Mapping> m = reader_.mapping(node, "store", {"sqlite", "usage_batch_ms"});
     if (!m) return;
     if (auto path = reader_.non_empty_string(*m, "sqlite")) store.sqlite_path = std::move(*path);
+    if (auto ms = reader_.millis(*m, "usage_batch_ms")) store.usage_batch = *ms;
   }
 
   void read_auth(const YAML::Node& node, AuthConfig& auth) {

@@ -226,6 +226,25 @@ test('`tollgate config check` rejects a bad file with exit 1 and the path of the
   assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
 });
 
+test('usage rows wait store.usage_batch_ms for company, and a graceful stop writes them at once', async () => {
+  const batched = await startGateway({ mockUrl: mock.url, configOverrides: { store: { usage_batch_ms: 20000 } } });
+  const rowCount = async () => (await sqliteJson(batched.dbPath, 'SELECT COUNT(*) AS n FROM usage_log'))[0].n;
+  try {
+    const res = await chat(batched, okBody);
+    assert.equal(res.status, 200, res.text);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await rowCount(), 0, 'the row waits for the batch (with the default 20 ms it is there by now)');
+    const stopping = Date.now();
+    assert.equal(await batched.stop('SIGTERM'), 0);
+    // Far below the 20 s batch delay: the stop wakes the writer instead of waiting it out.
+    assert.ok(Date.now() - stopping < 10000, `stopped in ${Date.now() - stopping} ms`);
+    assert.equal(await rowCount(), 1, 'nothing is lost at the stop');
+  } finally {
+    await batched.stop('SIGKILL');
+    removeTempDir(batched.dir);
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Last: stops the gateway so the asynchronous access log is flushed.
 

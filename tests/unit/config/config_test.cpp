@@ -334,7 +334,8 @@ TEST(ConfigKeys, UnknownKeySuggestsTheClosestKnownKey) {
 
 TEST(ConfigKeys, UnknownKeyWithoutCloseMatchListsTheValidKeys) {
   EXPECT_THAT(issues_of("store: { postgres: x }\n" + minimal()),
-              ElementsAre("store.postgres: unknown key (valid keys here: sqlite)"));
+              ElementsAre("store.postgres: unknown key (valid keys here: sqlite, "
+                          "usage_batch_ms)"));
   EXPECT_THAT(issues_of("logging: {}\n" + minimal()),
               ElementsAre("logging: unknown key (valid keys here: server, store, billing, "
                           "auth, routing, byok, providers, models)"));
@@ -642,6 +643,15 @@ TEST(ConfigStore, SqlitePath) {
             ":memory:");
   EXPECT_THAT(issues_of("store: { sqlite: \"\" }\n" + minimal()),
               ElementsAre("store.sqlite: must not be empty"));
+}
+
+TEST(ConfigStore, UsageBatchDelay) {
+  EXPECT_EQ(load_config_text(minimal()).store.usage_batch, milliseconds(20));
+  EXPECT_EQ(load_config_text("store: { usage_batch_ms: 250 }\n" + minimal()).store.usage_batch,
+            milliseconds(250));
+  EXPECT_THAT(issues_of("store: { usage_batch_ms: 0 }\n" + minimal()),
+              ElementsAre("store.usage_batch_ms: must be a positive whole number of milliseconds, "
+                          "at most 86400000 (24 hours)"));
 }
 
 // --- providers ------------------------------------------------------------------------------
