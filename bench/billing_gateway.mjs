@@ -6,12 +6,14 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 // Writes `name`.yaml into `work` and returns { config, key }. `listen` defaults to any free port;
-// `translate` adds an Anthropic-format provider and the model `claude-bench` on it.
-export function billingGateway({ bin, work, mockUrl, name = "tollgate", listen = "127.0.0.1:0", translate = false }) {
+// `translate` adds an Anthropic-format provider and the model `claude-bench` on it;
+// `usageBatchMs` sets store.usage_batch_ms (how long usage rows wait to be written together).
+export function billingGateway({ bin, work, mockUrl, name = "tollgate", listen = "127.0.0.1:0", translate = false,
+                                 usageBatchMs }) {
   const config = join(work, `${name}.yaml`);
   writeFileSync(config, `
 server: { listen: "${listen}", threads: 1, access_log: "off" }
-store: { sqlite: "${join(work, `${name}.db`)}" }
+store: { sqlite: "${join(work, `${name}.db`)}"${usageBatchMs ? `, usage_batch_ms: ${usageBatchMs}` : ""} }
 billing: { enabled: true, durability: batched }
 providers:
   - { name: mock, type: openai, base_url: "${mockUrl}/v1", api_key: "bench-upstream" }

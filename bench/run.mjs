@@ -709,7 +709,8 @@ function report(meta, summary, result, memory, callgrind, targetsMet, requestByt
   }
   if (callgrind) {
     lines.push("", `**CPU per request** (\`node bench/callgrind.mjs\`, bench/results/callgrind.json, commit \`${callgrind.meta.commit}\`, ` +
-      `${callgrind.meta.date}; user-space instructions of every gateway thread, idle rate subtracted):`, "",
+      `${callgrind.meta.date}; user-space instructions of every gateway thread, idle rate subtracted` +
+      (callgrind.meta.usage_batch_ms ? `; usage rows batched for ${callgrind.meta.usage_batch_ms} ms, as under load` : "") + "):", "",
       "| kind | instructions per request | event loop | usage writer | pollers |",
       "|---|---|---|---|---|",
       ...Object.values(callgrind.results).map((r) => `| ${r.kind} | ${n(r.instructions_per_request)} | ` +
