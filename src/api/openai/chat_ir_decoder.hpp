@@ -143,7 +143,8 @@ class ChatRequestDecoder {
   bool read_user_message(dom::object message, const std::string& param);
   bool read_assistant_message(dom::object message, const std::string& param);
   bool read_tool_message(dom::object message, const std::string& param);
-  bool read_text_content(dom::element content, const std::string& param,
+  // A message's `content` (text, or text parts); `message_param` is the message's path.
+  bool read_text_content(dom::element content, const std::string& message_param,
                          std::vector<ir::Part>& parts, bool allow_refusal = false);
   bool read_user_part(dom::element value, const std::string& param, std::vector<ir::Part>& parts);
   bool read_image_part(dom::object part, const std::string& param, ir::Part& out);

@@ -49,10 +49,10 @@ bool ChatRequestDecoder::read_message(dom::element value, const std::string& par
 bool ChatRequestDecoder::read_system_message(dom::object message, const std::string& param) {
   dom::element content;
   if (message["content"].get(content)) return fail_missing(param + ".content");
-  if (!seen_conversation_) return read_text_content(content, param + ".content", out_.system);
+  if (!seen_conversation_) return read_text_content(content, param, out_.system);
   ir::Message system = message_of(ir::Role::system);
   if (!read_optional_string(message, "name", param, system.name)) return false;
-  if (!read_text_content(content, param + ".content", system.parts)) return false;
+  if (!read_text_content(content, param, system.parts)) return false;
   out_.messages.push_back(std::move(system));
   return true;
 }
@@ -62,17 +62,17 @@ bool ChatRequestDecoder::read_user_message(dom::object message, const std::strin
   if (!read_optional_string(message, "name", param, user.name)) return false;
   dom::element content;
   if (message["content"].get(content)) return fail_missing(param + ".content");
-  const std::string content_param = param + ".content";
   if (content.is_string()) {
     add_text(content.get_string().value_unsafe(), user.parts);
   } else if (dom::array parts; content.get_array().get(parts) == simdjson::SUCCESS) {
+    const std::string content_param = param + ".content";
     std::size_t index = 0;
     for (dom::element part : parts) {
       if (!read_user_part(part, index_path(content_param, index), user.parts)) return false;
       ++index;
     }
   } else {
-    return fail_type(content_param, "one of a string or array of objects", content);
+    return fail_type(param + ".content", "one of a string or array of objects", content);
   }
   out_.messages.push_back(std::move(user));
   return true;
@@ -100,7 +100,7 @@ bool ChatRequestDecoder::read_assistant_message(dom::object message, const std::
   }
   dom::element content;
   if (message["content"].get(content) == simdjson::SUCCESS && !content.is_null() &&
-      !read_text_content(content, param + ".content", assistant.parts, true)) {
+      !read_text_content(content, param, assistant.parts, true)) {
     return false;
   }
   std::string refusal;
@@ -160,7 +160,7 @@ bool ChatRequestDecoder::read_tool_message(dom::object message, const std::strin
   result.name = tool_name_for(call_id);
   dom::element content;
   if (message["content"].get(content)) return fail_missing(param + ".content");
-  if (!read_text_content(content, param + ".content", result.content)) return false;
+  if (!read_text_content(content, param, result.content)) return false;
   ir::Message tool = message_of(ir::Role::tool);
   tool.parts.push_back(std::move(result));
   out_.messages.push_back(std::move(tool));
@@ -176,12 +176,14 @@ std::string ChatRequestDecoder::tool_name_for(std::string_view call_id) const {
 
 // Content that may only hold text: a string, or an array of text parts (and, in assistant
 // messages, refusal parts, which are kept as text).
-bool ChatRequestDecoder::read_text_content(dom::element content, const std::string& param,
+bool ChatRequestDecoder::read_text_content(dom::element content, const std::string& message_param,
                                            std::vector<ir::Part>& parts, bool allow_refusal) {
   if (content.is_string()) {
     add_text(content.get_string().value_unsafe(), parts);
     return true;
   }
+  // Its path only now: the usual content, a string, needs none.
+  const std::string param = message_param + ".content";
   dom::array elements;
   if (content.get_array().get(elements)) {
     return fail_type(param, "one of a string or array of objects", content);
