@@ -18,6 +18,7 @@ bool ChatRequestDecoder::read_messages(dom::element value) {
         "empty array instead.",
         "messages", "empty_array");
   }
+  out_.messages.reserve(messages.size());  // at most one each (leading system ones go apart)
   std::size_t index = 0;
   for (dom::element message : messages) {
     if (!read_message(message, index_path("messages", index))) return false;
