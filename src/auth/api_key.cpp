@@ -127,11 +127,10 @@ KeyHash hash_key(std::span<const uint8_t> salt, std::string_view key) {
 }
 
 bool hash_equals(std::span<const uint8_t, 32> a, std::span<const uint8_t, 32> b) {
-  return constant_time_equals({reinterpret_cast<const char*>(a.data()), a.size()},
-                              {reinterpret_cast<const char*>(b.data()), b.size()});
+  return constant_time_equals(std::span<const uint8_t>(a), std::span<const uint8_t>(b));
 }
 
-bool constant_time_equals(std::string_view a, std::string_view b) {
+bool constant_time_equals(std::span<const uint8_t> a, std::span<const uint8_t> b) {
   if (a.size() != b.size()) return false;
   std::uint64_t difference = 0;
   std::size_t at = 0;
@@ -143,7 +142,7 @@ bool constant_time_equals(std::string_view a, std::string_view b) {
     difference = value_barrier(difference | (word_a ^ word_b));
   }
   for (; at < a.size(); ++at) {
-    difference = value_barrier(difference | static_cast<unsigned char>(a[at] ^ b[at]));
+    difference = value_barrier(difference | static_cast<std::uint8_t>(a[at] ^ b[at]));
   }
   return difference == 0;
 }

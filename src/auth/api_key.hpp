@@ -52,7 +52,11 @@ bool hash_equals(std::span<const uint8_t, 32> a, std::span<const uint8_t, 32> b)
 // Whether `a` and `b` hold the same bytes, in a time that depends on their size alone (which is
 // not secret): every byte is compared, eight at a time, whatever the first difference. What
 // OpenSSL's CRYPTO_memcmp does a byte at a time, for a tenth of the instructions.
-bool constant_time_equals(std::string_view a, std::string_view b);
+bool constant_time_equals(std::span<const uint8_t> a, std::span<const uint8_t> b);
+inline bool constant_time_equals(std::string_view a, std::string_view b) {
+  return constant_time_equals(std::span(reinterpret_cast<const uint8_t*>(a.data()), a.size()),
+                              std::span(reinterpret_cast<const uint8_t*>(b.data()), b.size()));
+}
 
 // Whether every character of `text` is base62 (0-9, A-Z, a-z), as keys and key secrets are.
 bool is_base62(std::string_view text);

@@ -157,9 +157,9 @@ bool signature_matches(const Segments& segments, const std::string& signature,
                        std::string_view secret) {
   if (secret.size() < kMinJwtSecretBytes || signature.size() != kHs256Bytes) return false;
   std::optional<Mac> expected = hmac_sha256(secret, segments.signing_input);
-  return expected &&
-         constant_time_equals({reinterpret_cast<const char*>(expected->data()), expected->size()},
-                              signature);
+  return expected && constant_time_equals(
+                         *expected, std::span(reinterpret_cast<const uint8_t*>(signature.data()),
+                                              signature.size()));
 }
 
 // The claims as found in the JSON, each checked for its type; names we do not use are ignored.

@@ -64,7 +64,6 @@ bool matches_verified(std::string_view prefix, std::string_view presented,
   if (it == verified_keys.end()) return false;
   const VerifiedKey& known = it->second;
   return known.salt == salt && hash_equals(known.hash, hash) &&
-         known.presented.size() == presented.size() &&
          constant_time_equals(known.presented, presented);
 }
 

@@ -141,9 +141,7 @@ bool verify_password(std::string_view password, std::string_view stored) {
   std::optional<StoredPassword> parsed = parse_stored(stored);
   if (!parsed) return false;
   std::optional<DerivedKey> key = derive_key(password, parsed->salt, parsed->iterations);
-  return key && constant_time_equals(
-                    {reinterpret_cast<const char*>(key->data()), key->size()},
-                    {reinterpret_cast<const char*>(parsed->hash.data()), parsed->hash.size()});
+  return key && constant_time_equals(*key, parsed->hash);
 }
 
 }  // namespace tollgate::auth

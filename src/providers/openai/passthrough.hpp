@@ -38,11 +38,14 @@ std::string build_upstream_body(std::string_view client_body,
                                 const api::openai::ChatRequestView& view,
                                 std::string_view upstream_model);
 
-// The result of scanning a non-streaming response.
+// Room a valid response's body is given beyond its size, for what the gateway adds before
+// sending it (the cost echo, gateway/admission.hpp).
 inline constexpr std::size_t kResponseScanRoom = 128;
+
+// The result of scanning a non-streaming response.
 struct ResponseScan {
-  // The body to send: model restored, or the input when not valid JSON. Its capacity leaves
-  // kResponseScanRoom bytes for what the gateway adds before sending it (the cost echo).
+  // The body to send: model restored (with kResponseScanRoom spare capacity), or the input when
+  // not valid JSON.
   std::string body;
   Usage usage;              // from the top-level "usage"
   bool valid_json = false;  // the body was one valid JSON object
