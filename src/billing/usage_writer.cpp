@@ -15,13 +15,28 @@
 namespace tollgate::billing {
 namespace {
 
-constexpr std::string_view kInsertUsage =
+constexpr std::string_view kInsertUsageInto =
     "INSERT INTO usage_log (request_id, created_at, key_prefix, surface, public_model, "
     "upstream_model, provider, prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, "
     "usage_source, cost_micros, status, error_code, latency_us, upstream_latency_us, overhead_us, "
     "stream, client_disconnected, account_id, cache_write_tokens, charged_micros, ledger_id, "
-    "deployment, attempts, byok, instance) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "deployment, attempts, byok, instance) VALUES ";
+constexpr std::string_view kUsageRowValues =
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr int kUsageColumns = 28;
+// Usage rows per INSERT for the bulk of a batch: one statement run per group spares SQLite's
+// per-statement start, halt and reset (~2,900 of a row's ~16,300 instructions, callgrind).
+constexpr std::size_t kUsageRowsPerInsert = 32;
+
+// The INSERT of `rows` usage rows.
+std::string insert_usage_sql(std::size_t rows) {
+  std::string sql(kInsertUsageInto);
+  for (std::size_t row = 0; row < rows; ++row) {
+    if (row > 0) sql += ", ";
+    sql += kUsageRowValues;
+  }
+  return sql;
+}
 
 // Adds one (day, account, key, model) sum to its rollup row. "None" is 0 / '' (migration 5).
 constexpr std::string_view kUpsertDaily =
@@ -51,40 +66,42 @@ constexpr std::size_t kTakeTheQueueOnce = std::numeric_limits<std::size_t>::max(
 // During a long outage, one log line per this many failed attempts (after the first).
 constexpr uint64_t kLogEveryAttempts = 30;
 
-void bind_record(store::Statement& insert, const UsageRecord& record,
+// Binds `record` as the statement's row number `row` (from 0).
+void bind_record(store::Statement& insert, std::size_t row, const UsageRecord& record,
                  std::optional<int64_t> ledger_id, std::string_view instance) {
-  insert.bind_borrowed_text_or_null(1, record.request_id);
-  insert.bind_int64(2, record.created_at_ms);
-  insert.bind_borrowed_text_or_null(3, record.key_prefix);
-  insert.bind_borrowed_text_or_null(4, record.surface);
-  insert.bind_borrowed_text_or_null(5, record.public_model);
-  insert.bind_borrowed_text_or_null(6, record.upstream_model);
-  insert.bind_borrowed_text_or_null(7, record.provider);
-  insert.bind_int64(8, record.prompt_tokens);
-  insert.bind_int64(9, record.completion_tokens);
-  insert.bind_int64(10, record.cached_tokens);
-  insert.bind_int64(11, record.reasoning_tokens);
-  insert.bind_borrowed_text_or_null(12, record.usage_source);
-  insert.bind_int64(13, record.cost_micros);
-  insert.bind_int64(14, record.status);
-  insert.bind_borrowed_text_or_null(15, record.error_code);
-  insert.bind_int64(16, record.latency_us);
-  insert.bind_int64(17, record.upstream_latency_us);
-  insert.bind_int64(18, record.overhead_us);
-  insert.bind_int64(19, record.stream ? 1 : 0);
-  insert.bind_int64(20, record.client_disconnected ? 1 : 0);
+  const int first = static_cast<int>(row) * kUsageColumns;
+  insert.bind_borrowed_text_or_null(first + 1, record.request_id);
+  insert.bind_int64(first + 2, record.created_at_ms);
+  insert.bind_borrowed_text_or_null(first + 3, record.key_prefix);
+  insert.bind_borrowed_text_or_null(first + 4, record.surface);
+  insert.bind_borrowed_text_or_null(first + 5, record.public_model);
+  insert.bind_borrowed_text_or_null(first + 6, record.upstream_model);
+  insert.bind_borrowed_text_or_null(first + 7, record.provider);
+  insert.bind_int64(first + 8, record.prompt_tokens);
+  insert.bind_int64(first + 9, record.completion_tokens);
+  insert.bind_int64(first + 10, record.cached_tokens);
+  insert.bind_int64(first + 11, record.reasoning_tokens);
+  insert.bind_borrowed_text_or_null(first + 12, record.usage_source);
+  insert.bind_int64(first + 13, record.cost_micros);
+  insert.bind_int64(first + 14, record.status);
+  insert.bind_borrowed_text_or_null(first + 15, record.error_code);
+  insert.bind_int64(first + 16, record.latency_us);
+  insert.bind_int64(first + 17, record.upstream_latency_us);
+  insert.bind_int64(first + 18, record.overhead_us);
+  insert.bind_int64(first + 19, record.stream ? 1 : 0);
+  insert.bind_int64(first + 20, record.client_disconnected ? 1 : 0);
   if (record.account_id != 0) {
-    insert.bind_int64(21, record.account_id);
+    insert.bind_int64(first + 21, record.account_id);
   } else {
-    insert.bind_null(21);
+    insert.bind_null(first + 21);
   }
-  insert.bind_int64(22, record.cache_write_tokens);
-  insert.bind_optional_int64(23, record.charged_micros);
-  insert.bind_optional_int64(24, ledger_id);
-  insert.bind_borrowed_text_or_null(25, record.deployment);
-  insert.bind_int64(26, record.attempts);
-  insert.bind_int64(27, record.byok ? 1 : 0);
-  insert.bind_borrowed_text_or_null(28, instance);
+  insert.bind_int64(first + 22, record.cache_write_tokens);
+  insert.bind_optional_int64(first + 23, record.charged_micros);
+  insert.bind_optional_int64(first + 24, ledger_id);
+  insert.bind_borrowed_text_or_null(first + 25, record.deployment);
+  insert.bind_int64(first + 26, record.attempts);
+  insert.bind_int64(first + 27, record.byok ? 1 : 0);
+  insert.bind_borrowed_text_or_null(first + 28, instance);
 }
 
 // One rollup row's share of a batch.
@@ -167,7 +184,9 @@ UsageWriter::UsageWriter(std::string sqlite_path, UsageWriterOptions options)
   database_ = std::make_unique<store::Database>(
       sqlite_path_, store::DatabaseOptions{.busy_timeout = options_.busy_timeout,
                                            .cache_kib = store::kBackgroundCacheKib});
-  insert_ = std::make_unique<store::Statement>(database_->prepare(kInsertUsage));
+  insert_ = std::make_unique<store::Statement>(database_->prepare(insert_usage_sql(1)));
+  insert_rows_ = std::make_unique<store::Statement>(
+      database_->prepare(insert_usage_sql(kUsageRowsPerInsert)));
   insert_ledger_ = std::make_unique<store::Statement>(store::prepare_ledger_insert(*database_));
   upsert_daily_ = std::make_unique<store::Statement>(database_->prepare(kUpsertDaily));
   in_hand_.reserve(kRetainedQueue);
@@ -456,15 +475,26 @@ void UsageWriter::write_batch(std::span<const Submission> batch) {
   uint64_t entries = 0;
   try {
     const std::map<int64_t, int64_t> ledger_ids = write_batch_charges(batch, now_ms, entries);
+    // Rows go kUsageRowsPerInsert to a statement while a whole group is left, the rest one by one.
+    const auto records = static_cast<std::size_t>(std::ranges::count_if(
+        batch, [](const Submission& submission) { return submission.usage.has_value(); }));
+    const std::size_t in_groups = records - records % kUsageRowsPerInsert;
+    std::size_t seen = 0;
     for (const Submission& submission : batch) {
       if (submission.usage) {
         std::optional<int64_t> ledger_id;
         if (charged_in_batch(*submission.usage)) {
           ledger_id = ledger_ids.at(submission.usage->account_id);
         }
-        bind_record(*insert_, *submission.usage, ledger_id, options_.instance);
-        insert_->step();
-        insert_->reset();
+        const bool grouped = seen < in_groups;
+        store::Statement& insert = grouped ? *insert_rows_ : *insert_;
+        const std::size_t row = grouped ? seen % kUsageRowsPerInsert : 0;
+        bind_record(insert, row, *submission.usage, ledger_id, options_.instance);
+        ++seen;
+        if (row + 1 == (grouped ? kUsageRowsPerInsert : 1)) {
+          insert.step();
+          insert.reset();
+        }
       }
       for (const store::LedgerEntry& entry : submission.ledger) {
         store::bind_ledger_entry(*insert_ledger_, entry, now_ms);
@@ -477,6 +507,7 @@ void UsageWriter::write_batch(std::span<const Submission> batch) {
   } catch (...) {
     // Before the rollback, so no statement of this connection is left active.
     insert_->reset();
+    insert_rows_->reset();
     insert_ledger_->reset();
     upsert_daily_->reset();
     throw;

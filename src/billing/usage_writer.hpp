@@ -172,6 +172,7 @@ class UsageWriter {
   UsageWriterOptions options_;
   std::unique_ptr<store::Database> database_;        // turn holder only once started
   std::unique_ptr<store::Statement> insert_;         // turn holder only once started
+  std::unique_ptr<store::Statement> insert_rows_;    // kUsageRowsPerInsert rows; turn holder only
   std::unique_ptr<store::Statement> insert_ledger_;  // turn holder only once started
   std::unique_ptr<store::Statement> upsert_daily_;   // turn holder only once started
   // write_daily_rollups' scratch, kept to reuse its memory: the batch's records with their UTC

@@ -120,6 +120,90 @@ TEST_F(UsageWriterTest, WritesTheDeploymentAttemptsAndByok) {
   EXPECT_EQ(rows.column_int64(3), 0);
 }
 
+// A batch's rows go many to an INSERT (and the rest one by one): every column of every row must
+// land in its own row, in submission order, whichever way it was written.
+TEST_F(UsageWriterTest, ABatchOfManyRowsKeepsEveryColumnOfEachRowInOrder) {
+  constexpr int kRecords = 75;  // groups of rows and a remainder written singly
+  auto varied = [](int n) {
+    UsageRecord usage;
+    const std::string tag = std::to_string(n);
+    usage.request_id = "req-" + tag;
+    usage.created_at_ms = 1'700'000'000'000 + n;
+    usage.key_prefix = "tg-key" + tag;
+    usage.surface = n % 2 == 0 ? "openai.chat" : "anthropic.messages";
+    usage.public_model = "model-" + tag;
+    usage.upstream_model = "upstream-" + tag;
+    usage.provider = "provider-" + tag;
+    usage.deployment = n % 3 == 0 ? "" : "deployment-" + tag;
+    usage.attempts = n % 4;
+    usage.byok = n % 5 == 0;
+    usage.prompt_tokens = 1000 + n;
+    usage.completion_tokens = 2000 + n;
+    usage.cached_tokens = 3000 + n;
+    usage.cache_write_tokens = 4000 + n;
+    usage.reasoning_tokens = 5000 + n;
+    usage.usage_source = n % 2 == 0 ? "upstream" : "estimated";
+    usage.cost_micros = 6000 + n;
+    if (n % 7 != 0) usage.charged_micros = 7000 + n;
+    usage.account_id = n % 7 != 0 ? 1 : 0;
+    usage.charge_in_batch = n % 7 != 0;
+    usage.status = n % 6 == 0 ? 502 : 200;
+    usage.error_code = n % 6 == 0 ? "upstream_error" : "";
+    usage.latency_us = 8000 + n;
+    usage.upstream_latency_us = 9000 + n;
+    usage.overhead_us = 10'000 + n;
+    usage.stream = n % 2 == 1;
+    usage.client_disconnected = n % 8 == 0;
+    return usage;
+  };
+  UsageWriter writer(file_.path(), {.instance = "gateway-a", .max_delay = 1h});
+  for (int n = 0; n < kRecords; ++n) ASSERT_TRUE(writer.submit(varied(n)));
+  writer.flush();
+  ASSERT_EQ(writer.batches(), 1u);
+
+  store::Statement written = reader_.prepare(
+      "SELECT request_id, created_at, key_prefix, surface, public_model, upstream_model, provider, "
+      "prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, usage_source, "
+      "cost_micros, status, ifnull(error_code, 'NULL'), latency_us, upstream_latency_us, "
+      "overhead_us, stream, client_disconnected, ifnull(account_id, -1), cache_write_tokens, "
+      "ifnull(charged_micros, -1), ledger_id IS NOT NULL, ifnull(deployment, 'NULL'), attempts, "
+      "byok, instance FROM usage_log ORDER BY id");
+  int n = 0;
+  for (; written.step(); ++n) {
+    const UsageRecord expected = varied(n);
+    SCOPED_TRACE("row " + std::to_string(n));
+    EXPECT_EQ(written.column_text(0), expected.request_id);
+    EXPECT_EQ(written.column_int64(1), expected.created_at_ms);
+    EXPECT_EQ(written.column_text(2), expected.key_prefix);
+    EXPECT_EQ(written.column_text(3), expected.surface);
+    EXPECT_EQ(written.column_text(4), expected.public_model);
+    EXPECT_EQ(written.column_text(5), expected.upstream_model);
+    EXPECT_EQ(written.column_text(6), expected.provider);
+    EXPECT_EQ(written.column_int64(7), expected.prompt_tokens);
+    EXPECT_EQ(written.column_int64(8), expected.completion_tokens);
+    EXPECT_EQ(written.column_int64(9), expected.cached_tokens);
+    EXPECT_EQ(written.column_int64(10), expected.reasoning_tokens);
+    EXPECT_EQ(written.column_text(11), expected.usage_source);
+    EXPECT_EQ(written.column_int64(12), expected.cost_micros);
+    EXPECT_EQ(written.column_int64(13), expected.status);
+    EXPECT_EQ(written.column_text(14), expected.error_code.empty() ? "NULL" : expected.error_code);
+    EXPECT_EQ(written.column_int64(15), expected.latency_us);
+    EXPECT_EQ(written.column_int64(16), expected.upstream_latency_us);
+    EXPECT_EQ(written.column_int64(17), expected.overhead_us);
+    EXPECT_EQ(written.column_int64(18), expected.stream ? 1 : 0);
+    EXPECT_EQ(written.column_int64(19), expected.client_disconnected ? 1 : 0);
+    EXPECT_EQ(written.column_int64(20), expected.account_id != 0 ? expected.account_id : -1);
+    EXPECT_EQ(written.column_int64(21), expected.cache_write_tokens);
+    EXPECT_EQ(written.column_int64(22), expected.charged_micros.value_or(-1));
+    EXPECT_EQ(written.column_int64(23), expected.charge_in_batch ? 1 : 0);
+    EXPECT_EQ(written.column_text(24), expected.deployment.empty() ? "NULL" : expected.deployment);
+    EXPECT_EQ(written.column_int64(25), expected.attempts);
+    EXPECT_EQ(written.column_int64(26), expected.byok ? 1 : 0);
+    EXPECT_EQ(written.column_text(27), "gateway-a");
+  }
+  EXPECT_EQ(n, kRecords);
+}
+
 TEST_F(UsageWriterTest, ConcurrentSubmittersAreAllWrittenInGroupCommits) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 2500;
