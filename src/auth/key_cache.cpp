@@ -13,17 +13,52 @@ namespace tollgate::auth {
 
 // ---- KeyCache ----
 
+namespace {
+
+// Numbers every snapshot any cache of this process publishes: a generation names one snapshot of
+// one cache, never another's.
+std::atomic<uint64_t> next_generation{1};
+
+// This thread's view of the snapshot it last read, from whichever cache (a process has one; tests
+// have several). `view` has a reference count of its own, touched only by this thread's requests,
+// and keeps the shared snapshot alive while it or a handle made from it lives.
+template <typename Snapshot>
+struct ThreadView {
+  uint64_t generation = 0;  // 0: none yet
+  std::shared_ptr<const Snapshot> view;
+};
+
+}  // namespace
+
 KeyCache::KeyCache(std::shared_ptr<const SecretBox> secret_box)
-    : snapshot_(std::make_shared<const Snapshot>()), secret_box_(std::move(secret_box)) {}
+    : snapshot_(std::make_shared<const Snapshot>()),
+      generation_(next_generation.fetch_add(1, std::memory_order_relaxed)),
+      secret_box_(std::move(secret_box)) {}
 
 std::shared_ptr<const KeyCache::Snapshot> KeyCache::current() const {
   std::lock_guard lock(snapshot_mutex_);
   return snapshot_;
 }
 
+const std::shared_ptr<const KeyCache::Snapshot>& KeyCache::thread_view() const {
+  thread_local ThreadView<Snapshot> seen;
+  if (seen.generation == generation_.load(std::memory_order_acquire)) return seen.view;
+  std::shared_ptr<const Snapshot> shared;
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    shared = snapshot_;
+    seen.generation = generation_.load(std::memory_order_relaxed);
+  }
+  const Snapshot* snapshot = shared.get();
+  seen.view = std::shared_ptr<const Snapshot>(snapshot, [keep = std::move(shared)](auto*) {});
+  return seen.view;
+}
+
 void KeyCache::publish(std::shared_ptr<const Snapshot> next) {
   std::lock_guard lock(snapshot_mutex_);
   snapshot_.swap(next);
+  generation_.store(next_generation.fetch_add(1, std::memory_order_relaxed),
+                    std::memory_order_release);
   // `next` now holds the old snapshot; it is freed here, after the unlock, unless a reader still
   // uses it.
 }
@@ -94,8 +129,10 @@ std::variant<KeyHandle, KeyRefusal> KeyCache::authenticate(
   std::string_view prefix = key_prefix(presented_key);
   if (prefix.empty()) return KeyRefusal::unknown;
 
-  // Holding the shared_ptr keeps this snapshot alive even if a reload swaps it out meanwhile.
-  std::shared_ptr<const Snapshot> snapshot = current();
+  // The handle returned shares the thread's view, which keeps this snapshot alive even if a
+  // reload swaps it out meanwhile.
+  const std::shared_ptr<const Snapshot>& view = thread_view();
+  const Snapshot* snapshot = view.get();
   auto found = snapshot->find(prefix);
   // The prefix is not secret (it is shown in listings), so an early return for an unknown one
   // leaks nothing; the secret itself is only ever compared in constant time.
@@ -118,7 +155,7 @@ std::variant<KeyHandle, KeyRefusal> KeyCache::authenticate(
   }
   if (key.disabled) return KeyRefusal::disabled;
   if (key.expires_at_ms && now_ms >= *key.expires_at_ms) return KeyRefusal::expired;
-  return KeyHandle(std::move(snapshot), &key.identity);  // aliasing: owns the snapshot
+  return KeyHandle(view, &key.identity);  // aliasing: shares the view
 }
 
 namespace {

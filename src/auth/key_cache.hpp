@@ -78,8 +78,11 @@ class KeyCache {
   const SecretBox* secret_box() const { return secret_box_.get(); }
 
   // The key's identity if `presented_key` is well formed, known, not revoked and its secret
-  // matches (salted SHA-256, constant-time compare); nullopt otherwise. Thread-safe; takes a
-  // mutex only to copy the snapshot pointer (writers hold it just for the swap); no I/O.
+  // matches (salted SHA-256, constant-time compare); nullopt otherwise. Thread-safe and without
+  // I/O. Each thread keeps a view of the snapshot it last read: while no reload has published
+  // another, authenticating reads one atomic and shares nothing another thread writes (no
+  // mutex, no reference count of another loop's); after one, the first call takes the mutex
+  // once to copy the new snapshot's pointer.
   std::optional<AuthenticatedKey> authenticate(std::string_view presented_key) const;
   // The same with the policy applied at `now_ms`: a disabled or expired key (or one of a disabled
   // account) is refused, and a key created with a secret needs `presented_secret` to match.
@@ -121,6 +124,9 @@ class KeyCache {
   using Snapshot = net::StringMap<ActiveKey>;
 
   std::shared_ptr<const Snapshot> current() const;
+  // This thread's view of the current snapshot (see authenticate()): valid until this thread
+  // calls it again.
+  const std::shared_ptr<const Snapshot>& thread_view() const;
   void publish(std::shared_ptr<const Snapshot> next);
 
   // Guards only the pointer: held for a reference-count increment or a pointer swap, never while
@@ -128,6 +134,9 @@ class KeyCache {
   // load() releases its internal lock with a relaxed store, a data race ThreadSanitizer reports.)
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const Snapshot> snapshot_;  // guarded by snapshot_mutex_; never null
+  // Names snapshot_ among every snapshot of the process (set with it, under snapshot_mutex_);
+  // read without the mutex, it tells a thread whether its view is still the current one.
+  std::atomic<uint64_t> generation_;
   // Serializes writers (reload, revoke_now) so neither loses the other's change. Readers never
   // take it.
   std::mutex writer_mutex_;

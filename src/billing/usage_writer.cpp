@@ -228,6 +228,7 @@ bool UsageWriter::enqueue(Submission submission) {
       return false;
     }
     pending_.push_back(std::move(submission));
+    queued_.store(pending_.size(), std::memory_order_relaxed);
     ++accepted_;
     if (waited_for) ++pending_callbacks_;
     // The writer sleeps either until the queue is non-empty, until a batch is full or until
@@ -246,9 +247,8 @@ std::size_t UsageWriter::backlog() {
   return static_cast<std::size_t>(accepted_ - settled_);
 }
 
-bool UsageWriter::congested() {
-  std::lock_guard lock(mutex_);
-  return pending_.size() >= options_.max_queue;
+bool UsageWriter::congested() const {
+  return queued_.load(std::memory_order_relaxed) >= options_.max_queue;
 }
 
 void UsageWriter::flush() {
@@ -336,6 +336,7 @@ void UsageWriter::write_in_turn(std::unique_lock<std::mutex>& lock, std::size_t 
       if (pending_.empty() || (took_the_queue && pending_.size() < continue_at)) return;
       // The emptied buffer goes back as the next queue.
       in_hand_.swap(pending_);
+      queued_.store(0, std::memory_order_relaxed);
       in_hand_next_ = 0;
       pending_callbacks_ = 0;
       took_the_queue = true;

@@ -120,8 +120,9 @@ class UsageWriter {
   // Ledger entries without a usage record (e.g. a reserve before dispatch).
   bool submit_ledger(std::vector<store::LedgerEntry> ledger, CommitCallback on_commit = {});
   // The queue holds max_queue submissions or more: the gateway admits no billable request then
-  // (its ledger entries could otherwise grow the queue without bound).
-  bool congested();
+  // (its ledger entries could otherwise grow the queue without bound). Takes no lock: the event
+  // loops ask at every admission.
+  bool congested() const;
   // Blocks until every submission accepted before the call is committed (or given up at
   // shutdown).
   // Skips the batching delay. For tests and shutdown: never call it on an event loop.
@@ -194,6 +195,7 @@ class UsageWriter {
   bool turn_taken_ = false;             // guarded by mutex_
   bool catch_up_waiting_ = false;       // guarded by mutex_
   std::vector<Submission> pending_;     // guarded by mutex_
+  std::atomic<std::size_t> queued_{0};  // pending_.size(), written under mutex_, read without
   std::size_t pending_callbacks_ = 0;   // pending submissions with on_commit; guarded by mutex_
   uint64_t accepted_ = 0;               // guarded by mutex_
   uint64_t settled_ = 0;                // written + abandoned; guarded by mutex_

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 #include <thread>
@@ -374,6 +376,73 @@ TEST(KeyCache, ReadersRunWhileSnapshotsAreSwapped) {
   done.store(true);
   for (std::thread& reader : readers) reader.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// A thread keeps a view of the snapshot it last read; it must be the view of this cache's
+// current snapshot, never another cache's (tests and tools hold several, one may be made where
+// another was freed) nor one a reload replaced.
+TEST(KeyCache, EachCacheAnswersFromItsOwnKeysOnTheSameThread) {
+  TestKey first_key = make_key(1, "first");
+  TestKey second_key = make_key(2, "second");
+  KeyCache first;
+  first.reload({first_key.record});
+  KeyCache second;
+  second.reload({second_key.record});
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_TRUE(first.authenticate(first_key.plaintext));
+    EXPECT_FALSE(first.authenticate(second_key.plaintext));
+    EXPECT_TRUE(second.authenticate(second_key.plaintext));
+    EXPECT_FALSE(second.authenticate(first_key.plaintext));
+  }
+  std::string previous;
+  for (int made = 0; made < 5; ++made) {  // each cache likely where the last one was
+    TestKey key = make_key(made + 3, "made");
+    auto cache = std::make_unique<KeyCache>();
+    EXPECT_FALSE(cache->authenticate(key.plaintext)) << "nothing loaded yet";
+    cache->reload({key.record});
+    EXPECT_TRUE(cache->authenticate(key.plaintext));
+    if (!previous.empty()) {
+      EXPECT_FALSE(cache->authenticate(previous));
+    }
+    previous = key.plaintext;
+  }
+}
+
+TEST(KeyCache, AThreadThatReadTheKeysBeforeSeesARevocationAtOnce) {
+  TestKey key = make_key(1, "revoked while in use");
+  KeyCache cache;
+  cache.reload({key.record});
+  std::atomic<int> step{0};
+  std::optional<AuthenticatedKey> before;
+  std::optional<AuthenticatedKey> after;
+  std::thread loop([&] {
+    before = cache.authenticate(key.plaintext);
+    step.store(1);
+    while (step.load() != 2) std::this_thread::yield();
+    after = cache.authenticate(key.plaintext);
+  });
+  while (step.load() != 1) std::this_thread::yield();
+  cache.revoke_now(key.record.prefix);
+  step.store(2);
+  loop.join();
+  EXPECT_TRUE(before);
+  EXPECT_FALSE(after);
+}
+
+TEST(KeyCache, AHandleOutlivesTheSnapshotsThatReplaceItsOwn) {
+  TestKey key = make_key(1, "held");
+  auto cache = std::make_unique<KeyCache>();
+  cache->reload({key.record});
+  auto result = cache->authenticate(key.plaintext, {}, 0);
+  ASSERT_TRUE(std::holds_alternative<KeyHandle>(result));
+  const KeyHandle held = std::get<KeyHandle>(result);
+  for (int i = 0; i < 3; ++i) {
+    cache->reload({make_key(i + 2, "other").record});
+    EXPECT_FALSE(cache->authenticate(key.plaintext));  // this thread's view moves on
+  }
+  cache.reset();
+  EXPECT_EQ(held->name, "held");  // under ASan: a freed snapshot would be a use after free
+  EXPECT_EQ(held->prefix, key.record.prefix);
 }
 
 class KeyCacheRefresherTest : public ::testing::Test {

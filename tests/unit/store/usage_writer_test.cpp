@@ -267,11 +267,15 @@ TEST_F(UsageWriterTest, FullQueueRefusesAndCountsDrops) {
   // The writer is held back by a long batch delay, so the queue fills deterministically.
   UsageWriter writer(file_.path(), {.max_queue = 10, .max_delay = 60s});
   int accepted = 0;
-  for (int i = 0; i < 25; ++i) accepted += writer.submit(record(i)) ? 1 : 0;
+  for (int i = 0; i < 25; ++i) {
+    EXPECT_EQ(writer.congested(), i >= 10) << "after " << i << " submissions";
+    accepted += writer.submit(record(i)) ? 1 : 0;
+  }
   EXPECT_EQ(accepted, 10);
   EXPECT_EQ(writer.dropped(), 15u);
   writer.flush();
   EXPECT_EQ(rows(), 10);
+  EXPECT_FALSE(writer.congested()) << "the queue was taken in hand and written";
   EXPECT_TRUE(writer.submit(record(99))) << "room again once written";
 }
 
