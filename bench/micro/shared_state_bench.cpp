@@ -81,7 +81,9 @@ void reserve_and_settle(benchmark::State& state, bool same_account) {
     benchmark::DoNotOptimize(wallet.settle(std::get<billing::Hold>(hold), 700));
   }
 }
-void BM_ReserveSettleOneAccount(benchmark::State& state) { reserve_and_settle(state, true); }
+void BM_ReserveSettleOneAccount(benchmark::State& state) {
+  reserve_and_settle(state, true);
+}
 void BM_ReserveSettleAccountPerThread(benchmark::State& state) {
   reserve_and_settle(state, false);
 }

@@ -185,8 +185,8 @@ UsageWriter::UsageWriter(std::string sqlite_path, UsageWriterOptions options)
       sqlite_path_, store::DatabaseOptions{.busy_timeout = options_.busy_timeout,
                                            .cache_kib = store::kBackgroundCacheKib});
   insert_ = std::make_unique<store::Statement>(database_->prepare(insert_usage_sql(1)));
-  insert_rows_ = std::make_unique<store::Statement>(
-      database_->prepare(insert_usage_sql(kUsageRowsPerInsert)));
+  insert_rows_ =
+      std::make_unique<store::Statement>(database_->prepare(insert_usage_sql(kUsageRowsPerInsert)));
   insert_ledger_ = std::make_unique<store::Statement>(store::prepare_ledger_insert(*database_));
   upsert_daily_ = std::make_unique<store::Statement>(database_->prepare(kUpsertDaily));
   in_hand_.reserve(kRetainedQueue);

@@ -12,8 +12,8 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
-#include <vector>
 #include <thread>
+#include <vector>
 
 namespace tollgate::auth {
 namespace {
