@@ -71,6 +71,14 @@ struct Part {
   }
 };
 
+// Appends a text part to `parts`, built where it stays: a Part is a few hundred bytes of strings,
+// and one made apart would be built, moved and destroyed (the decoders add one per message).
+inline Part& append_text(std::vector<Part>& parts, std::string_view text) {
+  Part& part = parts.emplace_back();
+  part.text.assign(text);
+  return part;
+}
+
 struct Message {
   Role role = Role::user;
   std::vector<Part> parts;

@@ -64,7 +64,7 @@ class BlockReader {
     std::string_view text;
     if (!value.get_string().get(text)) {
       prompt_chars_ += count_characters(text);
-      parts.push_back(ir::Part::make_text(std::string(text)));
+      ir::append_text(parts, text);
       return std::nullopt;
     }
     dom::array blocks;

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,7 +59,14 @@ inline std::string member_path(std::string_view parent, std::string_view key) {
 }
 
 inline std::string index_path(std::string_view parent, std::size_t index) {
-  return std::string(parent) + "[" + std::to_string(index) + "]";
+  // "messages[12]" fits a string's inline buffer: no allocation, unlike building it by parts.
+  char digits[20];
+  const auto length =
+      static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, index).ptr - digits);
+  std::string path;
+  path.reserve(parent.size() + length + 2);
+  path.append(parent).append(1, '[').append(digits, length).append(1, ']');
+  return path;
 }
 
 // "data:image/png;base64,AAAA" → media type and base64 payload. False when `url` is not a
@@ -179,7 +187,7 @@ class ChatRequestDecoder {
   }
   void add_text(std::string_view text, std::vector<ir::Part>& parts) {
     out_.prompt_chars += count_characters(text);
-    parts.push_back(ir::Part::make_text(std::string(text)));
+    ir::append_text(parts, text);
   }
   std::string tool_name_for(std::string_view call_id) const;
 

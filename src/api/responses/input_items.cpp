@@ -128,7 +128,7 @@ Failure decode_content(element content, const std::string& path, ir::Role role,
                        std::vector<ir::Part>& parts) {
   std::string_view text;
   if (content.get_string().get(text) == simdjson::SUCCESS) {
-    parts.push_back(ir::Part::make_text(std::string(text)));
+    ir::append_text(parts, text);
     return std::nullopt;
   }
   array list;
@@ -281,7 +281,7 @@ Failure decode_input(element input, ir::Request& out) {
   std::string_view text;
   if (input.get_string().get(text) == simdjson::SUCCESS) {
     out.messages.push_back(ir::Message{.role = ir::Role::user, .parts = {}, .name = {}});
-    out.messages.back().parts.push_back(ir::Part::make_text(std::string(text)));
+    ir::append_text(out.messages.back().parts, text);
     return std::nullopt;
   }
   array items;

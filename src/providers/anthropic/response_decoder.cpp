@@ -61,10 +61,10 @@ Status read_content(dom::array blocks, std::vector<ir::Part>& content) {
     dom::object block;
     if (element.get_object().get(block))
       return invalid_response("a content block is not an object");
-    ir::Part part;
+    ir::Part& part = content.emplace_back();  // built in place (a Part is large)
     bool keep = false;
     if (auto error = read_block(block, part, keep)) return error;
-    if (keep) content.push_back(std::move(part));
+    if (!keep) content.pop_back();
   }
   return std::nullopt;
 }

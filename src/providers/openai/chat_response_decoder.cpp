@@ -48,9 +48,9 @@ bool read_message(dom::object message, ir::Response& out) {
     out.content.push_back(std::move(thinking));
   }
   const std::string_view text = string_or_empty(message, "content");
-  if (!text.empty()) out.content.push_back(ir::Part::make_text(std::string(text)));
+  if (!text.empty()) ir::append_text(out.content, text);
   const std::string_view refusal = string_or_empty(message, "refusal");
-  if (!refusal.empty()) out.content.push_back(ir::Part::make_text(std::string(refusal)));
+  if (!refusal.empty()) ir::append_text(out.content, refusal);
 
   dom::array tool_calls;
   if (message["tool_calls"].get(tool_calls)) return true;  // absent or null

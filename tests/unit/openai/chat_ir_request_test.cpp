@@ -310,6 +310,21 @@ TEST(ChatDecodeRequest, RejectsBadInputWithCodeAndParam) {
   }
 }
 
+// Paths past index 9, and under a parent too long for a string's inline buffer.
+TEST(ChatDecodeRequest, NamesTheParamOfALaterMessageAndPart) {
+  std::string messages;
+  for (int n = 0; n < 11; ++n) messages += R"({"role":"user","content":"ok"},)";
+  std::string parts;
+  for (int n = 0; n < 10; ++n) parts += R"({"type":"text","text":"ok"},)";
+  const ir::Error bad_part =
+      rejected(R"({"model":"m","messages":[)" + messages + R"({"role":"user","content":[)" + parts +
+               R"({"type":"video"}]}]})");
+  EXPECT_EQ(bad_part.param, "messages[11].content[10].type");
+  const ir::Error bad_role =
+      rejected(R"({"model":"m","messages":[)" + messages + R"({"role":"bot","content":"x"}]})");
+  EXPECT_EQ(bad_role.param, "messages[11].role");
+}
+
 TEST(ChatDecodeRequest, EveryTruncationOfABodyIsInvalidJson) {
   const std::string body =
       R"({"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"},)"
