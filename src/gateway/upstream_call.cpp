@@ -301,12 +301,13 @@ void MeteringSink::on_event(const ir::Event& event) {
 }
 
 std::string random_id(RequestContext& ctx, std::string_view prefix) {
-  char hex[2 * 12 + 1];
-  std::snprintf(hex, sizeof hex, "%012llx%012llx",
-                static_cast<unsigned long long>(ctx.loop.rng() & 0xffffffffffffULL),
-                static_cast<unsigned long long>(ctx.loop.rng() & 0xffffffffffffULL));
   std::string id(prefix);
-  id += hex;
+  for (int half = 0; half < 2; ++half) {  // 12 lowercase hex digits of 48 random bits, twice
+    const std::size_t start = id.size();
+    id.resize(start + 12);
+    uint64_t value = ctx.loop.rng();
+    for (std::size_t i = 12; i > 0; value >>= 4) id[start + --i] = "0123456789abcdef"[value & 0xf];
+  }
   return id;
 }
 

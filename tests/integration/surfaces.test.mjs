@@ -142,6 +142,7 @@ test('translated calls are metered: usage rows carry the surface and the upstrea
   const res = await post('/v1/messages', anthropicBody('gemini-x', { max_tokens: 7 }), { 'x-api-key': gw.key });
   assert.equal(res.status, 200, res.text);
   const usage = res.json().usage;
+  assert.match(res.json().id, /^msg_[0-9a-f]{24}$/, 'the message id is the surface\'s prefix and 96 random bits');
   const requestId = res.headers['x-request-id'];
   const rows = await pollSqlite(gw.dbPath, `SELECT * FROM usage_log WHERE request_id = ${sqlText(requestId)}`);
   assert.equal(rows.length, 1);

@@ -11,7 +11,8 @@
 namespace tollgate::api::openai {
 
 inline void append_int(std::string& out, std::int64_t value) {
-  out.append(std::to_string(value));
+  char digits[20];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, value).ptr);
 }
 
 // The shortest text that reads back as the same double. JSON has no NaN or infinity: those are
