@@ -7,6 +7,7 @@
 
 #include "api/anthropic/messages.hpp"
 #include "api/anthropic/request_reading.hpp"
+#include "api/json_parser.hpp"
 
 namespace tollgate::api::anthropic {
 namespace {
@@ -384,7 +385,8 @@ std::optional<ir::Error> decode_request(std::string_view body, ir::Request& out)
   out = ir::Request{};
   out.from = ir::Format::anthropic;
   if (body.empty()) return ir::make_error(400, "The request body is empty", "invalid_json");
-  dom::parser parser;
+  thread_local dom::parser parser;
+  const ParserLease lease(parser);
   dom::element root;
   if (auto code = parser.parse(body.data(), body.size()).get(root)) {
     return ir::make_error(

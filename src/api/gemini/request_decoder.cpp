@@ -8,6 +8,7 @@
 
 #include "api/gemini/decode_support.hpp"
 #include "api/gemini/generate_content.hpp"
+#include "api/json_parser.hpp"
 
 namespace tollgate::api::gemini {
 namespace {
@@ -413,9 +414,11 @@ std::optional<ir::Error> decode_request(std::string_view body, std::string_view 
   out.from = ir::Format::gemini;
   out.model = std::string(model);
   out.stream = stream;
-  dom::parser parser;
+  thread_local dom::parser parser;
+  const ParserLease lease(parser);
   dom::element root;
-  if (parser.allocate(body.size(), kMaxNesting) || parser.parse(body.data(), body.size()).get(root)) {
+  if (reserve_parser(parser, body.size(), kMaxNesting) ||
+      parser.parse(body.data(), body.size()).get(root)) {
     return ir::make_error(400, "Invalid JSON payload received. The body is not valid JSON.",
                           "invalid_json");
   }

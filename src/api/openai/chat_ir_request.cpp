@@ -14,6 +14,7 @@ std::optional<ir::Error> ChatRequestDecoder::decode(std::string_view body) {
   // JSON text may start with a byte order mark (RFC 8259 lets parsers ignore it).
   constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
   if (body.substr(0, kUtf8Bom.size()) == kUtf8Bom) body.remove_prefix(kUtf8Bom.size());
+  const ParserLease lease(parser_);
   dom::element root;
   if (auto code = parser_.parse(body.data(), body.size()).get(root)) {
     return ir::make_error(400,

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "api/characters.hpp"
+#include "api/json_parser.hpp"
 #include "api/responses/input_items.hpp"
 #include "api/responses/json_read.hpp"
 
@@ -385,7 +386,8 @@ Failure decode_fields(object body, ir::Request& out) {
 
 std::optional<ir::Error> decode_request(std::string_view body, ir::Request& out) {
   out.from = ir::Format::openai_responses;
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;
+  const ParserLease lease(parser);
   element document;
   if (const auto code = parser.parse(body.data(), body.size()).get(document)) {
     return parse_failure(code);

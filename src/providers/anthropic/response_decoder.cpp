@@ -1,6 +1,7 @@
 // An Anthropic upstream's complete `message` body, and its error bodies, into the IR.
 #include <string>
 
+#include "api/json_parser.hpp"
 #include "providers/anthropic/messages.hpp"
 #include "providers/anthropic/wire.hpp"
 
@@ -92,7 +93,8 @@ Status read_message(dom::object message, ir::Response& out) {
 std::optional<ir::Error> decode_response(std::string_view body, ir::Response& out) {
   out = ir::Response{};
   if (body.empty()) return invalid_response("the body is empty");
-  dom::parser parser;
+  thread_local dom::parser parser;
+  const api::ParserLease lease(parser);
   dom::object message;
   if (parser.parse(body.data(), body.size()).get(message)) {
     return invalid_response("the body is not a JSON object");

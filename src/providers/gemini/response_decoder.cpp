@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/json_parser.hpp"
 #include "providers/gemini/generate_content.hpp"
 #include "providers/gemini/response_reading.hpp"
 
@@ -75,9 +76,10 @@ std::string lower_case(std::string_view text) {
 
 std::optional<ir::Error> decode_response(std::string_view body, ir::Response& out) {
   out = ir::Response{};
-  dom::parser parser;
+  thread_local dom::parser parser;
+  const api::ParserLease lease(parser);
   dom::object response;
-  if (parser.allocate(body.size(), kMaxNesting) ||
+  if (api::reserve_parser(parser, body.size(), kMaxNesting) ||
       parser.parse(body.data(), body.size()).get_object().get(response)) {
     return malformed_response();
   }

@@ -2,6 +2,7 @@
 // plus the field readers the stream decoder shares (chat_upstream_fields.hpp).
 #include <string>
 
+#include "api/json_parser.hpp"
 #include "providers/openai/chat_codec.hpp"
 #include "providers/openai/chat_upstream_fields.hpp"
 
@@ -129,7 +130,8 @@ ir::Error read_error(int status, dom::element error) {
 
 std::optional<ir::Error> decode_chat_response(std::string_view body, ir::Response& out) {
   out = ir::Response{};
-  dom::parser parser;
+  thread_local dom::parser parser;
+  const api::ParserLease lease(parser);
   dom::object root;
   if (parser.parse(body.data(), body.size()).get(root))
     return invalid_response("not a JSON object");
