@@ -2,12 +2,23 @@
 // message_delta, message_stop; ping; error) into ir::Events, one SSE event at a time.
 #include <string>
 
+#include "api/json_parser.hpp"
 #include "providers/anthropic/messages.hpp"
 #include "providers/anthropic/wire.hpp"
 
 namespace tollgate::providers::anthropic {
 
 namespace dom = simdjson::dom;
+
+namespace {
+
+// The parser this thread's streams of this kind share (see State::parser).
+dom::parser& thread_parser() {
+  thread_local dom::parser parser;
+  return parser;
+}
+
+}  // namespace
 
 struct StreamDecoder::State {
   enum class Phase : std::uint8_t {
@@ -36,7 +47,9 @@ struct StreamDecoder::State {
   void emit_delta(ir::Event::Kind kind, std::string_view text, ir::EventSink& sink);
   void emit_error(ir::Error error, ir::EventSink& sink);
 
-  dom::parser parser;
+  // This thread's parser for these events, shared by its streams: each event is read whole
+  // before the next is parsed and nothing of it is kept (api/json_parser.hpp).
+  dom::parser& parser = thread_parser();
   Phase phase = Phase::awaiting_message;
   std::int64_t open_index = -1;  // Anthropic's index of the open block
   int next_index = 0;            // the IR index of the next block
@@ -77,6 +90,7 @@ void StreamDecoder::State::emit_error(ir::Error error, ir::EventSink& sink) {
 
 void StreamDecoder::State::feed(std::string_view type, std::string_view data, ir::EventSink& sink) {
   if (phase == Phase::done || phase == Phase::errored) return;
+  const api::ParserLease lease(parser);
   dom::object object;
   if (data.empty() || parser.parse(data.data(), data.size()).get(object)) {
     emit_error(ir::make_error(502, "The upstream sent an event that is not a JSON object",

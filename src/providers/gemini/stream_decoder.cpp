@@ -2,6 +2,7 @@
 // GenerateContentResponse holding only the new parts; the decoder turns them into the IR's block
 // structure. Text and thought deltas go out as soon as their chunk arrives. Usage is cumulative
 // in every chunk, so only the latest is kept and sent, with the stop, when the body ends.
+#include "api/json_parser.hpp"
 #include "providers/gemini/generate_content.hpp"
 #include "providers/gemini/response_reading.hpp"
 
@@ -9,10 +10,22 @@ namespace tollgate::providers::gemini {
 
 using namespace detail;
 
+namespace {
+
+// The parser this thread's streams of this kind share (see State::parser).
+dom::parser& thread_parser() {
+  thread_local dom::parser parser;
+  return parser;
+}
+
+}  // namespace
+
 struct StreamDecoder::State {
   enum class Block { none, text, thinking };
 
-  dom::parser parser;
+  // This thread's parser for these events, shared by its streams: each event is read whole
+  // before the next is parsed and nothing of it is kept (api/json_parser.hpp).
+  dom::parser& parser = thread_parser();
   bool started = false;
   bool failed = false;
   bool finish_seen = false;
@@ -169,8 +182,9 @@ void StreamDecoder::feed(std::string_view /*type*/, std::string_view data, ir::E
   State& state = *state_;
   if (state.failed || state.ended) return;
   constexpr std::size_t kMaxNesting = 128;
+  const api::ParserLease lease(state.parser);
   dom::object chunk;
-  if (state.parser.allocate(data.size(), kMaxNesting) ||
+  if (api::reserve_parser(state.parser, data.size(), kMaxNesting) ||
       state.parser.parse(data.data(), data.size()).get_object().get(chunk)) {
     state.fail(ir::make_error(502, "The upstream sent a stream chunk that is not a JSON object.",
                               "bad_upstream_response"),

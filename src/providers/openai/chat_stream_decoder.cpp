@@ -5,6 +5,7 @@
 #include <deque>
 #include <string>
 
+#include "api/json_parser.hpp"
 #include "providers/openai/chat_codec.hpp"
 #include "providers/openai/chat_upstream_fields.hpp"
 
@@ -13,6 +14,12 @@ namespace {
 
 namespace dom = simdjson::dom;
 using EventKind = ir::Event::Kind;
+
+// The parser this thread's streams of this kind share (see State::parser).
+dom::parser& thread_parser() {
+  thread_local dom::parser parser;
+  return parser;
+}
 
 std::string_view string_or_empty(dom::object object, std::string_view key) {
   std::string_view text;
@@ -58,7 +65,9 @@ struct ChatStreamDecoder::State {
   void complete(ir::EventSink& sink);
   void fail(ir::Error error, ir::EventSink& sink);
 
-  dom::parser parser;
+  // This thread's parser for these events, shared by its streams: each event is read whole
+  // before the next is parsed and nothing of it is kept (api/json_parser.hpp).
+  dom::parser& parser = thread_parser();
   bool started = false;
   bool finish_seen = false;  // a choice had a finish_reason
   bool done = false;         // stop and end were emitted
@@ -80,6 +89,7 @@ void ChatStreamDecoder::State::feed(std::string_view type, std::string_view data
     complete(sink);
     return;
   }
+  const api::ParserLease lease(parser);
   dom::element root;
   dom::object chunk;
   if (parser.parse(data.data(), data.size()).get(root) || root.get_object().get(chunk)) {

@@ -136,6 +136,26 @@ TEST(AnthropicStreamDecoder, SameEventsOneByteAtATime) {
   EXPECT_EQ(decode_chunks(bytes).lines, kExpected);
 }
 
+// Streams served by one event loop take turns: two decoders fed event by event in alternation
+// (they share the thread's parser) each give their own stream's events.
+TEST(AnthropicStreamDecoder, StreamsFedInTurnsOnOneThreadStayApart) {
+  std::vector<net::sse::Event> events;
+  net::sse::Decoder sse;
+  sse.feed(kStream, [&](const net::sse::Event& e) { events.push_back(e); });
+  StreamDecoder first;
+  StreamDecoder second;
+  RecordingSink first_sink;
+  RecordingSink second_sink;
+  for (std::size_t i = 0; i <= events.size(); ++i) {  // the second stream one event behind
+    if (i < events.size()) first.feed(events[i].event, events[i].data, first_sink);
+    if (i > 0) second.feed(events[i - 1].event, events[i - 1].data, second_sink);
+  }
+  EXPECT_TRUE(first.finish(first_sink));
+  EXPECT_TRUE(second.finish(second_sink));
+  EXPECT_EQ(first_sink.lines, kExpected);
+  EXPECT_EQ(second_sink.lines, kExpected);
+}
+
 std::string sse(std::string_view type, std::string_view data) {
   return "event: " + std::string(type) + "\ndata: " + std::string(data) + "\n\n";
 }
