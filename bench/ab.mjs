@@ -1,7 +1,7 @@
 // Two builds of the gateway compared at the same time (BENCH.md: side by side, one run).
 //
 //   node bench/ab.mjs --a <bin dir | nginx> --b <bin dir | nginx> [--seconds 8] [--rounds 4]
-//                     [--concurrency 32] [--billing] [--a-env K=V,...] [--b-env K=V,...]
+//                     [--concurrency 32] [--billing] [--threads 1] [--a-env K=V,...] [--b-env K=V,...]
 //
 // On this shared 2-core machine one build measured alone after the other moves by ±25 % from
 // one run to the next (the machine's own speed changes by the minute), more than most changes
@@ -26,7 +26,9 @@
 // the cores among threads, and Tollgate has two busy ones (event loop, usage writer) to nginx's
 // one. A round is one such run; the sides
 // start their load in turn order, alternating. Per round and side: requests/s, the event-loop
-// thread's CPU per request (user + kernel, /proc) and the whole process's. --a-env / --b-env set
+// thread's CPU per request (user + kernel, /proc) and the whole process's. --threads N gives each
+// gateway N event loops (nginx N workers), all counted as the "loop": with N > 1 the loops share
+// the key cache, the wallet and the usage queue, which is what it measures. --a-env / --b-env set
 // environment variables for one side only (an allocator through LD_PRELOAD, say). Prints the
 // rounds, then B/A and the paired CPU differences; writes nothing.
 import { billingGateway } from "./billing_gateway.mjs";
@@ -46,6 +48,7 @@ const seconds = number("--seconds", 8);
 const rounds = number("--rounds", 4);
 const concurrency = number("--concurrency", 32);
 const billing = argv.includes("--billing");
+const threads = number("--threads", 1);
 const envOf = (list) => Object.fromEntries((list ? list.split(",") : []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 const side = (name, given) => (given === "nginx" ? { name, nginx: true, bin: "nginx" }
                                                    : { name, bin: resolve(given ?? join(root, "build/bin")) });
@@ -59,31 +62,33 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const start = (cmd, args, env) => startListening(cmd, args, children, env);
 
-// CPU ticks (user, kernel) of the process and of its event-loop thread; for nginx, of the master
-// and its worker together, and of the worker.
+// CPU ticks (user, kernel) of the process and of its event-loop threads; for nginx, of the master
+// and its workers together, and of the workers.
 function cpu(side) {
   const ticks = (stat) => {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return { user: Number(fields[11]), kernel: Number(fields[12]) };
   };
+  const sum = (list) => list.reduce((a, b) => ({ user: a.user + b.user, kernel: a.kernel + b.kernel }),
+                                    { user: 0, kernel: 0 });
   const pid = side.pid;
   if (side.nginx) {
-    const [, worker] = withChildren(pid);
+    const [, ...workers] = withChildren(pid);
     const master = ticks(readFileSync(`/proc/${pid}/stat`, "utf8"));
-    const loop = ticks(readFileSync(`/proc/${worker}/stat`, "utf8"));
-    return { process: { user: master.user + loop.user, kernel: master.kernel + loop.kernel }, loop };
+    const loop = sum(workers.map((worker) => ticks(readFileSync(`/proc/${worker}/stat`, "utf8"))));
+    return { process: sum([master, loop]), loop };
   }
-  const loopTask = readdirSync(`/proc/${pid}/task`).find((t) =>
-    readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim() === "tg-loop-0");
+  const loopTasks = readdirSync(`/proc/${pid}/task`).filter((t) =>
+    readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim().startsWith("tg-loop-"));
   return { process: ticks(readFileSync(`/proc/${pid}/stat`, "utf8")),
-           loop: ticks(readFileSync(`/proc/${pid}/task/${loopTask}/stat`, "utf8")) };
+           loop: sum(loopTasks.map((t) => ticks(readFileSync(`/proc/${pid}/task/${t}/stat`, "utf8")))) };
 }
 
 // nginx (the master; daemon off) in front of the mock, once it answers.
 async function startNginx(work, mockPort) {
   const port = await freePort();
   const conf = join(work, "nginx.conf");
-  writeFileSync(conf, nginxConf({ work, port, connections: 4096,
+  writeFileSync(conf, nginxConf({ work, port, connections: 4096, workers: threads,
                                   upstreams: [{ prefix: "/", name: "mock", port: mockPort, keepalive: 128 }] }));
   const child = spawn("nginx", ["-c", conf, "-p", work], { stdio: "ignore" });
   children.push(child);
@@ -118,14 +123,14 @@ async function main() {
       Object.assign(side, { pid: child.pid, port, key: "bench", rates: [], cpu: [] });
       continue;
     }
-    const { config, key } = billingGateway({ bin: side.bin, work, mockUrl: `http://127.0.0.1:${mockPort}` });
+    const { config, key } = billingGateway({ bin: side.bin, work, mockUrl: `http://127.0.0.1:${mockPort}`, threads });
     if (!billing) writeFileSync(config, readFileSync(config, "utf8").replace("enabled: true", "enabled: false"));
     const { child, port } = await start(join(side.bin, "tollgate"), ["serve", "--config", config], side.env);
     Object.assign(side, { pid: child.pid, port, key, rates: [], cpu: [] });
   }
   await sleep(500);
   console.log(`A: ${sides[0].bin} ${JSON.stringify(sides[0].env)}\nB: ${sides[1].bin} ${JSON.stringify(sides[1].env)}`);
-  console.log(`${rounds} rounds of ${seconds} s, wrk c=${concurrency} on each side, billing ${billing ? "on" : "off"}\n`);
+  console.log(`${rounds} rounds of ${seconds} s, wrk c=${concurrency} on each side, billing ${billing ? "on" : "off"}, ${threads} event loop(s) or worker(s) each\n`);
   for (let round = 0; round < rounds; round++) {
     const before = sides.map((s) => cpu(s));
     const order = round % 2 ? [sides[1], sides[0]] : sides;

@@ -9,10 +9,10 @@ import { join } from "node:path";
 // `translate` adds an Anthropic-format provider and the model `claude-bench` on it;
 // `usageBatchMs` sets store.usage_batch_ms (how long usage rows wait to be written together).
 export function billingGateway({ bin, work, mockUrl, name = "tollgate", listen = "127.0.0.1:0", translate = false,
-                                 usageBatchMs }) {
+                                 usageBatchMs, threads = 1 }) {
   const config = join(work, `${name}.yaml`);
   writeFileSync(config, `
-server: { listen: "${listen}", threads: 1, access_log: "off" }
+server: { listen: "${listen}", threads: ${threads}, access_log: "off" }
 store: { sqlite: "${join(work, `${name}.db`)}"${usageBatchMs ? `, usage_batch_ms: ${usageBatchMs}` : ""} }
 billing: { enabled: true, durability: batched }
 providers:

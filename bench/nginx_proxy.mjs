@@ -1,10 +1,11 @@
 // The nginx lane's configuration (bench/run.mjs, bench/ab.mjs): one worker, each mock an upstream
 // with a keepalive pool, reached under a path prefix that proxy_pass strips ("/" for the main
 // one), HTTP/1.1 to the upstream, responses unbuffered so stream frames pass at once.
-//   nginxConf({ work, port, connections, upstreams: [{ prefix: "/", name: "mock", port, keepalive }] })
+//   nginxConf({ work, port, connections, upstreams: [{ prefix: "/", name: "mock", port, keepalive }],
+//              workers = 1 })
 // `connections` is worker_connections (client and upstream sockets both count) and the worker's
 // open-file limit. Logs, pid and temporary files go under `work`.
-export function nginxConf({ work, port, connections, upstreams }) {
+export function nginxConf({ work, port, connections, upstreams, workers = 1 }) {
   const location = ({ prefix, name }) => `
     location ${prefix} {
       proxy_pass http://${name}${prefix === "/" ? "" : "/"};
@@ -13,7 +14,7 @@ export function nginxConf({ work, port, connections, upstreams }) {
       proxy_buffering off;
     }`;
   return `
-worker_processes 1;
+worker_processes ${workers};
 worker_rlimit_nofile ${connections};
 daemon off;
 error_log ${work}/nginx-error.log warn;
