@@ -207,7 +207,7 @@ bool UsageWriter::submit_ledger(std::vector<store::LedgerEntry> ledger, CommitCa
   return enqueue({std::nullopt, std::move(ledger), std::move(on_commit)});
 }
 
-bool UsageWriter::enqueue(Submission submission) {
+bool UsageWriter::enqueue(Submission&& submission) {
   // Checked here, on the caller's thread: an invalid entry would fail its whole batch forever.
   for (const store::LedgerEntry& entry : submission.ledger) {
     if (store::ledger_entry_problem(entry)) {

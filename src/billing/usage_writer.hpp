@@ -152,7 +152,7 @@ class UsageWriter {
     CommitCallback on_commit;
   };
 
-  bool enqueue(Submission submission);
+  bool enqueue(Submission&& submission);
   void run_background();
   void run_catch_up();
   // With the turn held and `lock` locked: writes the rest of in_hand_, then (taking the queue in

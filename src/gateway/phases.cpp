@@ -229,12 +229,13 @@ void settle(RequestContext& ctx, Services& services) {
   record.created_at_ms = unix_now_ms();
   record.key_prefix = ctx.key->prefix;
   record.surface = std::string(ctx.surface);
-  record.public_model = ctx.requested_model;
   if (ctx.deployment) {
     record.public_model = ctx.deployment->model->id;
     record.upstream_model = ctx.deployment->upstream_model;
     record.provider = ctx.deployment->provider->name;
     record.deployment = ctx.deployment->config->name;
+  } else {
+    record.public_model = ctx.requested_model;
   }
   record.attempts = ctx.attempts;
   record.byok = !ctx.byok_credential.empty();
