@@ -1,8 +1,10 @@
 // Google Benchmark: what every request does to state all event loops share, on one thread and on
-// two at once (`threads: 2` in the config). A loop authenticates its key (auth::KeyCache), takes
-// and settles a hold on the account (billing::Wallet), queues its usage row (billing::UsageWriter)
-// and checks that queue's length at admission. With two threads the figures show what the loops
-// cost each other: a lock or a reference count both touch moves its cache line between cores.
+// two at once (`threads: 2` in the config). A loop authenticates its key (auth::KeyCache), counts
+// the request against the key's and account's rate limits when they have some
+// (routing::LocalRateLimiter), takes and settles a hold on the account (billing::Wallet), queues
+// its usage row (billing::UsageWriter) and checks that queue's length at admission. With two
+// threads the figures show what the loops cost each other: a lock or a reference count both touch
+// moves its cache line between cores.
 //
 //   cmake --build build --target shared_state_bench && build/bin/shared_state_bench
 //
@@ -12,6 +14,7 @@
 #include "auth/key_cache.hpp"
 #include "billing/usage_writer.hpp"
 #include "billing/wallet.hpp"
+#include "routing/rate_limiter.hpp"
 #include "store/sqlite_database.hpp"
 
 #include <benchmark/benchmark.h>
@@ -89,6 +92,32 @@ void BM_ReserveSettleAccountPerThread(benchmark::State& state) {
 }
 BENCHMARK(BM_ReserveSettleOneAccount)->Threads(1)->Threads(2)->UseRealTime();
 BENCHMARK(BM_ReserveSettleAccountPerThread)->Threads(1)->Threads(2)->UseRealTime();
+
+// A request's rate-limit scopes (its key's and its account's), acquired and released, as a key
+// with limits costs each request. Every thread uses its own key and account (many customers), or
+// all the same ones (one customer's traffic spread over the loops).
+void acquire_and_release(benchmark::State& state, bool same_scopes) {
+  static routing::LocalRateLimiter limiter;
+  const int owner = same_scopes ? 0 : state.thread_index();
+  const std::string key = "key:tg-AbC12xY" + std::to_string(owner);
+  const std::string account = "account:" + std::to_string(owner + 1);
+  const auto group = static_cast<std::uint64_t>(owner + 1);  // the account, as the gateway's
+  const routing::RateScope scopes[] = {
+      {key, {.rpm = 1'000'000'000, .tpm = std::nullopt, .concurrency = 1'000}, group},
+      {account, {.rpm = 1'000'000'000, .tpm = std::nullopt, .concurrency = 1'000}, group}};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(limiter.acquire(scopes, 100, routing::Clock::now()));
+    limiter.release(scopes);
+  }
+}
+void BM_RateLimitSameScopes(benchmark::State& state) {
+  acquire_and_release(state, true);
+}
+void BM_RateLimitScopesPerThread(benchmark::State& state) {
+  acquire_and_release(state, false);
+}
+BENCHMARK(BM_RateLimitSameScopes)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(BM_RateLimitScopesPerThread)->Threads(1)->Threads(2)->UseRealTime();
 
 // Queuing a usage row as the gateway does (the congestion check at admission, then the submit
 // at the end). Every 256 submissions the clock stops until the writer has written them: it

@@ -178,8 +178,9 @@ Verdict within_rate_limits(RequestContext& ctx, Services& services) {
   if (!services.rate_limiter || (!for_key.any() && !for_account.any())) return std::nullopt;
   ctx.rate_key_scope = "key:" + key.prefix;
   ctx.rate_account_scope = "account:" + std::to_string(key.account_id);
-  const routing::RateScope scopes[] = {{ctx.rate_key_scope, for_key},
-                                       {ctx.rate_account_scope, for_account}};
+  const auto group = static_cast<std::uint64_t>(key.account_id);
+  const routing::RateScope scopes[] = {{ctx.rate_key_scope, for_key, group},
+                                       {ctx.rate_account_scope, for_account, group}};
   const routing::RateDecision decision =
       services.rate_limiter->acquire(scopes, ctx.token_estimate, routing::Clock::now());
   if (decision.limit_requests > 0) {

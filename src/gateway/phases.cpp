@@ -202,11 +202,14 @@ void release_limits(RequestContext& ctx, Services& services) {
     }
   }
   if (!ctx.rate_counted || !services.rate_limiter) return;
+  const auto group = static_cast<std::uint64_t>(ctx.key->account_id);
   const routing::RateScope scopes[] = {
       {ctx.rate_key_scope,
-       {ctx.key->rate_rpm, ctx.key->rate_tpm, ctx.key->rate_concurrency}},
+       {ctx.key->rate_rpm, ctx.key->rate_tpm, ctx.key->rate_concurrency},
+       group},
       {ctx.rate_account_scope,
-       {ctx.key->account_rate_rpm, ctx.key->account_rate_tpm, ctx.key->account_rate_concurrency}}};
+       {ctx.key->account_rate_rpm, ctx.key->account_rate_tpm, ctx.key->account_rate_concurrency},
+       group}};
   services.rate_limiter->settle(scopes, ctx.token_estimate, used);
   services.rate_limiter->release(scopes);
 }

@@ -1,15 +1,16 @@
-// LocalRateLimiter: every scope's counters in one map behind one mutex. Requests and tokens are
+// LocalRateLimiter: every scope's counters in memory, in shards by group. Requests and tokens are
 // two GCRA cells per scope; a cell is a theoretical arrival time (TAT) that each admitted request
 // pushes forward by its cost (one request: 60 s / rpm; n tokens: n × 60 s / tpm), and a request
 // is admitted while the pushed TAT stays at most a minute ahead of now. The TAT never needs to
 // be decayed: max(TAT, now) forgets any idle time, which is what "the allowance refills" means.
 //
-// acquire() works in two passes under the mutex: the first asks every scope and changes nothing,
-// the second (only when all admit) applies the same verdicts, so a refusal anywhere leaves every
-// scope as it was.
+// acquire() works in two passes with the shards of the request's scopes locked: the first asks
+// every scope and changes nothing, the second (only when all admit) applies the same verdicts, so
+// a refusal anywhere leaves every scope as it was.
 #include "routing/rate_limiter.hpp"
 
 #include <algorithm>
+#include <bitset>
 
 namespace tollgate::routing {
 
@@ -105,19 +106,58 @@ ScopeVerdict judge(const State& state, const RateLimits& limits, std::int64_t to
 
 }  // namespace
 
+// The shards of a request's scopes (one when they share a group, as the gateway's do), each
+// locked once and in index order, so two requests whose scopes share shards never wait for each
+// other in a cycle; unlocked in reverse.
+class LocalRateLimiter::ShardLocks {
+ public:
+  ShardLocks(LocalRateLimiter& limiter, std::span<const RateScope> scopes) {
+    if (scopes.empty()) return;
+    const std::size_t first = scopes.front().group % kShards;
+    if (std::all_of(scopes.begin(), scopes.end(),
+                    [&](const RateScope& scope) { return scope.group % kShards == first; })) {
+      limiter.shards_[first].mutex.lock();  // the usual case: one group
+      locked_[count_++] = &limiter.shards_[first].mutex;
+      return;
+    }
+    std::bitset<kShards> wanted;
+    for (const RateScope& scope : scopes) wanted.set(scope.group % kShards);
+    for (std::size_t index = 0; index < kShards; ++index) {
+      if (!wanted.test(index)) continue;
+      std::mutex& mutex = limiter.shards_[index].mutex;
+      mutex.lock();
+      locked_[count_++] = &mutex;
+    }
+  }
+  ShardLocks(const ShardLocks&) = delete;
+  ShardLocks& operator=(const ShardLocks&) = delete;
+  ~ShardLocks() {
+    while (count_ > 0) locked_[--count_]->unlock();
+  }
+
+ private:
+  std::array<std::mutex*, kShards> locked_{};
+  std::size_t count_ = 0;
+};
+
+LocalRateLimiter::Shard& LocalRateLimiter::shard_of(const RateScope& scope) {
+  return shards_[scope.group % kShards];
+}
+
 RateDecision LocalRateLimiter::acquire(std::span<const RateScope> scopes, std::int64_t tokens,
                                        Clock::time_point now) {
   RateDecision decision;
-  std::lock_guard lock(mutex_);
+  const ShardLocks locks(*this, scopes);
   const ScopeState unseen{};
-  auto state_of = [&](std::string_view name) -> const ScopeState& {
-    auto it = scopes_.find(name);
-    return it == scopes_.end() ? unseen : it->second;
+  auto state_of = [&](const RateScope& scope) -> const ScopeState& {
+    const net::StringMap<ScopeState>& states = shard_of(scope).scopes;
+    auto it = states.find(scope.name);
+    return it == states.end() ? unseen : it->second;
   };
 
   for (const RateScope& scope : scopes) {
     if (!scope.limits.any()) continue;
-    const ScopeVerdict verdict = judge(state_of(scope.name), scope.limits, tokens, now);
+    const ScopeVerdict verdict = judge(state_of(scope), scope.limits, tokens, now);
     if (!verdict.refused_by.empty()) {
       decision.allowed = false;
       decision.scope = scope.name;
@@ -130,8 +170,9 @@ RateDecision LocalRateLimiter::acquire(std::span<const RateScope> scopes, std::i
   if (decision.allowed) {
     for (const RateScope& scope : scopes) {
       if (!scope.limits.any()) continue;
-      auto it = scopes_.find(scope.name);
-      if (it == scopes_.end()) it = scopes_.emplace(std::string(scope.name), ScopeState{}).first;
+      net::StringMap<ScopeState>& states = shard_of(scope).scopes;
+      auto it = states.find(scope.name);
+      if (it == states.end()) it = states.emplace(std::string(scope.name), ScopeState{}).first;
       ScopeState& state = it->second;
       const ScopeVerdict verdict = judge(state, scope.limits, tokens, now);
       state.request_arrival = verdict.request_arrival;
@@ -143,7 +184,7 @@ RateDecision LocalRateLimiter::acquire(std::span<const RateScope> scopes, std::i
   // The headers describe the first scope (the key's) as this decision leaves it.
   if (!scopes.empty()) {
     const RateScope& first = scopes.front();
-    const ScopeState& state = state_of(first.name);
+    const ScopeState& state = state_of(first);
     if (const auto interval = interval_of(first.limits.rpm)) {
       const Allowance left = allowance_of(state.request_arrival, *interval, now);
       decision.limit_requests = *first.limits.rpm;
@@ -165,22 +206,24 @@ RateDecision LocalRateLimiter::acquire(std::span<const RateScope> scopes, std::i
 void LocalRateLimiter::settle(std::span<const RateScope> scopes, std::int64_t estimated,
                               std::int64_t actual) {
   if (estimated == actual) return;
-  std::lock_guard lock(mutex_);
+  const ShardLocks locks(*this, scopes);
   for (const RateScope& scope : scopes) {
     const auto interval = interval_of(scope.limits.tpm);
     if (!interval) continue;
-    auto it = scopes_.find(scope.name);
-    if (it == scopes_.end()) continue;
+    net::StringMap<ScopeState>& states = shard_of(scope).scopes;
+    auto it = states.find(scope.name);
+    if (it == states.end()) continue;
     it->second.token_arrival += token_cost(actual, *interval) - token_cost(estimated, *interval);
   }
 }
 
 void LocalRateLimiter::release(std::span<const RateScope> scopes) {
-  std::lock_guard lock(mutex_);
+  const ShardLocks locks(*this, scopes);
   for (const RateScope& scope : scopes) {
     if (!scope.limits.concurrency) continue;
-    auto it = scopes_.find(scope.name);
-    if (it != scopes_.end() && it->second.in_flight > 0) --it->second.in_flight;
+    net::StringMap<ScopeState>& states = shard_of(scope).scopes;
+    auto it = states.find(scope.name);
+    if (it != states.end() && it->second.in_flight > 0) --it->second.in_flight;
   }
 }
 

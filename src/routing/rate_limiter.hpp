@@ -12,6 +12,7 @@
 
 #include "net/string_map.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -37,6 +38,11 @@ struct RateLimits {
 struct RateScope {
   std::string_view name;  // "key:tg-abcd1234", "account:7"
   RateLimits limits;
+  // Scopes one request is checked against together share a group (the gateway uses the
+  // account): they are kept together — one shard of LocalRateLimiter, as a Redis hash tag keeps
+  // keys in one slot — while other groups' requests go on without meeting them. A scope always
+  // comes with the same group.
+  std::uint64_t group = 0;
 };
 
 struct RateDecision {
@@ -82,8 +88,18 @@ class LocalRateLimiter final : public RateLimiter {
     Clock::time_point token_arrival{};    // and tokens
     std::int64_t in_flight = 0;
   };
-  std::mutex mutex_;
-  net::StringMap<ScopeState> scopes_;  // find() takes the scope's string_view
+  // Scopes are spread over shards by group, each with its own lock, so the event loops serving
+  // different accounts rarely meet on one; a request's scopes are locked together.
+  static constexpr std::size_t kShards = 16;
+  struct alignas(64) Shard {
+    std::mutex mutex;
+    net::StringMap<ScopeState> scopes;  // find() takes the scope's string_view
+  };
+  class ShardLocks;
+
+  Shard& shard_of(const RateScope& scope);
+
+  std::array<Shard, kShards> shards_;
 };
 
 }  // namespace tollgate::routing

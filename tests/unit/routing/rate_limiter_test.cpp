@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <initializer_list>
 #include <limits>
+#include <string>
+#include <thread>
+#include <vector>
 
 namespace tollgate::routing {
 namespace {
@@ -273,6 +277,36 @@ TEST(LocalRateLimiter, AnAbsurdEstimateDoesNotOverflow) {
   EXPECT_FALSE(limiter.acquire({key}, 0, start + 1h).allowed);
   limiter.settle({key}, absurd, 0);
   EXPECT_TRUE(limiter.acquire({key}, 0, start + 1h).allowed) << "settling returns the estimate";
+}
+
+// Event loops admit requests of many keys of one account at once. Each key is given a group of
+// its own here, so a request's two scopes sit in two shards, locked together in either order;
+// the account's minute is counted exactly and nothing deadlocks.
+TEST(LocalRateLimiter, ConcurrentRequestsOfManyKeysCountTheirAccountExactly) {
+  LocalRateLimiter limiter;
+  constexpr int kThreads = 4;
+  constexpr int kAttempts = 600;
+  std::vector<std::string> keys;
+  for (int k = 0; k < 40; ++k) keys.push_back("key:k" + std::to_string(k));
+  std::atomic<int> admitted{0};
+  std::vector<std::thread> loops;
+  for (int t = 0; t < kThreads; ++t) {
+    loops.emplace_back([&, t] {
+      for (int i = 0; i < kAttempts; ++i) {
+        const std::size_t k = (t * kAttempts + i) % keys.size();
+        const RateScope scopes[] = {{keys[k], concurrency(1'000), k},
+                                    {"account:1", limits(1'000, std::nullopt, 1'000), 1}};
+        if (limiter.acquire(scopes, 0, start).allowed) {
+          admitted.fetch_add(1);
+          limiter.release(scopes);
+        }
+      }
+    });
+  }
+  for (std::thread& loop : loops) loop.join();
+  EXPECT_EQ(admitted.load(), 1'000) << "the account's minute, no more and no less";
+  const RateScope account[] = {{"account:1", concurrency(1), 1}};
+  EXPECT_TRUE(limiter.acquire(account, 0, start).allowed) << "every slot was given back";
 }
 
 }  // namespace
