@@ -3,7 +3,7 @@
 // parsing a chat request or response; so the decoders on the request path keep one per thread and
 // call site instead of building one per call:
 //
-//   thread_local simdjson::dom::parser parser;
+//   thread_local simdjson::dom::parser parser;   // or api::thread_parser<Site>() for a type's
 //   const api::ParserLease lease(parser);
 //   ... parser.parse(...) ...
 //
@@ -23,6 +23,14 @@
 namespace tollgate::api {
 
 inline constexpr std::size_t kRetainedParserCapacity = 16 * 1024;
+
+// This thread's parser for the call site `Site` names (a decoder's own type): one per type, for
+// the members that keep a reference to it.
+template <typename Site>
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
 
 class ParserLease {
  public:

@@ -191,15 +191,10 @@ class ChatRequestDecoder {
     ir::append_text(parts, text);
   }
   std::string tool_name_for(std::string_view call_id) const;
-  // This thread's parser for request bodies (api/json_parser.hpp).
-  static dom::parser& thread_parser() {
-    thread_local dom::parser parser;
-    return parser;
-  }
 
   ir::Request& out_;
   std::optional<ir::Error> error_;
-  dom::parser& parser_ = thread_parser();
+  dom::parser& parser_ = thread_parser<ChatRequestDecoder>();  // api/json_parser.hpp
   bool seen_conversation_ = false;  // a non-system message was read: later system ones stay put
   std::optional<std::int64_t> max_tokens_;
   std::optional<std::int64_t> max_completion_tokens_;

@@ -10,16 +10,6 @@ namespace tollgate::providers::anthropic {
 
 namespace dom = simdjson::dom;
 
-namespace {
-
-// The parser this thread's streams of this kind share (see State::parser).
-dom::parser& thread_parser() {
-  thread_local dom::parser parser;
-  return parser;
-}
-
-}  // namespace
-
 struct StreamDecoder::State {
   enum class Phase : std::uint8_t {
     awaiting_message,  // nothing yet: only message_start may come
@@ -49,7 +39,7 @@ struct StreamDecoder::State {
 
   // This thread's parser for these events, shared by its streams: each event is read whole
   // before the next is parsed and nothing of it is kept (api/json_parser.hpp).
-  dom::parser& parser = thread_parser();
+  dom::parser& parser = api::thread_parser<State>();
   Phase phase = Phase::awaiting_message;
   std::int64_t open_index = -1;  // Anthropic's index of the open block
   int next_index = 0;            // the IR index of the next block

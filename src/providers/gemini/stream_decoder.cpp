@@ -10,22 +10,12 @@ namespace tollgate::providers::gemini {
 
 using namespace detail;
 
-namespace {
-
-// The parser this thread's streams of this kind share (see State::parser).
-dom::parser& thread_parser() {
-  thread_local dom::parser parser;
-  return parser;
-}
-
-}  // namespace
-
 struct StreamDecoder::State {
   enum class Block { none, text, thinking };
 
   // This thread's parser for these events, shared by its streams: each event is read whole
   // before the next is parsed and nothing of it is kept (api/json_parser.hpp).
-  dom::parser& parser = thread_parser();
+  dom::parser& parser = api::thread_parser<State>();
   bool started = false;
   bool failed = false;
   bool finish_seen = false;

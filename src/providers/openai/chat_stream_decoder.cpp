@@ -15,12 +15,6 @@ namespace {
 namespace dom = simdjson::dom;
 using EventKind = ir::Event::Kind;
 
-// The parser this thread's streams of this kind share (see State::parser).
-dom::parser& thread_parser() {
-  thread_local dom::parser parser;
-  return parser;
-}
-
 std::string_view string_or_empty(dom::object object, std::string_view key) {
   std::string_view text;
   if (object[key].get(text)) return {};
@@ -67,7 +61,7 @@ struct ChatStreamDecoder::State {
 
   // This thread's parser for these events, shared by its streams: each event is read whole
   // before the next is parsed and nothing of it is kept (api/json_parser.hpp).
-  dom::parser& parser = thread_parser();
+  dom::parser& parser = api::thread_parser<State>();
   bool started = false;
   bool finish_seen = false;  // a choice had a finish_reason
   bool done = false;         // stop and end were emitted
