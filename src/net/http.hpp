@@ -10,6 +10,7 @@
 #include <functional>
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,6 +29,23 @@ class FieldText {
   FieldText(const char (&literal)[N]) noexcept : view_(literal, N - 1) {}  // NOLINT: implicit
   FieldText(std::string text) noexcept : owned_(std::move(text)) {}        // NOLINT: implicit
   explicit FieldText(std::string_view text) : owned_(text) {}
+  FieldText(const FieldText&) = default;
+  FieldText& operator=(const FieldText&) = default;
+  // A viewed text moves as its view alone: a response's headers are mostly viewed, and moving
+  // even an empty std::string copies its inline buffer.
+  FieldText(FieldText&& other) noexcept : view_(other.view_) {
+    if (!view_.data()) owned_ = std::move(other.owned_);
+  }
+  FieldText& operator=(FieldText&& other) noexcept {
+    view_ = other.view_;
+    if (!view_.data()) {
+      owned_ = std::move(other.owned_);
+    } else {
+      owned_.clear();
+    }
+    return *this;
+  }
+  ~FieldText() = default;
   // Viewed, not copied: `text` must outlive the header and every copy of it.
   static FieldText borrow(std::string_view text) noexcept {
     FieldText borrowed;
@@ -66,6 +84,10 @@ using Headers = std::vector<Header>;
 
 // Case-insensitive lookup; empty view when absent.
 std::string_view find_header(const Headers& headers, std::string_view name);
+// Several lookups in one pass over `headers`: values[i] is the first `names[i]` field's value,
+// untouched when there is none (at most 64 names).
+void find_headers(const Headers& headers, std::span<const std::string_view> names,
+                  std::span<std::string_view> values);
 bool iequals(std::string_view a, std::string_view b);
 
 // The value of a hex digit (either case), or -1 for any other character.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 namespace tollgate::net {
 namespace {
 
@@ -39,6 +41,58 @@ TEST(QueryParam, DecodesTheFirstMatch) {
   EXPECT_EQ(query_param("key=x+y", "key"), "x y");
   EXPECT_EQ(query_param("flag&key=1", "flag"), "");
   EXPECT_EQ(query_param("alt=sse", "key"), std::nullopt);
+}
+
+TEST(FieldText, MovesKeepAViewAViewAndOwnedTextOwned) {
+  const std::string configured = "a provider name longer than the small-string buffer";
+  FieldText viewed = FieldText::borrow(configured);
+  FieldText moved_view = std::move(viewed);
+  EXPECT_EQ(moved_view.view().data(), configured.data()) << "still a view, not a copy";
+
+  FieldText owned = std::string("an owned value longer than the small-string buffer");
+  FieldText moved_owned = std::move(owned);
+  EXPECT_EQ(moved_owned, "an owned value longer than the small-string buffer");
+  FieldText short_owned = std::string("41");
+  FieldText moved_short = std::move(short_owned);
+  EXPECT_EQ(moved_short, "41");
+
+  // Assignments across the two kinds: each takes the other's kind and text.
+  moved_view = std::move(moved_short);
+  EXPECT_EQ(moved_view, "41");
+  EXPECT_NE(moved_view.view().data(), configured.data());
+  moved_owned = FieldText::borrow(configured);
+  EXPECT_EQ(moved_owned.view().data(), configured.data());
+  FieldText from_view = std::string("replaced");
+  from_view = std::move(moved_owned);
+  EXPECT_EQ(from_view.view().data(), configured.data());
+
+  Headers headers;
+  for (int i = 0; i < 40; ++i) {  // reallocations move every header along
+    headers.push_back({"x-request-id", FieldText::borrow(configured)});
+    headers.push_back({"x-tollgate-attempts", std::to_string(i)});
+  }
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_EQ(headers[2 * i].value.view().data(), configured.data());
+    EXPECT_EQ(headers[2 * i + 1].value, std::to_string(i));
+  }
+}
+
+TEST(FindHeaders, TakesTheFirstOfEachNameWhateverItsCase) {
+  const Headers headers{{"Host", "example.com"},
+                        {"X-API-Key", ""},
+                        {"authorization", "Bearer first"},
+                        {"x-api-key", "second"},
+                        {"Authorization", "Bearer second"}};
+  constexpr std::array<std::string_view, 4> names{"authorization", "x-api-key", "x-goog-api-key",
+                                                  "host"};
+  std::array<std::string_view, 4> values{"", "", "untouched", ""};
+  find_headers(headers, names, values);
+  EXPECT_EQ(values[0], "Bearer first");
+  EXPECT_EQ(values[1], "") << "the first x-api-key, though it is empty";
+  EXPECT_EQ(values[2], "untouched") << "absent: left as it was";
+  EXPECT_EQ(values[3], "example.com");
+  EXPECT_EQ(find_header(headers, "AUTHORIZATION"), "Bearer first");
+  EXPECT_EQ(find_header(headers, "authorizatio"), "");
 }
 
 }  // namespace
