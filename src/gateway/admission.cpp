@@ -306,7 +306,7 @@ boost::asio::awaitable<bool> commit_reservation(RequestContext& ctx, Services& s
 
 net::Headers charge(RequestContext& ctx, Services& services) {
   net::Headers echo;
-  echo.reserve(4);  // the two below and the upstream's that UpstreamCall::copy_headers adds
+  echo.reserve(kJsonResponseFields);  // the response's: these two, then the others
   for (auto& entry : settle_hold(ctx, services, true)) ctx.ledger.push_back(std::move(entry));
   if (services.billing.enabled) {
     echo.push_back({"x-tollgate-cost-usd", billing::usd_decimal(ctx.cost)});

@@ -3,6 +3,8 @@
 #include "gateway/formats.hpp"
 #include "gateway/phases.hpp"
 
+#include <algorithm>
+
 namespace tollgate::gateway {
 
 void add_common_headers(RequestContext& ctx, net::Headers& headers) {
@@ -24,11 +26,12 @@ void add_common_headers(RequestContext& ctx, net::Headers& headers) {
 }
 
 bool respond_json_now(RequestContext& ctx, int status, std::string body, net::Headers extra) {
-  net::Headers headers;
-  headers.reserve(8 + extra.size());  // the common headers (add_common_headers) fit
+  // After the caller's own (a cost echo, the upstream's rate limits): the fields' order means
+  // nothing, and their vector is not copied into another.
+  net::Headers headers = std::move(extra);
+  headers.reserve(std::max(kJsonResponseFields, headers.size() + 8 + ctx.rate_headers.size()));
   headers.push_back({"content-type", "application/json"});
   add_common_headers(ctx, headers);
-  for (auto& h : extra) headers.push_back(std::move(h));
   ctx.status = status;
   release_limits(ctx, ctx.services);  // before the client can have its answer
   std::optional<bool> sent = ctx.writer.send_now(status, std::move(headers), std::move(body));

@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,9 @@ boost::asio::awaitable<void> respond_json(RequestContext& ctx, int status, std::
 //     co_await finish_response(ctx);
 //   }
 bool respond_json_now(RequestContext& ctx, int status, std::string body, net::Headers extra = {});
+// Room for a JSON response's fields: the common ones, a cost echo and the upstream's rate limits.
+// A caller reserving it for `extra` lets respond_json_now add to that vector in place.
+constexpr std::size_t kJsonResponseFields = 14;
 boost::asio::awaitable<void> finish_response(RequestContext& ctx);
 
 // Sends the error in the client's format (OpenAI error object, Anthropic {"type":"error"}, Gemini
