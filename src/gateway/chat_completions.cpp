@@ -64,40 +64,47 @@ Verdict Gateway::chat_completions(RequestContext& ctx) {
   return admit(ctx, services_, Surface::chat);
 }
 
-// OpenAI client, OpenAI-compatible upstream: the response relayed with only `model` restored.
+// OpenAI client, OpenAI-compatible upstream: the response relayed with only `model` restored —
+// a JSON body (or an error) whole, a stream frame by frame. Two coroutines: a JSON response's
+// frame stays small enough for the event loop's recycled frames, without the stream's state.
 boost::asio::awaitable<void> Gateway::relay_passthrough(RequestContext& ctx, UpstreamCall& call) {
-  const Deployment& deployment = call.deployment();
-  const std::string& public_model = deployment.model->id;
-
-  // relay: errors and JSON responses
   if (!call.ok() || !ctx.stream || !call.is_event_stream()) {
-    std::optional<std::string> body = call.received_body();
-    if (!body) body = co_await call.read_body();
-    if (!body) co_return;
-    if (!call.ok()) {
-      // Passed on faithfully: the provider's status and body (it is already OpenAI-shaped).
-      co_await relay_upstream_error(ctx, call, std::move(*body));
-      co_return;
-    }
-    openai::ResponseScan scan = ctx.loop.response_scanner.restore_model(*body, public_model);
-    if (!scan.valid_json) {
-      co_await respond_error(
-          ctx, 502,
-          "Upstream provider '" + deployment.provider->name + "' returned a malformed response",
-          "upstream_invalid_response");
-      co_return;
-    }
-    take_usage(ctx, to_ir(scan.usage), 0);
-    net::Headers extra = charge(ctx, services_);
-    if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
-    call.copy_headers(extra);
-    std::string body_with_cost = with_cost_echo(extra, std::move(scan.body));
-    if (!respond_json_now(ctx, 200, std::move(body_with_cost), std::move(extra)))
-      co_await finish_response(ctx);
+    return relay_passthrough_json(ctx, call);
+  }
+  return relay_passthrough_stream(ctx, call);
+}
+
+boost::asio::awaitable<void> Gateway::relay_passthrough_json(RequestContext& ctx,
+                                                             UpstreamCall& call) {
+  const Deployment& deployment = call.deployment();
+  std::optional<std::string> body = call.received_body();
+  if (!body) body = co_await call.read_body();
+  if (!body) co_return;
+  if (!call.ok()) {
+    // Passed on faithfully: the provider's status and body (it is already OpenAI-shaped).
+    co_await relay_upstream_error(ctx, call, std::move(*body));
     co_return;
   }
+  openai::ResponseScan scan = ctx.loop.response_scanner.restore_model(*body, deployment.model->id);
+  if (!scan.valid_json) {
+    co_await respond_error(
+        ctx, 502,
+        "Upstream provider '" + deployment.provider->name + "' returned a malformed response",
+        "upstream_invalid_response");
+    co_return;
+  }
+  take_usage(ctx, to_ir(scan.usage), 0);
+  net::Headers extra = charge(ctx, services_);
+  if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
+  call.copy_headers(extra);
+  std::string body_with_cost = with_cost_echo(extra, std::move(scan.body));
+  if (!respond_json_now(ctx, 200, std::move(body_with_cost), std::move(extra)))
+    co_await finish_response(ctx);
+}
 
-  // relay: the stream, frame by frame
+boost::asio::awaitable<void> Gateway::relay_passthrough_stream(RequestContext& ctx,
+                                                               UpstreamCall& call) {
+  const std::string& public_model = call.deployment().model->id;
   StreamGauge gauge(services_.metrics);
   bool client_ok = co_await start_client_stream(ctx, call, services_.billing.enabled);
   net::sse::Decoder decoder;

@@ -125,8 +125,8 @@ boost::asio::awaitable<void> wait_for(RequestContext& ctx, Clock::duration wait)
   co_await sleep.async_wait(boost::asio::use_awaitable);
 }
 
-// The attempts: the call whose answer is to be relayed (a success, a client error the upstream
-// judged, or the last retryable failure), or nullptr once the client has had its error.
+}  // namespace
+
 boost::asio::awaitable<std::unique_ptr<UpstreamCall>> dispatch(RequestContext& ctx,
                                                                Services& services,
                                                                Surface surface) {
@@ -244,25 +244,6 @@ boost::asio::awaitable<std::unique_ptr<UpstreamCall>> dispatch(RequestContext& c
       "no_healthy_deployment");
   co_await respond_error(ctx, error, std::move(headers));
   co_return nullptr;
-}
-
-}  // namespace
-
-boost::asio::awaitable<void> Gateway::serve(RequestContext& ctx, Surface surface) {
-  if (reservation_uncommitted(ctx, services_) && !co_await commit_reservation(ctx, services_)) {
-    co_return;
-  }
-  std::unique_ptr<UpstreamCall> call = co_await dispatch(ctx, services_, surface);
-  if (!call) co_return;
-  if (surface == Surface::embeddings || surface == Surface::images) {
-    co_await relay_openai_json(ctx, *call, surface);
-  } else if (call->deployment().family != ctx.format) {
-    co_await relay_translated(ctx, *call);
-  } else if (ctx.format == ir::Format::openai_chat) {
-    co_await relay_passthrough(ctx, *call);
-  } else {
-    co_await relay_same_format(ctx, *call);
-  }
 }
 
 }  // namespace tollgate::gateway

@@ -5,14 +5,18 @@
 #include "api/json_text.hpp"
 #include "auth/key_cache.hpp"
 #include "billing/usage_writer.hpp"
+#include "gateway/admission.hpp"
 #include "gateway/blocking_pool.hpp"
 #include "gateway/loop_state.hpp"
 #include "gateway/phases.hpp"
 #include "gateway/respond.hpp"
+#include "gateway/upstream_call.hpp"
 #include "obs/metrics.hpp"
 #include "routing/router.hpp"
 
 #include <ctime>
+#include <memory>
+#include <optional>
 
 namespace tollgate::gateway {
 
@@ -58,14 +62,87 @@ net::Handler Gateway::handler() {
   };
 }
 
+namespace {
+
+constexpr std::string_view kGeminiModels = "/v1beta/models/";
+
+}  // namespace
+
+std::optional<Gateway::ModelApi> Gateway::model_api(std::string_view path) {
+  if (path == "/v1/chat/completions")
+    return ModelApi{Surface::chat, "openai.chat", ir::Format::openai_chat};
+  if (path == "/v1/messages")
+    return ModelApi{Surface::messages, "anthropic.messages", ir::Format::anthropic};
+  if (path == "/v1/responses")
+    return ModelApi{Surface::responses, "openai.responses", ir::Format::openai_responses};
+  if (path.starts_with(kGeminiModels) && path.find(':') != std::string_view::npos)
+    return ModelApi{Surface::gemini, "gemini.generate_content", ir::Format::gemini};
+  if (path == "/v1/embeddings")
+    return ModelApi{Surface::embeddings, "openai.embeddings", ir::Format::openai_chat};
+  if (path == "/v1/images/generations")
+    return ModelApi{Surface::images, "openai.images", ir::Format::openai_chat};
+  return std::nullopt;
+}
+
 boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
                                             net::ResponseWriter& writer) {
-  LoopState& loop = *loops_[request.loop_index];
-  RequestContext ctx(request, writer, loop, services_);
-  ctx.request_id = loop.next_request_id();
-  std::string_view path = request.path();
-  std::string_view method = request.method;
+  if (std::optional<ModelApi> api = model_api(request.path())) return serve(request, writer, *api);
+  return serve_other(request, writer);
+}
 
+boost::asio::awaitable<void> Gateway::serve(net::HttpRequest& request, net::ResponseWriter& writer,
+                                            ModelApi api) {
+  RequestContext ctx(request, writer, *loops_[request.loop_index], services_);
+  ctx.request_id = ctx.loop.next_request_id();
+  ctx.surface = api.name;
+  ctx.format = api.format;
+  if (request.method != "POST") {
+    co_await respond_error(ctx, 405, "Method not allowed: use POST " + std::string(request.path()),
+                           "method_not_allowed");
+  } else if (Verdict refusal = admit_model_api(ctx, api.surface)) {
+    co_await refuse(ctx, *refusal);
+  } else if (!reservation_uncommitted(ctx, services_) ||
+             co_await commit_reservation(ctx, services_)) {
+    std::unique_ptr<UpstreamCall> call = co_await dispatch(ctx, services_, api.surface);
+    if (call) co_await relay(ctx, *call, api.surface);
+  }
+  settle(ctx, services_);
+}
+
+Verdict Gateway::admit_model_api(RequestContext& ctx, Surface surface) {
+  switch (surface) {
+    case Surface::chat:
+      return chat_completions(ctx);
+    case Surface::messages:
+      return messages(ctx);
+    case Surface::responses:
+      return responses(ctx);
+    case Surface::gemini:
+      return generate_content(ctx, ctx.request.path().substr(kGeminiModels.size()));
+    case Surface::embeddings:
+    case Surface::images:
+      return forward_openai_json(ctx, surface);
+  }
+  return turn_away(404, "Unknown model API", "unknown_url");
+}
+
+boost::asio::awaitable<void> Gateway::relay(RequestContext& ctx, UpstreamCall& call,
+                                            Surface surface) {
+  if (surface == Surface::embeddings || surface == Surface::images) {
+    return relay_openai_json(ctx, call, surface);
+  }
+  if (call.deployment().family != ctx.format) return relay_translated(ctx, call);
+  if (ctx.format == ir::Format::openai_chat) return relay_passthrough(ctx, call);
+  return relay_same_format(ctx, call);
+}
+
+boost::asio::awaitable<void> Gateway::serve_other(net::HttpRequest& request,
+                                                  net::ResponseWriter& writer) {
+  RequestContext ctx(request, writer, *loops_[request.loop_index], services_);
+  ctx.request_id = ctx.loop.next_request_id();
+  std::string_view path = request.path();
+
+  // The operations endpoints: not settled (no request metrics, access log or usage of their own).
   if (path == "/healthz") {
     ctx.surface = "ops";
     co_await respond_json(ctx, 200, R"({"status":"ok"})");
@@ -88,64 +165,7 @@ boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
     co_return;
   }
 
-  // A POST-only model API: its surface name, wire format and handler.
-  auto post_only = [&](std::string_view surface, ir::Format format) {
-    ctx.surface = surface;
-    ctx.format = format;
-    return method == "POST";
-  };
-  auto method_not_allowed = [&] {
-    return respond_error(ctx, 405,
-                         "Method not allowed: use POST " + std::string(ctx.request.path()),
-                         "method_not_allowed");
-  };
-  constexpr std::string_view gemini_models = "/v1beta/models/";
-
-  // A model API admits the request (a Verdict: chat_completions.cpp, surfaces.cpp); it is then
-  // served (dispatch.cpp), or the refusal answered.
-  if (path == "/v1/chat/completions") {
-    if (!post_only("openai.chat", ir::Format::openai_chat))
-      co_await method_not_allowed();
-    else if (auto refusal = chat_completions(ctx))
-      co_await refuse(ctx, *refusal);
-    else
-      co_await serve(ctx, Surface::chat);
-  } else if (path == "/v1/messages") {
-    if (!post_only("anthropic.messages", ir::Format::anthropic))
-      co_await method_not_allowed();
-    else if (auto refusal = messages(ctx))
-      co_await refuse(ctx, *refusal);
-    else
-      co_await serve(ctx, Surface::messages);
-  } else if (path == "/v1/responses") {
-    if (!post_only("openai.responses", ir::Format::openai_responses))
-      co_await method_not_allowed();
-    else if (auto refusal = responses(ctx))
-      co_await refuse(ctx, *refusal);
-    else
-      co_await serve(ctx, Surface::responses);
-  } else if (path.starts_with(gemini_models) && path.find(':') != std::string_view::npos) {
-    if (!post_only("gemini.generate_content", ir::Format::gemini))
-      co_await method_not_allowed();
-    else if (auto refusal = generate_content(ctx, path.substr(gemini_models.size())))
-      co_await refuse(ctx, *refusal);
-    else
-      co_await serve(ctx, Surface::gemini);
-  } else if (path == "/v1/embeddings") {
-    if (!post_only("openai.embeddings", ir::Format::openai_chat))
-      co_await method_not_allowed();
-    else if (auto refusal = forward_openai_json(ctx, Surface::embeddings))
-      co_await refuse(ctx, *refusal);
-    else
-      co_await serve(ctx, Surface::embeddings);
-  } else if (path == "/v1/images/generations") {
-    if (!post_only("openai.images", ir::Format::openai_chat))
-      co_await method_not_allowed();
-    else if (auto refusal = forward_openai_json(ctx, Surface::images))
-      co_await refuse(ctx, *refusal);
-    else
-      co_await serve(ctx, Surface::images);
-  } else if (is_management_path(path)) {
+  if (is_management_path(path)) {
     ctx.surface = "management";
     co_await management(ctx);
   } else if (path == "/v1/models" || path.starts_with("/v1/models/")) {
@@ -154,7 +174,7 @@ boost::asio::awaitable<void> Gateway::route(net::HttpRequest& request,
     ctx.format = request.header("anthropic-version").empty() ? ir::Format::openai_chat
                                                              : ir::Format::anthropic;
     co_await models(ctx, path.substr(std::string_view("/v1/models").size()));
-  } else if (path == "/v1beta/models" || path.starts_with(gemini_models)) {
+  } else if (path == "/v1beta/models" || path.starts_with(kGeminiModels)) {
     ctx.surface = "models";
     ctx.format = ir::Format::gemini;
     co_await models(ctx, path.substr(std::string_view("/v1beta/models").size()));

@@ -75,20 +75,40 @@ class Gateway {
   void set_draining() { draining_ = true; }
 
  private:
+  // A model API: its surface, its name in metrics and logs, the wire format its clients speak.
+  struct ModelApi {
+    Surface surface;
+    std::string_view name;
+    ir::Format format;
+  };
+  static std::optional<ModelApi> model_api(std::string_view path);
+
+  // The request's coroutine, chosen by its path: serve() for a model API, serve_other() for the
+  // rest (route itself is none: one frame fewer on every request).
   boost::asio::awaitable<void> route(net::HttpRequest& request, net::ResponseWriter& writer);
+  // A model API's request from admission to settle: admitted (or refused), the attempts
+  // (dispatch.cpp), the relay, the settle.
+  boost::asio::awaitable<void> serve(net::HttpRequest& request, net::ResponseWriter& writer,
+                                     ModelApi api);
+  // Health, metrics, management, the model lists and unknown paths.
+  boost::asio::awaitable<void> serve_other(net::HttpRequest& request, net::ResponseWriter& writer);
+
   // The inbound model APIs (chat_completions.cpp, surfaces.cpp): each authenticates, reads the
   // body in its own format, resolves the model and admits the request — a Verdict, without a
-  // coroutine of its own: route() answers a refusal, or serves the request.
+  // coroutine of its own: serve() answers a refusal, or goes on.
+  Verdict admit_model_api(RequestContext& ctx, Surface surface);
   Verdict chat_completions(RequestContext& ctx);
   Verdict messages(RequestContext& ctx);
   Verdict responses(RequestContext& ctx);
   Verdict generate_content(RequestContext& ctx, std::string_view model_and_method);
   Verdict forward_openai_json(RequestContext& ctx, Surface surface);
-  // After admission: the attempts (dispatch.cpp), then the relay that fits the deployment that
-  // answered: OpenAI passthrough (chat_completions.cpp), same-format passthrough
-  // (same_format.cpp), the translated pipeline (translate.cpp) or a JSON forward (surfaces.cpp).
-  boost::asio::awaitable<void> serve(RequestContext& ctx, Surface surface);
+  // After the attempts: the relay that fits the deployment that answered — OpenAI passthrough
+  // (chat_completions.cpp), same-format passthrough (same_format.cpp), the translated pipeline
+  // (translate.cpp) or a JSON forward (surfaces.cpp); relay() picks it (no coroutine of its own).
+  boost::asio::awaitable<void> relay(RequestContext& ctx, UpstreamCall& call, Surface surface);
   boost::asio::awaitable<void> relay_passthrough(RequestContext& ctx, UpstreamCall& call);
+  boost::asio::awaitable<void> relay_passthrough_json(RequestContext& ctx, UpstreamCall& call);
+  boost::asio::awaitable<void> relay_passthrough_stream(RequestContext& ctx, UpstreamCall& call);
   boost::asio::awaitable<void> relay_translated(RequestContext& ctx, UpstreamCall& call);
   boost::asio::awaitable<void> relay_same_format(RequestContext& ctx, UpstreamCall& call);
   boost::asio::awaitable<void> relay_openai_json(RequestContext& ctx, UpstreamCall& call,
