@@ -16,7 +16,6 @@
 #include "routing/rate_limiter.hpp"
 #include "routing/router.hpp"
 
-#include <array>
 #include <chrono>
 
 namespace tollgate::gateway {
@@ -71,13 +70,9 @@ int64_t unix_now_ms() {
 // `key` query parameter (Gemini). The query string is never logged: the access log has the path.
 Verdict authenticate(RequestContext& ctx, Services& services) {
   const net::HttpRequest& request = ctx.request;
-  // Where a key may come: one pass over the request's fields, then its query.
-  constexpr std::array<std::string_view, 4> kKeyFields{"authorization", "x-api-key", "x-api-secret",
-                                                       "x-goog-api-key"};
-  std::array<std::string_view, kKeyFields.size()> fields{};
-  net::find_headers(request.headers, kKeyFields, fields);
   const auth::PresentedCredential presented = auth::parse_presented_credential(
-      {fields[0], fields[1], fields[2], fields[3], request.query()});
+      {request.header("authorization"), request.header("x-api-key"), request.header("x-api-secret"),
+       request.header("x-goog-api-key"), request.query()});
   switch (presented.kind) {
     case auth::CredentialKind::none:
       return turn_away(401, missing_key_message(ctx.format), "missing_api_key");

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <ostream>
@@ -68,21 +67,6 @@ std::string_view find_header(const Headers& headers, std::string_view name) {
     if (same_name(h.name, name)) return h.value;
   }
   return {};
-}
-
-void find_headers(const Headers& headers, std::span<const std::string_view> names,
-                  std::span<std::string_view> values) {
-  std::uint64_t found = 0;  // bit i: names[i] seen (its first value is the one kept)
-  for (const auto& h : headers) {
-    const std::string_view name = h.name;
-    for (std::size_t i = 0; i < names.size() && i < 64; ++i) {
-      if ((found >> i & 1) == 0 && same_name(name, names[i])) {
-        values[i] = h.value;
-        found |= std::uint64_t{1} << i;
-        break;
-      }
-    }
-  }
 }
 
 std::string_view HttpRequest::path() const {

@@ -10,7 +10,6 @@
 #include <functional>
 #include <iosfwd>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -84,10 +83,6 @@ using Headers = std::vector<Header>;
 
 // Case-insensitive lookup; empty view when absent.
 std::string_view find_header(const Headers& headers, std::string_view name);
-// Several lookups in one pass over `headers`: values[i] is the first `names[i]` field's value,
-// untouched when there is none (at most 64 names).
-void find_headers(const Headers& headers, std::span<const std::string_view> names,
-                  std::span<std::string_view> values);
 bool iequals(std::string_view a, std::string_view b);
 
 // The value of a hex digit (either case), or -1 for any other character.

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
-
 namespace tollgate::net {
 namespace {
 
@@ -77,22 +75,18 @@ TEST(FieldText, MovesKeepAViewAViewAndOwnedTextOwned) {
   }
 }
 
-TEST(FindHeaders, TakesTheFirstOfEachNameWhateverItsCase) {
+TEST(FindHeader, TakesTheFirstOfANameWhateverItsCase) {
   const Headers headers{{"Host", "example.com"},
                         {"X-API-Key", ""},
                         {"authorization", "Bearer first"},
                         {"x-api-key", "second"},
                         {"Authorization", "Bearer second"}};
-  constexpr std::array<std::string_view, 4> names{"authorization", "x-api-key", "x-goog-api-key",
-                                                  "host"};
-  std::array<std::string_view, 4> values{"", "", "untouched", ""};
-  find_headers(headers, names, values);
-  EXPECT_EQ(values[0], "Bearer first");
-  EXPECT_EQ(values[1], "") << "the first x-api-key, though it is empty";
-  EXPECT_EQ(values[2], "untouched") << "absent: left as it was";
-  EXPECT_EQ(values[3], "example.com");
+  EXPECT_EQ(find_header(headers, "authorization"), "Bearer first");
   EXPECT_EQ(find_header(headers, "AUTHORIZATION"), "Bearer first");
+  EXPECT_EQ(find_header(headers, "x-api-key"), "") << "the first x-api-key, though it is empty";
+  EXPECT_EQ(find_header(headers, "host"), "example.com");
   EXPECT_EQ(find_header(headers, "authorizatio"), "");
+  EXPECT_EQ(find_header(headers, "x-goog-api-key"), "");
 }
 
 }  // namespace
