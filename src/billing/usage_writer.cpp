@@ -494,7 +494,7 @@ void UsageWriter::write_batch(std::span<const Submission> batch) {
         ++seen;
         if (row + 1 == (grouped ? kUsageRowsPerInsert : 1)) {
           insert.step();
-          insert.reset();
+          insert.reset_keeping_bindings();  // bind_record binds every parameter of each row
         }
       }
       for (const store::LedgerEntry& entry : submission.ledger) {

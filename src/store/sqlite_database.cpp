@@ -356,9 +356,13 @@ bool Statement::step() {
 }
 
 void Statement::reset() noexcept {
+  reset_keeping_bindings();
+  sqlite3_clear_bindings(statement_);
+}
+
+void Statement::reset_keeping_bindings() noexcept {
   // sqlite3_reset repeats the last step's error, which step() has already reported.
   sqlite3_reset(statement_);
-  sqlite3_clear_bindings(statement_);
 }
 
 bool Statement::column_is_null(int index) const {

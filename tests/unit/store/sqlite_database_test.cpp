@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace tollgate::store {
@@ -110,6 +112,36 @@ TEST(SqliteDatabase, StatementBindsAndReadsEveryType) {
   EXPECT_FALSE(query.column_is_null(1));
   EXPECT_FALSE(query.column_is_null(2));  // an empty blob is not NULL
   EXPECT_EQ(query.column_optional_int64(3), 9);
+  EXPECT_FALSE(query.step());
+}
+
+TEST(SqliteDatabase, AResetKeepingBindingsRunsAgainWithThemAndAResetClearsThem) {
+  TempDatabasePath file;
+  Database database(file.path());
+  database.exec("CREATE TABLE t (i INTEGER, s TEXT)");
+  Statement insert = database.prepare("INSERT INTO t VALUES (?, ?)");
+  const std::string text = "kept";
+  insert.bind_int64(1, 1).bind_borrowed_text_or_null(2, text);
+  EXPECT_FALSE(insert.step());
+  insert.reset_keeping_bindings();
+  EXPECT_FALSE(insert.step()) << "the same bindings, run again";
+  insert.reset_keeping_bindings();
+  insert.bind_int64(1, 2);  // one parameter rebound, the other kept
+  EXPECT_FALSE(insert.step());
+  insert.reset();
+  EXPECT_FALSE(insert.step()) << "cleared: both NULL";
+
+  Statement query = database.prepare("SELECT i, s FROM t ORDER BY rowid");
+  const std::vector<std::pair<int64_t, std::string>> expected{
+      {1, "kept"}, {1, "kept"}, {2, "kept"}};
+  for (const auto& [i, s] : expected) {
+    ASSERT_TRUE(query.step());
+    EXPECT_EQ(query.column_int64(0), i);
+    EXPECT_EQ(query.column_text(1), s);
+  }
+  ASSERT_TRUE(query.step());
+  EXPECT_TRUE(query.column_is_null(0));
+  EXPECT_TRUE(query.column_is_null(1));
   EXPECT_FALSE(query.step());
 }
 
