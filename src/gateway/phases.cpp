@@ -17,6 +17,7 @@
 #include "routing/router.hpp"
 
 #include <chrono>
+#include <utility>
 
 namespace tollgate::gateway {
 
@@ -228,7 +229,7 @@ void settle(RequestContext& ctx, Services& services) {
   if (!ctx.key || !ctx.model_call) return;
   charge_now(ctx, services);  // requests that ended without charge() (errors, refusals)
   billing::UsageRecord record;
-  record.request_id = ctx.request_id;
+  record.request_id = std::move(ctx.request_id);  // its last use: the request ends here
   record.created_at_ms = unix_now_ms();
   record.key_prefix = ctx.key->prefix;
   record.surface = std::string(ctx.surface);
