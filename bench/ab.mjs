@@ -36,7 +36,7 @@ import { chatRequest } from "./chat_request.mjs";
 import { nginxConf } from "./nginx_proxy.mjs";
 import { freePort, startListening, waitForHttp, withChildren } from "./listening.mjs";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -58,6 +58,7 @@ const sides = [
 ];
 const tollgateBin = sides.find((s) => !s.nginx)?.bin ?? join(root, "build/bin");  // for the mock
 const children = [];
+const works = [];  // each side's work directory, removed at the end
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const start = (cmd, args, env) => startListening(cmd, args, children, env);
@@ -116,6 +117,7 @@ async function main() {
   const { port: mockPort } = await start(join(tollgateBin, "tollgate-mock"), ["--port", "0", "--quiet", "--threads", "1"]);
   for (const side of sides) {
     const work = mkdtempSync(join(tmpdir(), `tollgate-ab-${side.name}-`));
+    works.push(work);
     side.body = join(work, "body.json");
     writeFileSync(side.body, JSON.stringify(chatRequest()));
     if (side.nginx) {
@@ -167,4 +169,5 @@ try {
   await main();
 } finally {
   for (const child of children) child.kill("SIGTERM");
+  for (const work of works) rmSync(work, { recursive: true, force: true });  // databases of ~100 MB
 }

@@ -15,8 +15,10 @@
 // second, the highest kept), warm-up (--warmup-seconds more of the same load, a sample every 10 s:
 // the gateway's caches and allocator arenas fill up to their working size — on this machine in
 // the first ~80 s — and what they took is reported, first and last sample), soak
-// (--soak-seconds of constant load right after; a sample every 10 s: first, last, min, max and
-// the drift last/first, the figure that must stay flat: BENCH.md warms up before measuring).
+// (--soak-seconds of constant load right after; a sample every 10 s: first, last, min, max, the
+// drift last/first — the figure that must stay flat: BENCH.md warms up before measuring — and,
+// as readings of the same samples that a late release does not count as drift, the band
+// (max − min)/first and the trend, a least-squares line's rise over the soak / the mean).
 // Each warm-up and soak sample also has the rate served since the sample before and the usage
 // writer's backlog (from /metrics): memory in flight grows with both, so a step in VmRSS can be
 // read against a change of rate or a backlog.
@@ -25,7 +27,7 @@ import { billingGateway } from "./billing_gateway.mjs";
 import { chatRequest } from "./chat_request.mjs";
 import { startListening } from "./listening.mjs";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -130,9 +132,22 @@ async function main() {
   const rss = soak.samples.map((s) => s.vm_rss_kb);
   const anon = soak.samples.map((s) => s.rss_anon_kb);
   const drift = (xs) => +((xs.at(-1) / xs[0] - 1) * 100).toFixed(2);
+  // Two readings of "flat" besides last/first (which counts a release late in the soak as
+  // drift): the band, (max − min) / first, and the trend, a least-squares line through every
+  // sample, its rise over the whole soak / its mean — growth shows as a positive trend.
+  const band = (xs) => +(((Math.max(...xs) - Math.min(...xs)) / xs[0]) * 100).toFixed(2);
+  const trend = (xs) => {
+    const ts = soak.samples.map((sample) => sample.t_s);
+    const mean = (vs) => vs.reduce((a, b) => a + b, 0) / vs.length;
+    const tMean = mean(ts), xMean = mean(xs);
+    const slope = ts.reduce((sum, t, i) => sum + (t - tMean) * (xs[i] - xMean), 0) /
+                  ts.reduce((sum, t) => sum + (t - tMean) ** 2, 0);
+    return +(((slope * (ts.at(-1) - ts[0])) / xMean) * 100).toFixed(2);
+  };
   const soakSummary = {
     first_kb: rss[0], last_kb: rss.at(-1), min_kb: Math.min(...rss), max_kb: Math.max(...rss),
-    drift_pct: drift(rss), rss_anon_drift_pct: drift(anon), vm_hwm_kb: memory(pid).vm_hwm_kb,
+    drift_pct: drift(rss), rss_anon_drift_pct: drift(anon), band_pct: band(rss),
+    trend_pct: trend(rss), rss_anon_trend_pct: trend(anon), vm_hwm_kb: memory(pid).vm_hwm_kb,
   };
 
   const commit = run("git", ["-C", root, "rev-parse", "--short", "HEAD"]).trim();
@@ -163,7 +178,8 @@ async function main() {
     "",
     `Soak, VmRSS every ${soakSampleSeconds} s: first ${mib(soakSummary.first_kb)} MiB, last ${mib(soakSummary.last_kb)} MiB, ` +
     `min ${mib(soakSummary.min_kb)} MiB, max ${mib(soakSummary.max_kb)} MiB; drift last/first **${soakSummary.drift_pct} %** ` +
-    `(RssAnon ${soakSummary.rss_anon_drift_pct} %; target within ±5 %).`,
+    `(RssAnon ${soakSummary.rss_anon_drift_pct} %; target within ±5 %), band (max − min)/first ${soakSummary.band_pct} %, ` +
+    `trend over the soak ${soakSummary.trend_pct} % (RssAnon ${soakSummary.rss_anon_trend_pct} %).`,
     "",
     `Warm-up and soak samples, VmRSS MiB @ req/s since the sample before (usage backlog): ` +
     [...warmup.samples, ...soak.samples].map((x) => `${mib(x.vm_rss_kb)} @ ${x.rps} (${x.usage_backlog})`).join(", ") + ".",
@@ -174,4 +190,6 @@ try {
   await main();
 } finally {
   for (const c of children) c.kill("SIGTERM");
+  // The work directory goes too: its database grows by ~300 bytes a request (gigabytes a run).
+  rmSync(work, { recursive: true, force: true });
 }

@@ -26,7 +26,7 @@ import { nginxConf } from "./nginx_proxy.mjs";
 import { chatRequest } from "./chat_request.mjs";
 import { freePort, waitForHttp, withChildren } from "./listening.mjs";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync, statSync, copyFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync, statSync, copyFileSync, rmSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -742,4 +742,6 @@ try {
   else await main();
 } finally {
   for (const c of children) c.kill("SIGTERM");
+  // The work directory goes too: its database grows by ~300 bytes a request (gigabytes a run).
+  rmSync(work, { recursive: true, force: true });
 }
