@@ -1,5 +1,8 @@
-// Routing and the endpoints that do not call an upstream. The chat pipeline is in
-// chat_completions.cpp; settle.cpp closes every request (metrics, usage log, access log).
+// Routing, the life of a model API request in outline, and the endpoints that do not call an
+// upstream. route() picks a request's coroutine by its path: serve() takes a model API's request
+// through admission (chat_completions.cpp, surfaces.cpp), the attempts (dispatch.cpp), the relay
+// (chat_completions.cpp, same_format.cpp, translate.cpp, surfaces.cpp) and settle (phases.cpp:
+// metrics, usage log, access log); serve_other() answers everything else.
 #include "gateway/gateway.hpp"
 
 #include "api/json_text.hpp"
