@@ -633,7 +633,9 @@ function checkTargets(summary, result, memory, conc, raw) {
     check("RSS flat ±5 % across a 10-minute soak (bench/memory.mjs)",
           memory ? `${memory.soak.drift_pct} % over ${memory.meta.soak_seconds} s` +
                    (memory.meta.warmup_seconds ? ` after a ${memory.meta.warmup_seconds} s warm-up` : "") +
-                   `, samples ${MB(memory.soak.min_kb).toFixed(1)}–${MB(memory.soak.max_kb).toFixed(1)} MB (commit ${memory.meta.commit})` : null,
+                   `, samples ${MB(memory.soak.min_kb).toFixed(1)}–${MB(memory.soak.max_kb).toFixed(1)} MB` +
+                   (memory.soak.trend_pct !== undefined ? `, trend ${memory.soak.trend_pct} %` : "") +
+                   ` (commit ${memory.meta.commit})` : null,
           memory ? (soakNote ? null : Math.abs(memory.soak.drift_pct) <= 5) : null, soakNote),
   ];
 }
@@ -705,7 +707,10 @@ function report(meta, summary, result, memory, callgrind, targetsMet, requestByt
       `under load (${memory.meta.load_seconds} s) peak ${mb(memory.load.peak_vm_rss_kb)} MB; ` +
       (memory.warmup ? `warm-up ${memory.meta.warmup_seconds} s under the same load: ${mb(memory.warmup.first_kb)} → ${mb(memory.warmup.last_kb)} MB; ` : "") +
       `soak ${memory.meta.soak_seconds} s: ` +
-      `${mb(memory.soak.first_kb)} → ${mb(memory.soak.last_kb)} MB, drift ${memory.soak.drift_pct} % (RssAnon ${memory.soak.rss_anon_drift_pct} %).`);
+      `${mb(memory.soak.first_kb)} → ${mb(memory.soak.last_kb)} MB, drift ${memory.soak.drift_pct} % (RssAnon ${memory.soak.rss_anon_drift_pct} %)` +
+      (memory.soak.trend_pct !== undefined
+        ? `, band ${memory.soak.band_pct} %, trend ${memory.soak.trend_pct} % (RssAnon ${memory.soak.rss_anon_trend_pct} %).`
+        : "."));
   }
   if (callgrind) {
     lines.push("", `**CPU per request** (\`node bench/callgrind.mjs\`, bench/results/callgrind.json, commit \`${callgrind.meta.commit}\`, ` +
