@@ -32,6 +32,37 @@ void append_field_line(std::string& head, std::string_view name, std::string_vie
   *out = '\n';
 }
 
+void append_field_lines(std::string& head, const Headers& headers) {
+  std::size_t size = 0;
+  for (const auto& h : headers) size += h.name.size() + h.value.size() + 4;
+  const std::size_t at = head.size();
+  head.resize(at + size);
+  char* out = head.data() + at;
+  for (const auto& h : headers) {
+    const std::string_view name = h.name;
+    const std::string_view value = h.value;
+    if (!name.empty()) std::memcpy(out, name.data(), name.size());
+    out += name.size();
+    *out++ = ':';
+    *out++ = ' ';
+    if (!value.empty()) std::memcpy(out, value.data(), value.size());
+    out += value.size();
+    *out++ = '\r';
+    *out++ = '\n';
+  }
+}
+
+void append_status_code(std::string& head, int status) {
+  if (status >= 100 && status <= 999) {
+    const char digits[3] = {static_cast<char>('0' + status / 100),
+                            static_cast<char>('0' + status / 10 % 10),
+                            static_cast<char>('0' + status % 10)};
+    head.append(digits, 3);
+  } else {
+    head += std::to_string(status);
+  }
+}
+
 // Out of line: a coroutine defined in a header is compiled into every file that calls it, and
 // GCC names its frame's fields differently in each, which link-time optimisation reports as an
 // ODR violation.

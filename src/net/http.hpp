@@ -95,6 +95,10 @@ constexpr int hex_digit(char c) {
 
 // Appends one line of an HTTP/1.1 head: "name: value" and CRLF (a header or a trailer).
 void append_field_line(std::string& head, std::string_view name, std::string_view value);
+// The same for every header of `headers`, with one size change for all of them.
+void append_field_lines(std::string& head, const Headers& headers);
+// A status line's code: three digits (any other number as it is).
+void append_status_code(std::string& head, int status);
 
 struct HttpRequest {
   HttpRequest() = default;

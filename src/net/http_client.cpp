@@ -741,7 +741,7 @@ asio::awaitable<ClientResult> HttpClient::send(const Origin& origin, ClientReque
     head += std::to_string(origin.port);
   }
   head += "\r\n"sv;
-  for (const auto& h : request.headers) append_field_line(head, h.name, h.value);
+  append_field_lines(head, request.headers);
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
     append_field_line(head, "Content-Length", std::to_string(request.body.size()));
   }

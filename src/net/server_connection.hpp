@@ -252,13 +252,13 @@ class ConnectionWriter final : public ResponseWriter {
     std::string head;
     head.reserve(160 + headers.size() * 48);
     head += version_ == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv;
-    head += std::to_string(status);
+    append_status_code(head, status);
     head += ' ';
     const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
     head.append(reason.data(), reason.size());
     head += "\r\n"sv;
     append_field_line(head, "Server", options_.server_name);
-    for (const auto& h : headers) append_field_line(head, h.name, h.value);
+    append_field_lines(head, headers);
     bool keep = keep_alive_ && !close_after_;
     if (!keep)
       head += "Connection: close\r\n"sv;

@@ -89,6 +89,32 @@ TEST(FindHeader, TakesTheFirstOfANameWhateverItsCase) {
   EXPECT_EQ(find_header(headers, "x-goog-api-key"), "");
 }
 
+TEST(HeadWriting, FieldLinesAreAppendedInOrderAfterWhatIsThere) {
+  const std::string request_id = "req_0123456789abcdef";
+  const Headers headers{{"content-type", "application/json"},
+                        {"x-request-id", FieldText::borrow(request_id)},
+                        {"x-empty", std::string()},
+                        {"x-tollgate-attempts", std::to_string(2)}};
+  std::string head = "HTTP/1.1 200 OK\r\n";
+  append_field_lines(head, headers);
+  EXPECT_EQ(head,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-request-id: "
+            "req_0123456789abcdef\r\nx-empty: \r\nx-tollgate-attempts: 2\r\n");
+  std::string one_by_one = "HTTP/1.1 200 OK\r\n";
+  for (const auto& h : headers) append_field_line(one_by_one, h.name, h.value);
+  EXPECT_EQ(head, one_by_one);
+  append_field_lines(head, {});
+  EXPECT_EQ(head, one_by_one) << "no headers, nothing appended";
+}
+
+TEST(HeadWriting, StatusCodesAreWrittenAsTheirDigits) {
+  for (const int status : {100, 200, 204, 404, 429, 503, 529, 999, 99, 1000, 0}) {
+    std::string head = "HTTP/1.1 ";
+    append_status_code(head, status);
+    EXPECT_EQ(head, "HTTP/1.1 " + std::to_string(status));
+  }
+}
+
 }  // namespace
 }  // namespace tollgate::net
 
