@@ -73,6 +73,7 @@ bool is_timeout(ClientError error) {
          error == ClientError::idle_timeout || error == ClientError::total_timeout;
 }
 
+// Keep in step with same_pool() below: the two must name the same fields.
 void Origin::append_key(std::string& key) const {
   key += tls ? "https://" : "http://";
   key += host;
@@ -83,6 +84,11 @@ void Origin::append_key(std::string& key) const {
   key += '|';
   key += ca_file;
   if (!verify) key += "|noverify";
+}
+
+bool same_pool(const Origin& a, const Origin& b) {
+  return a.tls == b.tls && a.port == b.port && a.verify == b.verify && a.host == b.host &&
+         a.ca_file == b.ca_file;
 }
 
 std::optional<Origin> parse_origin(std::string_view base_url, std::string* error) {
@@ -241,12 +247,28 @@ struct HttpClient::Impl : std::enable_shared_from_this<HttpClient::Impl> {
   };
   std::unordered_map<std::string, CachedAddress> dns_cache;
 
+  // The origins looked up last and their lists, matched by the fields of their key
+  // (same_pool): a loop sends to a few origins over and over, and building and hashing the key
+  // (~440 instructions a request) is then skipped.
+  struct RecentPool {
+    Origin origin;
+    IdleList* list = nullptr;
+  };
+  std::array<RecentPool, 4> recent;
+  std::size_t next_recent = 0;
+
   // The idle list of `origin`, made empty the first time; no allocation once it exists.
   IdleList& idle_list(const Origin& origin) {
+    for (const RecentPool& entry : recent) {
+      if (entry.list && same_pool(entry.origin, origin)) return *entry.list;
+    }
     key_scratch.clear();
     origin.append_key(key_scratch);
     auto it = idle.find(std::string_view(key_scratch));
     if (it == idle.end()) it = idle.emplace(key_scratch, IdleList{}).first;
+    RecentPool& entry = recent[next_recent++ % recent.size()];
+    entry.origin = origin;
+    entry.list = &it->second;
     return it->second;
   }
 

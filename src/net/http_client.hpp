@@ -32,6 +32,9 @@ struct Origin {
   void append_key(std::string& key) const;
 };
 
+// The same connections may serve both: their keys' fields (scheme, host, port, trust) are equal.
+bool same_pool(const Origin& a, const Origin& b);
+
 // Parses "http(s)://host[:port][/path]"; nullopt with `error` set when invalid.
 std::optional<Origin> parse_origin(std::string_view base_url, std::string* error = nullptr);
 
