@@ -111,14 +111,14 @@ class UpstreamCall {
   bool recorded_ = false;
 };
 
-// The client's 504 (timeout) or 502 (unreachable), in its format, for a failed exchange with
-// `deployment`.
 // The attempts (dispatch.cpp): the call whose answer is to be relayed (a success, a client error
 // the upstream judged, or the last retryable failure), or nullptr once the client has had its
 // error.
 boost::asio::awaitable<std::unique_ptr<UpstreamCall>> dispatch(RequestContext& ctx,
                                                                Services& services, Surface surface);
 
+// The client's 504 (timeout) or 502 (unreachable), in its format, for a failed exchange with
+// `deployment`.
 boost::asio::awaitable<void> respond_upstream_failure(RequestContext& ctx,
                                                       const Deployment& deployment,
                                                       net::ClientError error,

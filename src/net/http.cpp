@@ -16,12 +16,12 @@ constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<c
 
 }  // namespace
 
-void append_field_line(std::string& head, std::string_view name, std::string_view value) {
-  // One size change (at most one reallocation), then the pieces copied in place: cheaper than
-  // four appends that each check the capacity.
-  const std::size_t at = head.size();
-  head.resize(at + name.size() + value.size() + 4);
-  char* out = head.data() + at;
+namespace {
+
+// Writes "name: value" and CRLF at `out`, which has room for it, and returns the end. The head is
+// sized first (one size change, at most one reallocation) and the pieces copied in place: cheaper
+// than four appends that each check the capacity.
+char* write_field_line(char* out, std::string_view name, std::string_view value) {
   if (!name.empty()) std::memcpy(out, name.data(), name.size());  // (a null data() otherwise)
   out += name.size();
   *out++ = ':';
@@ -29,7 +29,16 @@ void append_field_line(std::string& head, std::string_view name, std::string_vie
   if (!value.empty()) std::memcpy(out, value.data(), value.size());
   out += value.size();
   *out++ = '\r';
-  *out = '\n';
+  *out++ = '\n';
+  return out;
+}
+
+}  // namespace
+
+void append_field_line(std::string& head, std::string_view name, std::string_view value) {
+  const std::size_t at = head.size();
+  head.resize(at + name.size() + value.size() + 4);
+  write_field_line(head.data() + at, name, value);
 }
 
 void append_field_lines(std::string& head, const Headers& headers) {
@@ -38,18 +47,7 @@ void append_field_lines(std::string& head, const Headers& headers) {
   const std::size_t at = head.size();
   head.resize(at + size);
   char* out = head.data() + at;
-  for (const auto& h : headers) {
-    const std::string_view name = h.name;
-    const std::string_view value = h.value;
-    if (!name.empty()) std::memcpy(out, name.data(), name.size());
-    out += name.size();
-    *out++ = ':';
-    *out++ = ' ';
-    if (!value.empty()) std::memcpy(out, value.data(), value.size());
-    out += value.size();
-    *out++ = '\r';
-    *out++ = '\n';
-  }
+  for (const auto& h : headers) out = write_field_line(out, h.name, h.value);
 }
 
 void append_status_code(std::string& head, int status) {
