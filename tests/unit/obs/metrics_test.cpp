@@ -55,6 +55,8 @@ TEST(Metrics, EachLoopsSeriesAreAddedUpByAScrape) {
       R"(tollgate_gateway_overhead_seconds_bucket{surface="openai.chat",le=)";
   EXPECT_EQ(sample(text, overhead + R"("5e-06"})"), 1);
   EXPECT_EQ(sample(text, overhead + R"("1e-05"})"), 2);
+  EXPECT_EQ(sample(text, overhead + R"("3e-05"})"), 2);  // the finer bounds below 100 µs
+  EXPECT_EQ(sample(text, overhead + R"("4e-05"})"), 3);  // 40 µs, on its bound
   EXPECT_EQ(sample(text, overhead + R"("5e-05"})"), 3);
   EXPECT_EQ(sample(text, overhead + R"("0.05"})"), 3);
   EXPECT_EQ(sample(text, overhead + R"("+Inf"})"), 4);
