@@ -76,6 +76,16 @@ struct Route {
   std::vector<const Route*> members;
 
   bool allows(Surface surface) const { return surfaces & (1u << static_cast<unsigned>(surface)); }
+  // Whether a request in `client`'s format is decoded into the IR for this route: some of its
+  // deployments speak another format, or it is "auto" (any model may be picked).
+  bool needs_ir(ir::Format client) const {
+    return kind == Kind::automatic || (families & ~(1u << static_cast<unsigned>(client))) != 0;
+  }
+  // Whether the IR is all such a request needs: none of its deployments speaks `client`'s
+  // format, so no attempt can take the byte-level passthrough.
+  bool ir_only(ir::Format client) const {
+    return kind != Kind::automatic && (families & (1u << static_cast<unsigned>(client))) == 0;
+  }
 };
 
 class Catalog {

@@ -44,8 +44,24 @@ Verdict Gateway::chat_completions(RequestContext& ctx) {
   // authenticate
   if (auto refusal = authenticate(ctx, services_)) return refusal;
 
-  // decode (validation and what the passthrough needs, without building anything)
-  auto decoded = ctx.loop.chat_parser.parse(ctx.request.body);
+  // decode. The body is indexed once and its model read first: a route whose every deployment
+  // speaks another format is served from the IR, whose decoder validates the body itself, so
+  // the light read (validation and what the passthrough needs, building nothing) would only
+  // walk the body a second time.
+  api::openai::ChatRequestParser& parser = ctx.loop.chat_parser;
+  if (std::optional<std::string_view> model = parser.index(ctx.request.body)) {
+    const Route* route = catalog_.find(*model);
+    if (route && route->allows(Surface::chat) && route->ir_only(ctx.format)) {
+      ctx.model_call = true;
+      ctx.requested_model = *model;
+      if (auto refusal = resolve(ctx, catalog_, ctx.requested_model, Surface::chat)) {
+        return refusal;
+      }
+      ctx.stream = ctx.ir.stream;
+      return admit(ctx, services_, Surface::chat);
+    }
+  }
+  auto decoded = parser.read();
   if (auto* error = std::get_if<api::openai::RequestError>(&decoded)) {
     return turn_away(400, error->message, error->code, error->param);
   }
@@ -120,7 +136,7 @@ boost::asio::awaitable<void> Gateway::relay_passthrough_stream(RequestContext& c
       stream_error = stream_read_failure(error);
       break;
     }
-    if (piece.empty()) {  // upstream body ended
+    if (piece.empty()) {                             // upstream body ended
       stream_error = "upstream_stream_interrupted";  // before its [DONE]
       break;
     }
@@ -159,11 +175,10 @@ boost::asio::awaitable<void> Gateway::relay_passthrough_stream(RequestContext& c
   take_usage(ctx, usage, content_chunks);
   net::Headers cost_trailers = charge(ctx, services_);
   if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
-  co_await finish_client_stream(ctx, client_ok, out, stream_error, false,
-                                [&](const ir::Error& error) {
-                                  net::sse::append_event(out, api::openai::error_body(error));
-                                },
-                                std::move(cost_trailers));
+  co_await finish_client_stream(
+      ctx, client_ok, out, stream_error, false,
+      [&](const ir::Error& error) { net::sse::append_event(out, api::openai::error_body(error)); },
+      std::move(cost_trailers));
 }
 
 }  // namespace tollgate::gateway

@@ -17,6 +17,7 @@ import {
   sqlText,
   closedPort,
   defaultMessages,
+  familyProviders,
 } from './harness.mjs';
 
 let mock;
@@ -36,6 +37,11 @@ before(async () => {
         timeouts: { connect_ms: 1000, first_byte_ms: 2000, idle_ms: 2000, total_ms: 5000 },
       });
       config.models.push({ id: 'dead-model', provider: 'dead', pricing: { input_per_m: '1', output_per_m: '1' } });
+      // A model served only through translation: its chat requests are validated by the IR's
+      // decoder, not by the passthrough's light read.
+      config.providers.push(...familyProviders(mock.url));
+      config.models.push({ id: 'claude-x', provider: 'claude', upstream_model: 'claude-upstream',
+                           pricing: { input_per_m: '3', output_per_m: '15' } });
       return config;
     },
   });
@@ -133,9 +139,10 @@ test('missing model or messages: 400 naming the field', async () => {
 
 // The error table in docs/api.md is the contract clients match on ("code is stable and safe to
 // match on"); every mismatch is listed at once. Keep the two in step.
-test('400 codes are the ones documented in docs/api.md', async () => {
-  const deep = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"x":' + '['.repeat(200) + ']'.repeat(200) + '}';
-  const documented = [
+// [what, body, code] for each documented 400, with `model` as the model of the bodies that name one.
+function documentedBadRequests(model) {
+  const deep = `{"model":"${model}","messages":[{"role":"user","content":"hi"}],"x":` + '['.repeat(200) + ']'.repeat(200) + '}';
+  const cases = [
     ['not JSON', '{"model":', 'invalid_json'],
     ['an empty body', '', 'invalid_json'],
     ['nesting 200 levels deep', deep, 'invalid_json'],
@@ -154,13 +161,45 @@ test('400 codes are the ones documented in docs/api.md', async () => {
     ['n: 0', { model: 'gpt-4o-mini', messages: defaultMessages, n: 0 }, 'integer_below_min_value'],
     ['"model" twice', '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"model":"gpt-4o"}', 'duplicate_parameter'],
   ];
+  const named = (body) => (typeof body === 'string' ? body.replaceAll('"gpt-4o-mini"', `"${model}"`)
+                                                    : body.model === 'gpt-4o-mini' ? { ...body, model } : body);
+  return cases.map(([what, body, code]) => [what, named(body), code]);
+}
+
+test('400 codes are the ones documented in docs/api.md', async () => {
   const mismatches = [];
-  for (const [what, body, code] of documented) {
+  for (const [what, body, code] of documentedBadRequests('gpt-4o-mini')) {
     const res = await chat(gw, body);
     const got = res.status === 400 ? JSON.parse(res.text).error?.code : `status ${res.status}`;
     if (got !== code) mismatches.push(`${what}: documented ${code}, got ${got}`);
   }
   assert.deepEqual(mismatches, []);
+});
+
+// A model whose every deployment speaks another format skips the light read: the IR's decoder
+// validates the body. Its 400s must be the passthrough's, status, code and param.
+test('a model served by translation answers the same 400s, before any upstream call', async () => {
+  const requestsBefore = (await mock.stats()).requests;
+  const translated = documentedBadRequests('claude-x');
+  const differences = [];
+  for (const [i, [what, body]] of documentedBadRequests('gpt-4o-mini').entries()) {
+    const answer = async (b) => {
+      const res = await chat(gw, b);
+      const error = res.status === 400 ? JSON.parse(res.text).error : null;
+      return { status: res.status, code: error?.code, param: error?.param };
+    };
+    const [passthrough, viaIr] = [await answer(body), await answer(translated[i][1])];
+    assert.equal(passthrough.status, 400, `${what}: ${JSON.stringify(passthrough)}`);
+    if (JSON.stringify(viaIr) !== JSON.stringify(passthrough)) {
+      differences.push(`${what}: passthrough ${JSON.stringify(passthrough)}, translated ${JSON.stringify(viaIr)}`);
+    }
+  }
+  assert.deepEqual(differences, []);
+  assert.equal((await mock.stats()).requests, requestsBefore);
+  // And a valid body is served through translation.
+  const ok = await chat(gw, { model: 'claude-x', messages: defaultMessages, max_tokens: 4 });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json().model, 'claude-x');
 });
 
 test('an invalid request never reaches the upstream', async () => {

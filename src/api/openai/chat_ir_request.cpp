@@ -2,6 +2,7 @@
 // DOM; every field either maps onto the IR, travels as an ir::Extra (with the droppability
 // docs/translation/openai.md gives it), or is rejected with a 400 naming it. Messages and their
 // content parts are read in chat_ir_messages.cpp.
+#include "api/json_validation.hpp"
 #include "api/openai/chat_ir.hpp"
 #include "api/openai/chat_ir_decoder.hpp"
 
@@ -16,7 +17,15 @@ std::optional<ir::Error> ChatRequestDecoder::decode(std::string_view body) {
   if (body.substr(0, kUtf8Bom.size()) == kUtf8Bom) body.remove_prefix(kUtf8Bom.size());
   const ParserLease lease(parser_);
   dom::element root;
-  if (auto code = parser_.parse(body.data(), body.size()).get(root)) {
+  simdjson::error_code code = reserve_parser(parser_, body.size(), kMaxJsonNesting);
+  if (!code) code = parser_.parse(body.data(), body.size()).get(root);
+  if (code == simdjson::DEPTH_ERROR) {  // the light read's limit and words (chat_request.cpp)
+    return ir::make_error(400,
+                          "The request body nests arrays and objects more than " +
+                              std::to_string(kMaxJsonNesting) + " levels deep.",
+                          "invalid_json");
+  }
+  if (code) {
     return ir::make_error(400,
                           std::string("We could not parse the JSON body of your request (") +
                               simdjson::error_message(code) + ").",

@@ -405,7 +405,8 @@ bool ChatRequestReader::read_content(ondemand::value value, std::size_t message_
     if (auto code = part_result.get(part)) return fail_json(code);
     if (auto code = part.type().get(type)) return fail_json(code);
     if (type != ondemand::json_type::object) {
-      return fail_type(part, message_param(message_index, ".content[" + std::to_string(index) + "]"),
+      return fail_type(part,
+                       message_param(message_index, ".content[" + std::to_string(index) + "]"),
                        "an object", 5);
     }
     ondemand::object part_object;
@@ -544,6 +545,32 @@ bool ChatRequestReader::validate_any(ondemand::value value, int depth) {
 struct ChatRequestParser::State {
   ondemand::parser parser;
   std::string padded_body;  // the body followed by SIMDJSON_PADDING readable bytes
+  std::size_t json_start = 0;
+  ondemand::document document;
+  simdjson::error_code indexed = simdjson::UNINITIALIZED;  // stage 1's outcome
+  bool at_start = false;  // the document's iterator is at the start (else: index it again)
+  std::string model;      // index()'s answer (read() reuses the iterator's string buffer)
+
+  simdjson::padded_string_view json() const {
+    return simdjson::padded_string_view(
+        padded_body.data() + json_start,
+        padded_body.size() - json_start - simdjson::SIMDJSON_PADDING,
+        padded_body.size() - json_start);
+  }
+
+  void load(std::string_view body) {
+    padded_body.resize(body.size() + simdjson::SIMDJSON_PADDING);
+    if (!body.empty()) std::memcpy(padded_body.data(), body.data(), body.size());
+    // The buffer is reused across requests: clear the padding, or bytes of an earlier, longer
+    // body would sit right after this one, where simdjson may look (a number at the very end).
+    std::memset(padded_body.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+    // JSON text may start with a byte order mark (RFC 8259 lets parsers ignore it); simdjson
+    // does not skip it, so parsing starts after it while offsets still count from the body's
+    // start.
+    json_start = body.substr(0, kUtf8Bom.size()) == kUtf8Bom ? kUtf8Bom.size() : 0;
+    indexed = parser.iterate(json()).get(document);
+    at_start = true;
+  }
 };
 
 ChatRequestParser::ChatRequestParser() : state_(std::make_unique<State>()) {}
@@ -551,26 +578,43 @@ ChatRequestParser::~ChatRequestParser() = default;
 ChatRequestParser::ChatRequestParser(ChatRequestParser&&) noexcept = default;
 ChatRequestParser& ChatRequestParser::operator=(ChatRequestParser&&) noexcept = default;
 
-ChatRequestResult ChatRequestParser::parse(std::string_view body) {
-  std::string& buffer = state_->padded_body;
-  buffer.resize(body.size() + simdjson::SIMDJSON_PADDING);
-  if (!body.empty()) std::memcpy(buffer.data(), body.data(), body.size());
-  // The buffer is reused across requests: clear the padding, or bytes of an earlier, longer body
-  // would sit right after this one, where simdjson may look (a number at the very end, for one).
-  std::memset(buffer.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+std::optional<std::string_view> ChatRequestParser::index(std::string_view body) {
+  State& state = *state_;
+  state.load(body);
+  if (state.indexed) return std::nullopt;
+  // The first "model" among the top-level fields (a duplicate is read()'s error to report).
+  state.at_start = false;
+  ondemand::object object;
+  ondemand::value value;
+  std::string_view model;
+  if (state.document.get_object().get(object) || object.find_field_unordered("model").get(value) ||
+      value.get_string().get(model) || model.empty()) {
+    return std::nullopt;
+  }
+  state.model.assign(model);
+  state.document.rewind();
+  state.at_start = true;
+  return std::string_view(state.model);
+}
 
-  // JSON text may start with a byte order mark (RFC 8259 lets parsers ignore it); simdjson does
-  // not skip it, so parsing starts after it while offsets still count from the body's start.
-  const std::size_t json_start = body.substr(0, kUtf8Bom.size()) == kUtf8Bom ? kUtf8Bom.size() : 0;
-  const simdjson::padded_string_view json(buffer.data() + json_start, body.size() - json_start,
-                                          buffer.size() - json_start);
-
-  ChatRequestReader reader(buffer.data());
+ChatRequestResult ChatRequestParser::read() {
+  State& state = *state_;
+  // After index() met an error on its way to the model, the iterator may not start again from
+  // the top: the body is indexed again (a bad body's cost only).
+  if (!state.at_start && !state.indexed) {
+    state.indexed = state.parser.iterate(state.json()).get(state.document);
+  }
+  if (state.indexed) return json_error(state.indexed);
+  state.at_start = false;
+  ChatRequestReader reader(state.padded_body.data());
   ChatRequestView view;
-  ondemand::document document;
-  if (auto code = state_->parser.iterate(json).get(document)) return json_error(code);
-  if (!reader.read(document, view)) return std::move(reader.error());
+  if (!reader.read(state.document, view)) return std::move(reader.error());
   return view;
+}
+
+ChatRequestResult ChatRequestParser::parse(std::string_view body) {
+  state_->load(body);
+  return read();
 }
 
 ChatRequestResult parse_chat_request(std::string_view body) {

@@ -38,6 +38,8 @@ struct ChatRequestView {
   // Unicode characters in message text (string contents and the "text" of content parts): a
   // cheap input for token estimates before the upstream reports usage.
   std::size_t prompt_chars = 0;
+
+  friend bool operator==(const ChatRequestView&, const ChatRequestView&) = default;
 };
 
 // A client error in OpenAI terms: the SDKs show `message`, and `param` names the offending field
@@ -74,6 +76,15 @@ class ChatRequestParser {
   // Never throws on bad input and never crashes, whatever the bytes. Byte ranges in the result
   // are offsets into `body`; `body` is copied, so it need not outlive the call.
   ChatRequestResult parse(std::string_view body);
+
+  // parse() in two steps, for a caller that decides by the model whether it needs the rest:
+  // index() copies the body and indexes it (simdjson's stage 1, the part of parsing that reads
+  // every byte) and returns the top-level "model" when it is a non-empty string — nothing else
+  // is checked, and a body that is no JSON object, or has no such model, returns nullopt; the
+  // model stays valid until the next index() or parse(). read() then walks the indexed body as
+  // parse() does, with the same errors and result, without indexing it again.
+  std::optional<std::string_view> index(std::string_view body);
+  ChatRequestResult read();
 
  private:
   struct State;

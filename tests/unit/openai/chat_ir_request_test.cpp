@@ -339,6 +339,23 @@ TEST(ChatDecodeRequest, EveryTruncationOfABodyIsInvalidJson) {
   }
 }
 
+// The light read's limit (chat_request.cpp): the body object is level 1, so 127 arrays inside a
+// field reach level 128, and one more is invalid JSON, with the same words.
+TEST(ChatDecodeRequest, NestsAtMost128LevelsAsTheLightReadDoes) {
+  const auto body = [](int depth) {
+    return R"({"model":"m","messages":[{"role":"user","content":"x"}],"metadata":{"k":)" +
+           std::string(static_cast<std::size_t>(depth - 2), '[') +
+           std::string(static_cast<std::size_t>(depth - 2), ']') + "}}";
+  };
+  ir::Request request;
+  const auto accepted = decode_request(body(128), request);
+  EXPECT_FALSE(accepted && accepted->code == "invalid_json") << accepted->message;
+  const ir::Error deep = rejected(body(129));
+  EXPECT_EQ(deep.code, "invalid_json");
+  EXPECT_EQ(deep.message, "The request body nests arrays and objects more than 128 levels deep.");
+  EXPECT_EQ(rejected(std::string(10000, '[') + std::string(10000, ']')).code, "invalid_json");
+}
+
 TEST(ChatDecodeRequest, ExplainsATypeErrorTheWayOpenAIDoes) {
   EXPECT_EQ(
       rejected(R"({"model":"m","messages":[{"role":"user","content":"x"}],"top_p":true})").message,

@@ -485,6 +485,57 @@ TEST(ChatRequestHostile, SingleByteMutationsNeverCrash) {
   EXPECT_GT(accepted, 0u);
 }
 
+// ---------------------------------------------------------------------------------------------
+// In two steps: index() for the model, then read()
+// ---------------------------------------------------------------------------------------------
+
+TEST(ChatRequestInTwoSteps, IndexReadsTheTopLevelModelAndNothingElse) {
+  ChatRequestParser parser;
+  EXPECT_EQ(parser.index(R"({"messages":[{"role":"user","content":"hi"}],"model":"gpt-4o"})"),
+            "gpt-4o");
+  // Unescaped; the rest is not looked at (no messages here, an unknown field).
+  EXPECT_EQ(parser.index(R"({"model":"gpt\u002d4o","x":{"model":"inner"}})"), "gpt-4o");
+  EXPECT_EQ(parser.index(R"({"x":{"model":"inner"},"model":"outer"})"), "outer");
+  EXPECT_EQ(parser.index(R"({"model":"first","model":"second"})"), "first");
+  for (std::string_view body :
+       {std::string_view(""), std::string_view("[1]"), std::string_view(R"("gpt-4o")"),
+        std::string_view(R"({"messages":[]})"), std::string_view(R"({"model":7})"),
+        std::string_view(R"({"model":""})"), std::string_view(R"({"model":"a)"),
+        std::string_view("{\"model\":\"\xFF\"}")}) {
+    EXPECT_EQ(parser.index(body), std::nullopt) << body;
+  }
+}
+
+TEST(ChatRequestInTwoSteps, ReadAfterIndexIsParse) {
+  std::vector<std::string> bodies = {
+      with_messages(""),
+      R"({"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"h\u00e9"}]}],)"
+      R"("stream":true,"stream_options":{"include_usage":true},"max_tokens":10,"x":[1.5,null]})",
+      "\xEF\xBB\xBF" + with_messages(R"(,"stream":false)"),
+      R"({"messages":[{"role":"user","content":"hi"}],"model":"late"})",
+  };
+  for (const InvalidCase& invalid : invalid_corpus()) bodies.push_back(invalid.body);
+  // Every byte of a valid body replaced: index() stops at errors anywhere before or after the
+  // model, and read() must report them as parse() does.
+  const std::string base = R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],)"
+                           R"("stream_options":{"include_usage":false},"max_tokens":10})";
+  for (std::size_t position = 0; position < base.size(); ++position) {
+    for (const char replacement : {'\0', '"', '\\', '{', '}', ',', ':', '1', '\xFF'}) {
+      bodies.push_back(base);
+      bodies.back()[position] = replacement;
+    }
+  }
+  ChatRequestParser two_steps;
+  ChatRequestParser one_step;
+  std::size_t indexed = 0;
+  for (const std::string& body : bodies) {
+    if (two_steps.index(body)) ++indexed;
+    EXPECT_EQ(two_steps.read(), one_step.parse(body)) << body;
+  }
+  EXPECT_GT(indexed, bodies.size() / 4);  // the comparison covered both of read()'s starts
+  EXPECT_LT(indexed, bodies.size());
+}
+
 TEST(ChatRequestErrorBody, IsTheOpenAiInvalidRequestShape) {
   EXPECT_EQ(request_error_body(
                 {"Missing required parameter: 'model'.", "model", "missing_required_parameter"}),
