@@ -49,12 +49,13 @@ Verdict Gateway::chat_completions(RequestContext& ctx) {
   // the light read (validation and what the passthrough needs, building nothing) would only
   // walk the body a second time.
   api::openai::ChatRequestParser& parser = ctx.loop.chat_parser;
+  const Route* route = nullptr;
   if (std::optional<std::string_view> model = parser.index(ctx.request.body)) {
-    const Route* route = catalog_.find(*model);
+    route = catalog_.find(*model);
     if (route && route->allows(Surface::chat) && route->ir_only(ctx.format)) {
       ctx.model_call = true;
       ctx.requested_model = *model;
-      if (auto refusal = resolve(ctx, catalog_, ctx.requested_model, Surface::chat)) {
+      if (auto refusal = resolve(ctx, catalog_, ctx.requested_model, Surface::chat, route)) {
         return refusal;
       }
       ctx.stream = ctx.ir.stream;
@@ -73,8 +74,9 @@ Verdict Gateway::chat_completions(RequestContext& ctx) {
   ctx.max_tokens = ctx.chat.max_tokens;
 
   // resolve, admit (select); route() then serves it: the attempts, and the relay that fits the
-  // deployment that answered
-  if (auto refusal = resolve(ctx, catalog_, ctx.chat.model, Surface::chat)) {
+  // deployment that answered. (A body the light read accepts has one "model", index()'s: its
+  // route is the one already found.)
+  if (auto refusal = resolve(ctx, catalog_, ctx.chat.model, Surface::chat, route)) {
     return refusal;
   }
   return admit(ctx, services_, Surface::chat);

@@ -121,8 +121,8 @@ Refusal model_not_found(const Catalog& catalog, std::string_view model) {
 }
 
 Verdict resolve(RequestContext& ctx, const Catalog& catalog, std::string_view model,
-                Surface surface) {
-  ctx.route = catalog.find(model);
+                Surface surface, const Route* found) {
+  ctx.route = found ? found : catalog.find(model);
   if (!ctx.route) return model_not_found(catalog, model);
   if (!ctx.route->allows(surface)) {
     std::string message = "The model `" + ctx.route->id + "` cannot be called through " +

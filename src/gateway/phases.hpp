@@ -19,9 +19,9 @@ Refusal model_not_found(const Catalog& catalog, std::string_view model);
 // resolve: the public id the client named (a model, an alias or "auto") → ctx.route, if
 // `surface` may call it; then the request is decoded when the route needs it (decode_for_route).
 // Else 404 (unknown model, with close matches) or 400 (naming the surfaces the model allows, or
-// the decoding error).
+// the decoding error). `found`: the route the caller already looked `model` up to, if it did.
 Verdict resolve(RequestContext& ctx, const Catalog& catalog, std::string_view model,
-                Surface surface);
+                Surface surface, const Route* found = nullptr);
 
 // decode: the client's request in the IR (ctx.ir), once; the format's own 400 when it is not
 // valid. Needed when the route has deployments of another wire format than the client's, and
