@@ -28,6 +28,7 @@ import { freePort, waitForHttp, withChildren } from "./listening.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, readdirSync, existsSync, statSync, copyFileSync, rmSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
+import http from "node:http";
 import { join, resolve } from "node:path";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
@@ -192,13 +193,25 @@ const ticksPerSecond = 100;
 // Read before and after a measurement, the difference is that measurement's requests alone.
 async function overheadHistogram(target) {
   if (!target.metrics) return null;
-  const text = await (await fetch(target.metrics)).text();
+  const text = await getText(target.metrics);
   const series = (name) => [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, "gm"))]
     .filter((m) => m[1].includes('surface="openai.chat"'));
   const buckets = {};
   for (const m of series("tollgate_gateway_overhead_seconds_bucket")) buckets[/le="([^"]+)"/.exec(m[1])[1]] = Number(m[2]);
   return { sum: Number(series("tollgate_gateway_overhead_seconds_sum")[0]?.[2] ?? 0),
            count: Number(series("tollgate_gateway_overhead_seconds_count")[0]?.[2] ?? 0), buckets };
+}
+// GET on a connection of its own: a pooled one (fetch's) may have been closed by the gateway's
+// keep-alive timeout during the 10 s measurement between two reads, and the next read fail.
+function getText(url) {
+  return new Promise((ok, fail) => {
+    http.get(url, { agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (text += d));
+      res.on("end", () => ok(text));
+    }).on("error", fail);
+  });
 }
 const emptyOverhead = () => ({ sum: 0, count: 0, buckets: {} });
 function addOverhead(total, before, after) {
