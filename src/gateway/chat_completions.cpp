@@ -138,7 +138,7 @@ boost::asio::awaitable<void> Gateway::relay_passthrough_stream(RequestContext& c
       stream_error = stream_read_failure(error);
       break;
     }
-    if (piece.empty()) {                             // upstream body ended
+    if (piece.empty()) {  // upstream body ended
       stream_error = "upstream_stream_interrupted";  // before its [DONE]
       break;
     }
@@ -177,10 +177,11 @@ boost::asio::awaitable<void> Gateway::relay_passthrough_stream(RequestContext& c
   take_usage(ctx, usage, content_chunks);
   net::Headers cost_trailers = charge(ctx, services_);
   if (settle_uncommitted(ctx, services_)) co_await commit_settle(ctx, services_);
-  co_await finish_client_stream(
-      ctx, client_ok, out, stream_error, false,
-      [&](const ir::Error& error) { net::sse::append_event(out, api::openai::error_body(error)); },
-      std::move(cost_trailers));
+  co_await finish_client_stream(ctx, client_ok, out, stream_error, false,
+                                [&](const ir::Error& error) {
+                                  net::sse::append_event(out, api::openai::error_body(error));
+                                },
+                                std::move(cost_trailers));
 }
 
 }  // namespace tollgate::gateway

@@ -25,8 +25,7 @@ namespace {
 
 std::string missing_key_message(ir::Format format) {
   switch (format) {
-    case ir::Format::anthropic:
-      return "x-api-key header is required";
+    case ir::Format::anthropic: return "x-api-key header is required";
     case ir::Format::gemini:
       return "Method doesn't allow unregistered callers (callers without established "
              "identity). Please use API Key (x-goog-api-key header or key= parameter).";
@@ -38,15 +37,12 @@ std::string missing_key_message(ir::Format format) {
 
 std::string refusal_message(auth::KeyRefusal refusal, ir::Format format) {
   switch (refusal) {
-    case auth::KeyRefusal::disabled:
-      return "This API key is disabled.";
-    case auth::KeyRefusal::expired:
-      return "This API key has expired.";
+    case auth::KeyRefusal::disabled: return "This API key is disabled.";
+    case auth::KeyRefusal::expired: return "This API key has expired.";
     case auth::KeyRefusal::secret_required:
       return "This API key was created with a secret: send it too (X-API-Secret, or "
              "Authorization: Bearer <key>:<secret>).";
-    case auth::KeyRefusal::unknown:
-      break;
+    case auth::KeyRefusal::unknown: break;
   }
   // Never echo the presented key: it may be a real secret sent to the wrong place.
   return format == ir::Format::anthropic ? "invalid x-api-key" : "Incorrect API key provided.";
@@ -54,14 +50,10 @@ std::string refusal_message(auth::KeyRefusal refusal, ir::Format format) {
 
 std::string_view refusal_code(auth::KeyRefusal refusal) {
   switch (refusal) {
-    case auth::KeyRefusal::disabled:
-      return "key_disabled";
-    case auth::KeyRefusal::expired:
-      return "key_expired";
-    case auth::KeyRefusal::secret_required:
-      return "secret_required";
-    case auth::KeyRefusal::unknown:
-      break;
+    case auth::KeyRefusal::disabled: return "key_disabled";
+    case auth::KeyRefusal::expired: return "key_expired";
+    case auth::KeyRefusal::secret_required: return "secret_required";
+    case auth::KeyRefusal::unknown: break;
   }
   return "invalid_api_key";
 }
@@ -92,8 +84,7 @@ Verdict authenticate(RequestContext& ctx, Services& services) {
                        "Model APIs take an API key, not a session token: create a key "
                        "with POST /v1/keys.",
                        "invalid_api_key");
-    default:
-      break;
+    default: break;
   }
   auto result = services.keys.authenticate(presented.key, presented.secret, unix_now_ms());
   if (auto* refusal = std::get_if<auth::KeyRefusal>(&result)) {
@@ -147,18 +138,12 @@ std::optional<ir::Error> decode_client_request(RequestContext& ctx) {
   std::optional<ir::Error> error;
   const std::string_view body = ctx.request.body;
   switch (ctx.format) {
-    case ir::Format::anthropic:
-      error = api::anthropic::decode_request(body, ctx.ir);
-      break;
+    case ir::Format::anthropic: error = api::anthropic::decode_request(body, ctx.ir); break;
     case ir::Format::gemini:
       error = api::gemini::decode_request(body, ctx.requested_model, ctx.stream, ctx.ir);
       break;
-    case ir::Format::openai_responses:
-      error = api::responses::decode_request(body, ctx.ir);
-      break;
-    default:
-      error = api::openai::decode_request(body, ctx.ir);
-      break;
+    case ir::Format::openai_responses: error = api::responses::decode_request(body, ctx.ir); break;
+    default: error = api::openai::decode_request(body, ctx.ir); break;
   }
   ctx.ir_decoded = !error;
   return error;

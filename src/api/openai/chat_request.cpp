@@ -405,8 +405,7 @@ bool ChatRequestReader::read_content(ondemand::value value, std::size_t message_
     if (auto code = part_result.get(part)) return fail_json(code);
     if (auto code = part.type().get(type)) return fail_json(code);
     if (type != ondemand::json_type::object) {
-      return fail_type(part,
-                       message_param(message_index, ".content[" + std::to_string(index) + "]"),
+      return fail_type(part, message_param(message_index, ".content[" + std::to_string(index) + "]"),
                        "an object", 5);
     }
     ondemand::object part_object;
