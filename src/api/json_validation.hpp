@@ -14,6 +14,9 @@ namespace tollgate::api {
 // Real documents nest a few levels (JSON schemas in tools perhaps 20). The walk is recursive, so
 // the bound also keeps hostile input from exhausting the stack.
 inline constexpr int kMaxJsonNesting = 128;
+// What a chat request's readers answer a body nested deeper (with code invalid_json).
+inline constexpr std::string_view kTooDeepMessage =
+    "The request body nests arrays and objects more than 128 levels deep.";
 
 // Checks that `value`, at nesting level `depth` (the root value is level 1), is well-formed JSON:
 // every string, number and literal, every key, every separator. Returns DEPTH_ERROR for arrays or

@@ -20,10 +20,7 @@ std::optional<ir::Error> ChatRequestDecoder::decode(std::string_view body) {
   simdjson::error_code code = reserve_parser(parser_, body.size(), kMaxJsonNesting);
   if (!code) code = parser_.parse(body.data(), body.size()).get(root);
   if (code == simdjson::DEPTH_ERROR) {  // the light read's limit and words (chat_request.cpp)
-    return ir::make_error(400,
-                          "The request body nests arrays and objects more than " +
-                              std::to_string(kMaxJsonNesting) + " levels deep.",
-                          "invalid_json");
+    return ir::make_error(400, std::string(kTooDeepMessage), "invalid_json");
   }
   if (code) {
     return ir::make_error(400,

@@ -64,9 +64,7 @@ RequestError json_error(simdjson::error_code code) {
             "invalid_encoding"};
   }
   if (code == simdjson::DEPTH_ERROR) {
-    return {"The request body nests arrays and objects more than " +
-                std::to_string(kMaxJsonNesting) + " levels deep.",
-            "", "invalid_json"};
+    return {std::string(kTooDeepMessage), "", "invalid_json"};
   }
   if (code == simdjson::EMPTY) {
     return {
