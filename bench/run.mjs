@@ -713,8 +713,7 @@ function report(meta, summary, result, memory, callgrind, targetsMet, requestByt
     const o = summary.tollgate?.self_overhead_us;
     const own = (x) => `mean ${x.mean} µs, p50 ≤ ${x.p50_le} µs, p99 ≤ ${x.p99_le} µs over ${n(x.requests)} requests`;
     if (o?.mean !== undefined) {  // a run before the thirteenth session: both phases together
-      lines.push("", `Tollgate's own time per request (its overhead histogram over the ${n(o.requests)} requests of these two phases): ` +
-        `mean ${o.mean} µs, p50 ≤ ${o.p50_le} µs, p99 ≤ ${o.p99_le} µs (bucket bounds).`);
+      lines.push("", `Tollgate's own time per request (its overhead histogram, both phases together): ${own(o)} (bucket bounds).`);
     } else if (o && (o.c1 || o.cN)) {
       lines.push("", "Tollgate's own time per request (its overhead histogram, x-tollgate-overhead-us: the time it spent on " +
         "the request, less the waits on the upstream and on the client's socket; bucket bounds, tollgate lane only): " +
