@@ -4,6 +4,8 @@
 // Invariants:
 //   - parse() never crashes, whatever the bytes, and a reused parser (the hot path keeps one per
 //     thread) answers exactly as a fresh one does (see fuzz_check.hpp);
+//   - the result is exactly the one simdjson alone gives (parse() reads the common shape of a
+//     request by hand), and a body the hand-written reading accepts is valid JSON;
 //   - an error has one of the documented codes and its OpenAI error body is valid JSON;
 //   - an accepted body is valid JSON (RFC 8259's grammar, json_grammar.hpp), every byte of it;
 //   - a view's byte ranges lie inside the input: `model_value` is a JSON string token (quotes
@@ -21,6 +23,7 @@
 #include <variant>
 
 #include "api/openai/chat_request.hpp"
+#include "api/openai/chat_request_detail.hpp"
 #include "fuzz_check.hpp"
 #include "json_grammar.hpp"
 #include "providers/openai/passthrough.hpp"
@@ -178,6 +181,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     previous.remember(input);
   } else {
     result = tollgate::api::openai::parse_chat_request(input);
+  }
+
+  const ChatRequestResult slow = tollgate::api::openai::detail::parse_with_simdjson_only(input);
+  if (!same_result(result, slow)) {
+    describe("parse()", result);
+    describe("simdjson alone", slow);
+  }
+  FUZZ_CHECK(same_result(result, slow));
+  ChatRequestView scanned;
+  if (tollgate::api::openai::detail::scan_common_request(input, scanned)) {
+    FUZZ_CHECK(is_valid_json(input));
   }
 
   if (const auto* error = std::get_if<RequestError>(&result)) {

@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "api/characters.hpp"
+#include "api/json_scanner.hpp"
 #include "api/json_validation.hpp"
+#include "api/openai/chat_request_detail.hpp"
 #include "api/openai/errors.hpp"
 
 namespace tollgate::api::openai {
@@ -537,9 +539,184 @@ bool ChatRequestReader::validate_any(ondemand::value value, int depth) {
   return true;
 }
 
+// ChatRequestReader's reading of a body of the common shape, by hand in one pass
+// (api/json_scanner.hpp: about half of simdjson's index and walk over the same bytes): every
+// field the gateway interprets is of its usual type and value, once, and no key or model or
+// role holds an escape. The scanner validates everything it passes over, so what this accepts
+// is a valid request, read as ChatRequestReader reads it. Anything else, every error included,
+// makes it give up, and the body goes to simdjson, which says what is wrong.
+class CommonRequestReader {
+ public:
+  CommonRequestReader(std::string_view body, std::string& padded_copy) : json_(body, padded_copy) {}
+
+  bool read(ChatRequestView& view) {
+    std::uint32_t seen = 0;
+    std::optional<std::int64_t> max_tokens;
+    std::optional<std::int64_t> max_completion_tokens;
+    const bool read = json_.document([&](std::string_view key) {
+      const KnownField known = classify(key);
+      const auto bit = static_cast<std::uint32_t>(known);
+      if (seen & bit) return false;  // a duplicate: ChatRequestReader's error
+      seen |= bit;
+      switch (known) {
+        case KnownField::kModel:
+          return model(view);
+        case KnownField::kMessages:
+          return messages(view);
+        case KnownField::kStream:
+          return boolean(view.stream);
+        case KnownField::kStreamOptions:
+          return stream_options(view);
+        case KnownField::kMaxTokens:
+          return positive_integer(max_tokens);
+        case KnownField::kMaxCompletionTokens:
+          return positive_integer(max_completion_tokens);
+        case KnownField::kTemperature:
+          return number_or_null();
+        case KnownField::kN: {
+          std::optional<std::int64_t> choices;
+          return positive_integer(choices);
+        }
+        case KnownField::kTools:
+          return (json_.at('[') || json_.at('n')) && json_.value();
+        case KnownField::kOther:
+          return json_.value();
+      }
+      return false;
+    });
+    constexpr auto kRequired = static_cast<std::uint32_t>(KnownField::kModel) |
+                               static_cast<std::uint32_t>(KnownField::kMessages);
+    if (!read || (seen & kRequired) != kRequired) return false;
+    view.max_tokens = max_completion_tokens ? max_completion_tokens : max_tokens;
+    return true;
+  }
+
+ private:
+  using StringToken = ValidatingJsonScanner::StringToken;
+
+  bool model(ChatRequestView& view) {
+    const std::size_t start = json_.offset();
+    StringToken model;
+    if (!json_.at('"') || !json_.string(model) || model.escaped || model.contents.empty()) {
+      return false;
+    }
+    view.model_value = ByteRange{start, json_.offset() - start};
+    view.model.assign(model.contents);
+    return true;
+  }
+
+  bool messages(ChatRequestView& view) {
+    if (!json_.at('[')) return false;
+    std::size_t count = 0;
+    const bool read = json_.array([&] {
+      ++count;
+      return json_.at('{') && message(view);
+    });
+    view.message_count = count;
+    return read && count > 0;
+  }
+
+  bool message(ChatRequestView& view) {
+    bool has_role = false;
+    const bool read = json_.object([&](std::string_view key) {
+      if (key == "role") {
+        has_role = true;
+        StringToken role;
+        return json_.at('"') && json_.string(role) && !role.escaped &&
+               is_supported_role(role.contents);
+      }
+      if (key == "content") return content(view);
+      return json_.value();
+    });
+    return read && has_role;
+  }
+
+  bool content(ChatRequestView& view) {
+    if (json_.at('"')) return text(view);
+    if (json_.at('n')) return json_.literal("null");
+    if (!json_.at('[')) return false;
+    return json_.array([&] {
+      // Text parts count toward the estimate; image, audio and file parts do not.
+      return json_.at('{') && json_.object([&](std::string_view key) {
+        return key == "text" && json_.at('"') ? text(view) : json_.value();
+      });
+    });
+  }
+
+  // A string of the prompt, counted as count_characters counts it unescaped.
+  bool text(ChatRequestView& view) {
+    StringToken text;
+    if (!json_.string(text)) return false;
+    view.prompt_chars += count_characters(text.contents) - text.escape_surplus;
+    return true;
+  }
+
+  bool stream_options(ChatRequestView& view) {
+    const std::size_t start = json_.offset();
+    if (json_.at('n')) {
+      if (!json_.literal("null")) return false;
+    } else {
+      if (!json_.at('{')) return false;
+      const bool read = json_.object([&](std::string_view key) {
+        if (key != "include_usage") return json_.value();
+        if (view.include_usage_value) return false;  // a duplicate
+        const std::size_t value_start = json_.offset();
+        if (!boolean(view.include_usage)) return false;
+        view.include_usage_value = ByteRange{value_start, json_.offset() - value_start};
+        return true;
+      });
+      if (!read) return false;
+    }
+    view.stream_options_value = ByteRange{start, json_.offset() - start};
+    return true;
+  }
+
+  // Optional parameters accept null, meaning "not set".
+  bool boolean(bool& out) {
+    if (json_.literal("true")) {
+      out = true;
+      return true;
+    }
+    if (json_.literal("false")) {
+      out = false;
+      return true;
+    }
+    return json_.literal("null");
+  }
+
+  // An integer of up to 18 digits (below 2^63), at least 1; anything else is an error or left to
+  // simdjson's number rules.
+  bool positive_integer(std::optional<std::int64_t>& out) {
+    if (json_.at('n')) return json_.literal("null");
+    ValidatingJsonScanner::NumberToken number;
+    if (!json_.at_number() || !json_.number(number) || !number.is_plain_integer ||
+        number.text.size() > 18) {
+      return false;
+    }
+    std::int64_t value = 0;
+    for (const char digit : number.text) value = value * 10 + (digit - '0');
+    if (value < 1) return false;
+    out = value;
+    return true;
+  }
+
+  bool number_or_null() {
+    if (json_.at('n')) return json_.literal("null");
+    ValidatingJsonScanner::NumberToken ignored;
+    return json_.at_number() && json_.number(ignored);
+  }
+
+  ValidatingJsonScanner json_;
+};
+
 }  // namespace
 
 struct ChatRequestParser::State {
+  // The common shape is read by hand first (CommonRequestReader); tests turn that off.
+  bool common_shape_first = true;
+  ChatRequestView scanned;  // what the hand-written reading read, when it read the body
+  bool has_scanned = false;
+
   ondemand::parser parser;
   std::string padded_body;  // the body followed by SIMDJSON_PADDING readable bytes
   std::size_t json_start = 0;
@@ -568,6 +745,13 @@ struct ChatRequestParser::State {
     indexed = parser.iterate(json()).get(document);
     at_start = true;
   }
+
+  // Reads `body` by hand when it is of the common shape; false leaves it to load().
+  bool scan(std::string_view body) {
+    scanned = ChatRequestView{};
+    has_scanned = common_shape_first && CommonRequestReader(body, padded_body).read(scanned);
+    return has_scanned;
+  }
 };
 
 ChatRequestParser::ChatRequestParser() : state_(std::make_unique<State>()) {}
@@ -577,6 +761,10 @@ ChatRequestParser& ChatRequestParser::operator=(ChatRequestParser&&) noexcept = 
 
 std::optional<std::string_view> ChatRequestParser::index(std::string_view body) {
   State& state = *state_;
+  if (state.scan(body)) {
+    state.model.assign(state.scanned.model);
+    return std::string_view(state.model);
+  }
   state.load(body);
   if (state.indexed) return std::nullopt;
   // The first "model" among the top-level fields (a duplicate is read()'s error to report).
@@ -596,6 +784,7 @@ std::optional<std::string_view> ChatRequestParser::index(std::string_view body) 
 
 ChatRequestResult ChatRequestParser::read() {
   State& state = *state_;
+  if (state.has_scanned) return state.scanned;
   // After index() met an error on its way to the model, the iterator may not start again from
   // the top: the body is indexed again (a bad body's cost only).
   if (!state.at_start && !state.indexed) {
@@ -610,9 +799,24 @@ ChatRequestResult ChatRequestParser::read() {
 }
 
 ChatRequestResult ChatRequestParser::parse(std::string_view body) {
-  state_->load(body);
+  if (!state_->scan(body)) state_->load(body);
   return read();
 }
+
+namespace detail {
+
+bool scan_common_request(std::string_view body, ChatRequestView& view) {
+  std::string padded_copy;
+  return CommonRequestReader(body, padded_copy).read(view);
+}
+
+ChatRequestResult parse_with_simdjson_only(std::string_view body) {
+  ChatRequestParser parser;
+  parser.state_->common_shape_first = false;
+  return parser.parse(body);
+}
+
+}  // namespace detail
 
 ChatRequestResult parse_chat_request(std::string_view body) {
   ChatRequestParser parser;

@@ -64,8 +64,14 @@ struct RequestError {
 
 using ChatRequestResult = std::variant<ChatRequestView, RequestError>;
 
-// Reuses its simdjson parser and padded buffer across requests: keep one per thread (or per
-// io_context) on the hot path. Not thread-safe.
+namespace detail {
+// parse() with every body read by simdjson: for tests (chat_request_detail.hpp).
+ChatRequestResult parse_with_simdjson_only(std::string_view body);
+}  // namespace detail
+
+// Reads a body of the common shape by hand in one pass, and any other with simdjson, which
+// reports what is wrong (chat_request_detail.hpp). Reuses its buffers across requests: keep one
+// per thread (or per io_context) on the hot path. Not thread-safe.
 class ChatRequestParser {
  public:
   ChatRequestParser();
@@ -87,6 +93,8 @@ class ChatRequestParser {
   ChatRequestResult read();
 
  private:
+  friend ChatRequestResult detail::parse_with_simdjson_only(std::string_view body);
+
   struct State;
   std::unique_ptr<State> state_;
 };
