@@ -44,13 +44,17 @@ Verdict Gateway::chat_completions(RequestContext& ctx) {
   // authenticate
   if (auto refusal = authenticate(ctx, services_)) return refusal;
 
-  // decode. The body is indexed once and its model read first: a route whose every deployment
-  // speaks another format is served from the IR, whose decoder validates the body itself, so
-  // the light read (validation and what the passthrough needs, building nothing) would only
-  // walk the body a second time.
+  // decode. The body is read once, its model first: a route whose every deployment speaks
+  // another format is served from the IR, whose decoder validates the body itself, so the light
+  // read (validation and what the passthrough needs, building nothing) would only walk the body
+  // a second time. Clients send the model first, where it is found without reading the rest;
+  // elsewhere index() reads the body to find it.
   api::openai::ChatRequestParser& parser = ctx.loop.chat_parser;
   const Route* route = nullptr;
-  if (std::optional<std::string_view> model = parser.index(ctx.request.body)) {
+  std::optional<std::string_view> model = api::openai::leading_model(ctx.request.body);
+  const bool indexed = !model;
+  if (indexed) model = parser.index(ctx.request.body);
+  if (model) {
     route = catalog_.find(*model);
     if (route && route->allows(Surface::chat) && route->ir_only(ctx.format)) {
       ctx.model_call = true;
@@ -62,7 +66,7 @@ Verdict Gateway::chat_completions(RequestContext& ctx) {
       return admit(ctx, services_, Surface::chat);
     }
   }
-  auto decoded = parser.read();
+  auto decoded = indexed ? parser.read() : parser.parse(ctx.request.body);
   if (auto* error = std::get_if<api::openai::RequestError>(&decoded)) {
     return turn_away(400, error->message, error->code, error->param);
   }
@@ -74,8 +78,8 @@ Verdict Gateway::chat_completions(RequestContext& ctx) {
   ctx.max_tokens = ctx.chat.max_tokens;
 
   // resolve, admit (select); route() then serves it: the attempts, and the relay that fits the
-  // deployment that answered. (A body the light read accepts has one "model", index()'s: its
-  // route is the one already found.)
+  // deployment that answered. (A body the light read accepts has one "model", the one read
+  // first: its route is the one already found.)
   if (auto refusal = resolve(ctx, catalog_, ctx.chat.model, Surface::chat, route)) {
     return refusal;
   }

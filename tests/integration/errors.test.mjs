@@ -144,6 +144,7 @@ function documentedBadRequests(model) {
   const deep = `{"model":"${model}","messages":[{"role":"user","content":"hi"}],"x":` + '['.repeat(200) + ']'.repeat(200) + '}';
   const cases = [
     ['not JSON', '{"model":', 'invalid_json'],
+    ['broken after its model', '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}', 'invalid_json'],
     ['an empty body', '', 'invalid_json'],
     ['nesting 200 levels deep', deep, 'invalid_json'],
     ['an array body', '[1, 2, 3]', 'invalid_type'],

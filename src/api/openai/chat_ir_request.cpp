@@ -5,6 +5,7 @@
 #include "api/json_validation.hpp"
 #include "api/openai/chat_ir.hpp"
 #include "api/openai/chat_ir_decoder.hpp"
+#include "api/openai/chat_request_detail.hpp"
 
 namespace tollgate::api::openai {
 namespace detail {
@@ -19,14 +20,9 @@ std::optional<ir::Error> ChatRequestDecoder::decode(std::string_view body) {
   dom::element root;
   simdjson::error_code code = reserve_parser(parser_, body.size(), kMaxJsonNesting);
   if (!code) code = parser_.parse(body.data(), body.size()).get(root);
-  if (code == simdjson::DEPTH_ERROR) {  // the light read's limit and words (chat_request.cpp)
-    return ir::make_error(400, std::string(kTooDeepMessage), "invalid_json");
-  }
-  if (code) {
-    return ir::make_error(400,
-                          std::string("We could not parse the JSON body of your request (") +
-                              simdjson::error_message(code) + ").",
-                          code == simdjson::UTF8_ERROR ? "invalid_encoding" : "invalid_json");
+  if (code) {  // the light read's limit and words (chat_request.cpp)
+    RequestError error = json_error(code);
+    return ir::make_error(400, std::move(error.message), error.code);
   }
   dom::object object;
   if (root.get_object().get(object)) {

@@ -60,6 +60,10 @@ bool is_supported_role(std::string_view role) {
          role == "tool" || role == "function";
 }
 
+}  // namespace
+
+namespace detail {
+
 RequestError json_error(simdjson::error_code code) {
   if (code == simdjson::UTF8_ERROR) {
     return {"The request body is not valid UTF-8. JSON bodies must be encoded as UTF-8.", "",
@@ -80,6 +84,12 @@ RequestError json_error(simdjson::error_code code) {
               "'Content-Type: application/json'.",
           "", "invalid_json"};
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::json_error;
 
 // The top-level fields the gateway interprets. Each may appear once: with two "model" keys the
 // gateway could bill one model while a lenient upstream runs the other.
@@ -817,6 +827,37 @@ ChatRequestResult parse_with_simdjson_only(std::string_view body) {
 }
 
 }  // namespace detail
+
+std::optional<std::string_view> leading_model(std::string_view body) {
+  const char* p = body.data();
+  const char* const end = p + body.size();
+  const auto skip_whitespace = [&] {
+    while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+  };
+  const auto consume = [&](std::string_view expected) {
+    if (static_cast<std::size_t>(end - p) < expected.size() ||
+        std::memcmp(p, expected.data(), expected.size()) != 0) {
+      return false;
+    }
+    p += expected.size();
+    return true;
+  };
+  skip_whitespace();
+  if (!consume("{")) return std::nullopt;
+  skip_whitespace();
+  if (!consume("\"model\"")) return std::nullopt;
+  skip_whitespace();
+  if (!consume(":")) return std::nullopt;
+  skip_whitespace();
+  if (!consume("\"")) return std::nullopt;
+  const char* const start = p;
+  while (p != end && *p != '"') {
+    if (*p == '\\' || static_cast<unsigned char>(*p) < 0x20) return std::nullopt;
+    ++p;
+  }
+  if (p == end || p == start) return std::nullopt;
+  return std::string_view(start, static_cast<std::size_t>(p - start));
+}
 
 ChatRequestResult parse_chat_request(std::string_view body) {
   ChatRequestParser parser;

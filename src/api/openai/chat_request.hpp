@@ -99,6 +99,12 @@ class ChatRequestParser {
   std::unique_ptr<State> state_;
 };
 
+// The model of a body that starts with it — `{`, `"model"`, `:` and a non-empty string without
+// escapes or control characters, whitespace allowed between them, as clients send it — pointing
+// into `body`; nullopt for any other start (index() finds the model wherever it is). Nothing
+// after the model is looked at: the body may still be invalid.
+std::optional<std::string_view> leading_model(std::string_view body);
+
 // One-off convenience: builds a parser for this call (its buffers are allocated each time).
 ChatRequestResult parse_chat_request(std::string_view body);
 

@@ -1,7 +1,11 @@
 // Internals of the chat request's reading (chat_request.hpp), declared here so that tests can
 // compare its two ways of reading a body: by hand for the common shape, by simdjson for
 // everything else (and every error).
+//
+// This header includes simdjson.h: include it from .cpp files only.
 #pragma once
+
+#include <simdjson.h>
 
 #include <string_view>
 
@@ -22,6 +26,10 @@ namespace tollgate::api::openai::detail {
 // accepts is a valid request, and `view` is what ChatRequestParser's simdjson reading gives for
 // it. Any other body returns false, leaving `view` in no particular state.
 bool scan_common_request(std::string_view body, ChatRequestView& view);
+
+// The error for a body simdjson could not parse, in the light read's words; the IR's decoder
+// (chat_ir_request.cpp) uses them too, so that a broken body reads the same whichever reads it.
+RequestError json_error(simdjson::error_code code);
 
 // Declared in chat_request.hpp (ChatRequestParser names it a friend):
 //   ChatRequestResult parse_with_simdjson_only(std::string_view body);

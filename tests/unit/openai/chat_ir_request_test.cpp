@@ -4,6 +4,7 @@
 #include <string>
 
 #include "api/openai/chat_ir.hpp"
+#include "api/openai/chat_request.hpp"
 
 namespace tollgate::api::openai {
 namespace {
@@ -354,6 +355,29 @@ TEST(ChatDecodeRequest, NestsAtMost128LevelsAsTheLightReadDoes) {
   EXPECT_EQ(deep.code, "invalid_json");
   EXPECT_EQ(deep.message, "The request body nests arrays and objects more than 128 levels deep.");
   EXPECT_EQ(rejected(std::string(10000, '[') + std::string(10000, ']')).code, "invalid_json");
+}
+
+// A body that starts with its model reaches this decoder unread when the model is served by
+// translation (chat_completions.cpp): a broken one gets the light read's code and words.
+TEST(ChatDecodeRequest, ABrokenBodyIsReportedInTheLightReadsWords) {
+  for (const std::string body :
+       {std::string(R"({"model":"m","messages":[{"role":"user","content":"x"})"),
+        std::string("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xFF\"}]}"),
+        std::string(""), std::string(R"({"model":"m"} {})")}) {
+    const ir::Error error = rejected(body);
+    const auto light = parse_chat_request(body);
+    ASSERT_TRUE(std::holds_alternative<RequestError>(light)) << body;
+    EXPECT_EQ(error.code, std::get<RequestError>(light).code) << body;
+    EXPECT_EQ(error.status, 400);
+    EXPECT_TRUE(error.message.starts_with("We could not parse the JSON body of your request") ||
+                error.message.starts_with("The request body is not valid UTF-8"))
+        << error.message;
+  }
+  EXPECT_EQ(rejected("{\"model\":\"m\",\"x\":\"\xFF\"}").message,
+            "The request body is not valid UTF-8. JSON bodies must be encoded as UTF-8.");
+  EXPECT_EQ(rejected("").message,
+            "We could not parse the JSON body of your request: the body is empty. The OpenAI API "
+            "expects a JSON object as the body, sent with 'Content-Type: application/json'.");
 }
 
 TEST(ChatDecodeRequest, ExplainsATypeErrorTheWayOpenAIDoes) {

@@ -536,6 +536,22 @@ TEST(ChatRequestInTwoSteps, ReadAfterIndexIsParse) {
   EXPECT_LT(indexed, bodies.size());
 }
 
+TEST(ChatRequestLeadingModel, ReadsAModelSentFirstAndNothingAfterIt) {
+  EXPECT_EQ(leading_model(R"({"model":"gpt-4o","messages":[)"), "gpt-4o");
+  EXPECT_EQ(leading_model(" \r\n{ \"model\" :\t\"claude x\" , broken"), "claude x");
+  EXPECT_EQ(leading_model("{\"model\":\"\xC3\xA9\"}"), "\xC3\xA9");
+  for (std::string_view body :
+       {std::string_view(""), std::string_view("{"),
+        std::string_view(R"({"messages":[],"model":"m"})"),
+        std::string_view(R"({"model":"gpt\u002d4o"})"), std::string_view(R"({"model":""})"),
+        std::string_view(R"({"model":"m)"), std::string_view("{\"model\":\"a\nb\"}"),
+        std::string_view(R"({"model":7})"), std::string_view(R"({"modelx":"m"})"),
+        std::string_view(R"({"model""m"})"), std::string_view("\xEF\xBB\xBF{\"model\":\"m\"}"),
+        std::string_view(R"(["model","m"])")}) {
+    EXPECT_EQ(leading_model(body), std::nullopt) << body;
+  }
+}
+
 TEST(ChatRequestErrorBody, IsTheOpenAiInvalidRequestShape) {
   EXPECT_EQ(request_error_body(
                 {"Missing required parameter: 'model'.", "model", "missing_required_parameter"}),
