@@ -1,6 +1,11 @@
 #include "net/http_head.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace tollgate::net {
@@ -41,9 +46,29 @@ bool has_below_or_del(std::uint64_t word) {
 }
 
 // The first byte of [p, end) below `n` or DEL (0x7F), HTAB excepted when `tab_allowed`; `end`
-// when there is none. Eight bytes at a time while none of them is one.
+// when there is none. Sixteen bytes at a time with SSE2 (any x86-64), eight at a time elsewhere,
+// and byte by byte for the last ones.
 template <unsigned n, bool tab_allowed>
 const char* skip_printable(const char* p, const char* end) {
+#if defined(__SSE2__)
+  static_assert(n <= 128);
+  // Signed compares: the bytes 0x80-0xFF (obs-text, allowed) read as negative, so "below n" is
+  // taken as unsigned by checking the sign apart.
+  const __m128i limit = _mm_set1_epi8(static_cast<char>(n));
+  const __m128i del = _mm_set1_epi8(0x7F);
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i zero = _mm_setzero_si128();
+  while (end - p >= 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Below n as unsigned bytes: non-negative and below n as signed ones.
+    __m128i stop = _mm_andnot_si128(_mm_cmplt_epi8(bytes, zero), _mm_cmplt_epi8(bytes, limit));
+    if constexpr (tab_allowed) stop = _mm_andnot_si128(_mm_cmpeq_epi8(bytes, tab), stop);
+    stop = _mm_or_si128(stop, _mm_cmpeq_epi8(bytes, del));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stop));
+    if (mask != 0) return p + std::countr_zero(mask);
+    p += 16;
+  }
+#endif
   for (;;) {
     while (end - p >= 8 && !has_below_or_del<n>(load8(p))) p += 8;
     const char* const stop = std::min(p + 8, end);
