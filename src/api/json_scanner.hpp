@@ -131,9 +131,7 @@ class ValidatingJsonScanner {
     return string(ignored);
   }
 
-  // string(), member_key() and skip_whitespace() are forced inline: GCC kept them out of line
-  // in the readers, at ~380 instructions a passthrough request (callgrind, fourteenth session).
-  [[gnu::always_inline]] bool string(StringToken& token) {
+  bool string(StringToken& token) {
     ++next_;  // the opening quote
     const char* const start = next_;
     while (true) {
@@ -243,7 +241,7 @@ class ValidatingJsonScanner {
 
   // A key, the colon and the whitespace up to the value. simdjson compares keys unescaped, so
   // one with an escape is left to it.
-  [[gnu::always_inline]] bool member_key(std::string_view& key) {
+  bool member_key(std::string_view& key) {
     StringToken token;
     if (!at('"') || !string(token) || token.escaped) return false;
     key = token.contents;
@@ -349,7 +347,7 @@ class ValidatingJsonScanner {
     return next_ != start;
   }
 
-  [[gnu::always_inline]] void skip_whitespace() {
+  void skip_whitespace() {
     while (is_whitespace(*next_)) ++next_;
   }
 
