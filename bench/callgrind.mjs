@@ -2,7 +2,7 @@
 // kind, counted by valgrind's callgrind. Wall-clock time on this 2-core shared machine varies
 // from run to run; an instruction count does not, so this is the figure to compare across commits.
 //
-//   node bench/callgrind.mjs [--requests 200] [--warmup 50] [--itl-ms 2] [--usage-batch-ms 5000]
+//   node bench/callgrind.mjs [--requests 200] [--warmup 50] [--itl-ms 2] [--usage-batch-ms 5000] [--no-nginx]
 //
 // One gateway (threads: 1, billing on, a usage row and ledger entries per request) runs under
 // `valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes`; the mock runs natively.
@@ -20,9 +20,16 @@
 // with no requests) is measured first, with the same procedure, and subtracted for each kind's
 // duration. Counts are user-space instructions only: the kernel's socket work is not in them.
 //
+// For reference, nginx as bench/run.mjs's nginx lane runs it (one process here, master_process
+// off, so that the process is the worker) is measured the same way for the passthrough JSON
+// request, in front of the same mock: what a plain proxy executes for the request the gateway
+// authenticates, validates, meters and logs. --no-nginx leaves it out.
+//
 // Writes bench/results/callgrind.json (with the commit) and prints a markdown table.
 import { billingGateway } from "./billing_gateway.mjs";
 import { chatRequest } from "./chat_request.mjs";
+import { freePort, waitForHttp } from "./listening.mjs";
+import { nginxConf } from "./nginx_proxy.mjs";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,6 +52,7 @@ const idleSeconds = 3;
 // under valgrind, as streams do (a whole commit was charged to every stream until the tenth
 // session: 135,000 of its 303,000 instructions).
 const usageBatchMs = option("--usage-batch-ms", 5000);
+const withNginx = !argv.includes("--no-nginx");
 const bin = join(root, "build/bin");
 const work = mkdtempSync(join(tmpdir(), "tollgate-callgrind-"));
 const children = [];
@@ -82,9 +90,9 @@ const kinds = [
 
 // One connection, one request at a time: the count is for one request, not for contention.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function post(port, key, payload) {
+function post(port, key, payload, agentFor = agent) {
   return new Promise((ok, fail) => {
-    const req = http.request({ host: "127.0.0.1", port, path: "/v1/chat/completions", method: "POST", agent,
+    const req = http.request({ host: "127.0.0.1", port, path: "/v1/chat/completions", method: "POST", agent: agentFor,
                                headers: { "content-type": "application/json", authorization: `Bearer ${key}` } }, (res) => {
       let text = "";
       res.setEncoding("utf8");
@@ -124,6 +132,53 @@ function dump(pid, label) {
   }
   if (files === 0) throw new Error(`callgrind dump ${label} not found in ${work}`);
   return counts;
+}
+
+// nginx's instructions per passthrough JSON request, measured as the gateway's are (its idle
+// rate subtracted too; nginx has no other thread).
+async function nginxReference(mockPort, payload) {
+  const port = await freePort();
+  const conf = join(work, "nginx.conf");
+  writeFileSync(conf, nginxConf({ work, port, connections: 1024,
+                                  upstreams: [{ prefix: "/", name: "mock", port: mockPort, keepalive: 64 }] })
+    .replace("daemon off;", "daemon off;\nmaster_process off;"));
+  const child = spawn("valgrind", ["--tool=callgrind", "--instr-atstart=no",
+    `--callgrind-out-file=${join(work, "nginx.out.%p")}`, "nginx", "-c", conf, "-p", work],
+    { stdio: ["ignore", "ignore", "ignore"] });
+  children.push(child);
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 600);
+  const nginxAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const send = async (n) => { for (let i = 0; i < n; i++) await post(port, "bench-upstream", payload, nginxAgent); };
+  const count = (label) => {
+    control(child.pid, `--dump=${label}`);
+    let total = 0;
+    for (const file of readdirSync(work).filter((f) => f.startsWith("nginx.out."))) {
+      const text = readFileSync(join(work, file), "utf8");
+      if (text.includes(`\ndesc: Trigger: dump ${label}\n`)) total += Number(/^summary: (\d+)/m.exec(text)[1]);
+    }
+    return total;
+  };
+  const around = async (label, task) => {
+    control(child.pid, "--instr=on");
+    count(`${label}-start`);
+    const started = process.hrtime.bigint();
+    await task();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const instructions = count(label);
+    control(child.pid, "--instr=off");
+    return { instructions, seconds };
+  };
+  await send(warmup);
+  const idle = await around("nginx-idle", () => sleep(idleSeconds * 1000));
+  const measured = await around("nginx", () => send(requests));
+  nginxAgent.destroy();
+  child.kill("SIGTERM");
+  return {
+    kind: "chat JSON through nginx (proxy_pass, keepalive pool; reference)",
+    instructions_per_request: Math.round((measured.instructions - idle.instructions / idle.seconds * measured.seconds) / requests),
+    counted: measured.instructions,
+    seconds: +measured.seconds.toFixed(2),
+  };
 }
 
 // Waits until the usage writer has committed `expected` rows: until then, part of the measured
@@ -185,6 +240,8 @@ async function main() {
     };
   }
 
+  const reference = withNginx ? { nginx: await nginxReference(mockPort, kinds[0].body) } : undefined;
+
   const commit = run("git", ["-C", root, "rev-parse", "--short", "HEAD"]).trim();
   const valgrind = run("valgrind", ["--version"]).trim();
   const meta = { commit, date: new Date().toISOString(), requests_per_kind: requests, warmup_per_kind: warmup, valgrind,
@@ -193,7 +250,7 @@ async function main() {
                  request_bytes: kinds[0].body.length,
                  note: "callgrind Ir of every thread, each group's idle rate × duration subtracted; user space only" };
   mkdirSync(join(root, "bench/results"), { recursive: true });
-  writeFileSync(join(root, "bench/results/callgrind.json"), JSON.stringify({ meta, results }, null, 2) + "\n");
+  writeFileSync(join(root, "bench/results/callgrind.json"), JSON.stringify({ meta, results, reference }, null, 2) + "\n");
 
   const n = (x) => x.toLocaleString("en");
   console.log([
@@ -205,6 +262,7 @@ async function main() {
     "|---|---|---|---|---|",
     ...Object.values(results).map((r) => `| ${r.kind} | **${n(r.instructions_per_request)}** | ` +
       groups.map((g) => n(r.per_request_by_group[g])).join(" | ") + " |"),
+    ...(reference ? [`| ${reference.nginx.kind} | **${n(reference.nginx.instructions_per_request)}** | — | — | — |`] : []),
   ].join("\n"));
 }
 

@@ -771,7 +771,8 @@ function report(meta, summary, result, memory, callgrind, targetsMet, requestByt
       "| kind | instructions per request | event loop | usage writer | pollers |",
       "|---|---|---|---|---|",
       ...Object.values(callgrind.results).map((r) => `| ${r.kind} | ${n(r.instructions_per_request)} | ` +
-        `${n(r.per_request_by_group.event_loop)} | ${n(r.per_request_by_group.usage_writer)} | ${n(r.per_request_by_group.pollers)} |`));
+        `${n(r.per_request_by_group.event_loop)} | ${n(r.per_request_by_group.usage_writer)} | ${n(r.per_request_by_group.pollers)} |`),
+      ...(callgrind.reference?.nginx ? [`| ${callgrind.reference.nginx.kind} | ${n(callgrind.reference.nginx.instructions_per_request)} | — | — | — |`] : []));
   }
   lines.push("", "**Issue 6's targets** (Tollgate lane):", "", "| target | measured | met |", "|---|---|---|",
     ...targetsMet.map((t) => `| ${t.target} | ${t.measured} | ${t.met === null ? "—" : t.met === "undecided" ? "undecided" : t.met ? "yes" : "**no**"}${t.note ? ` (${t.note})` : ""} |`));
