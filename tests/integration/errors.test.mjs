@@ -201,6 +201,11 @@ test('a model served by translation answers the same 400s, before any upstream c
   const ok = await chat(gw, { model: 'claude-x', messages: defaultMessages, max_tokens: 4 });
   assert.equal(ok.status, 200, ok.text);
   assert.equal(ok.json().model, 'claude-x');
+  // With the model last, the body is read to find it, and served the same way.
+  const last = await chat(gw, JSON.stringify({ messages: defaultMessages, max_tokens: 4, model: 'claude-x' }));
+  assert.equal(last.status, 200, last.text);
+  assert.equal(last.json().model, 'claude-x');
+  assert.equal((await mock.stats()).requests, requestsBefore + 2);
 });
 
 test('an invalid request never reaches the upstream', async () => {

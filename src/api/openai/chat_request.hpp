@@ -84,11 +84,12 @@ class ChatRequestParser {
   ChatRequestResult parse(std::string_view body);
 
   // parse() in two steps, for a caller that decides by the model whether it needs the rest:
-  // index() copies the body and indexes it (simdjson's stage 1, the part of parsing that reads
-  // every byte) and returns the top-level "model" when it is a non-empty string — nothing else
-  // is checked, and a body that is no JSON object, or has no such model, returns nullopt; the
-  // model stays valid until the next index() or parse(). read() then walks the indexed body as
-  // parse() does, with the same errors and result, without indexing it again.
+  // index() returns the top-level "model" when it is a non-empty string, and nullopt for a body
+  // that is no JSON object or has no such model; the model stays valid until the next index()
+  // or parse(). A body of the common shape is read whole by hand on the way; any other is
+  // copied and indexed (simdjson's stage 1, the part of parsing that reads every byte), and
+  // nothing else of it is checked. read() then gives what parse() would, with the same errors,
+  // without reading the body again.
   std::optional<std::string_view> index(std::string_view body);
   ChatRequestResult read();
 

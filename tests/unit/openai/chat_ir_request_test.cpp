@@ -360,7 +360,7 @@ TEST(ChatDecodeRequest, NestsAtMost128LevelsAsTheLightReadDoes) {
 // A body that starts with its model reaches this decoder unread when the model is served by
 // translation (chat_completions.cpp): a broken one gets the light read's code and words.
 TEST(ChatDecodeRequest, ABrokenBodyIsReportedInTheLightReadsWords) {
-  for (const std::string body :
+  for (const std::string& body :
        {std::string(R"({"model":"m","messages":[{"role":"user","content":"x"})"),
         std::string("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xFF\"}]}"),
         std::string(""), std::string(R"({"model":"m"} {})")}) {
